@@ -1,0 +1,85 @@
+//! `modelgate demo`: a demo registry with a queue worth looking at.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Result, bail};
+use clap::Args;
+
+use super::output::Out;
+use crate::config::{self, Config, Overrides, RegistryKind};
+use crate::demo::{DemoOptions, populate, write_roster};
+use crate::registry::local::LocalRegistry;
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Only create the demo registry; do not open the console.
+    #[arg(long)]
+    pub no_open: bool,
+    /// Delete and recreate the demo registry (times are relative to now).
+    #[arg(long)]
+    pub reset: bool,
+    /// Seed of the demo content.
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+}
+
+/// The roster and demo keys live beside the registry file.
+pub fn roster_dir(db: &Path) -> PathBuf {
+    let stem = db.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "demo".into());
+    db.with_file_name(format!("{stem}-roster"))
+}
+
+/// Removes a demo registry, but only one that is a modelgate registry.
+fn remove_registry(db: &Path) -> Result<()> {
+    LocalRegistry::open(db)?;
+    for suffix in ["", "-wal", "-shm"] {
+        let p = PathBuf::from(format!("{}{suffix}", db.display()));
+        match std::fs::remove_file(&p) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => bail!("cannot remove {}: {e}", p.display()),
+        }
+    }
+    Ok(())
+}
+
+pub async fn run(args: DemoArgs, over: &Overrides, config: &Config, out: &mut Out) -> Result<ExitCode> {
+    if config.registry != RegistryKind::Embedded && over.db.is_none() {
+        bail!("the demo writes an embedded registry; `demo --mlflow URL` comes with the MLflow backend");
+    }
+    let db = match &over.db {
+        Some(p) => p.clone(),
+        None => config::default_demo_db()?,
+    };
+    if args.reset && db.exists() {
+        remove_registry(&db)?;
+    }
+    if db.exists() {
+        // Reuse it: refuses a file that is not a modelgate registry, untouched.
+        LocalRegistry::open(&db)?;
+        out.line(&format!("Demo registry {} exists; `modelgate demo --reset` recreates it.", db.display()))?;
+    } else {
+        let reg = LocalRegistry::create(&db)?;
+        let summary = populate(&reg, &DemoOptions { seed: args.seed, now_ms: super::now_ms() }).await?;
+        let roster = write_roster(&roster_dir(&db), args.seed)?;
+        out.line(&format!(
+            "Demo registry {}: {} models, {} versions, {} pending reviews.\nDemo roster {}",
+            db.display(),
+            summary.models,
+            summary.versions,
+            summary.pending,
+            roster.display()
+        ))?;
+    }
+    if args.no_open {
+        out.line(&format!("Try: modelgate --db {} queue", db.display()))?;
+        out.flush()?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    out.line("")?;
+    let mut demo_config = config.clone();
+    demo_config.registry = RegistryKind::Embedded;
+    demo_config.db = db;
+    super::queue::run(super::queue::QueueArgs::default(), &demo_config, out).await
+}

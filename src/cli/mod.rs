@@ -1,0 +1,148 @@
+//! The command line: global flags, subcommands, exit codes. One file per command.
+
+mod demo;
+pub mod output;
+mod queue;
+mod register;
+mod show;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::config::{Config, Overrides, RegistryKind};
+use crate::registry::Registry;
+use crate::registry::local::LocalRegistry;
+use crate::service::ReviewService;
+use output::Out;
+
+#[derive(Debug, Parser)]
+#[command(name = "modelgate", version, about = "Terminal review console for ML model approvals")]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Flags accepted before or after the subcommand.
+#[derive(Debug, Args, Clone)]
+pub struct GlobalArgs {
+    /// Registry kind: embedded (SQLite file) or mlflow.
+    #[arg(long, global = true, value_name = "KIND")]
+    pub registry: Option<String>,
+    /// Embedded registry file.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// MLflow tracking URI (default: MLFLOW_TRACKING_URI).
+    #[arg(long, global = true, value_name = "URL")]
+    pub uri: Option<String>,
+    /// Profile from config.toml.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Roster file of reviewers and their keys.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub roster: Option<PathBuf>,
+    /// Who you are in the roster.
+    #[arg(long, global = true, value_name = "ID")]
+    pub identity: Option<String>,
+    /// OpenSSH Ed25519 private key file to sign with.
+    #[arg(long, global = true, value_name = "PATH", env = "MODELGATE_KEY_FILE")]
+    pub key_file: Option<PathBuf>,
+    /// Policy bundle directory.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub policy: Option<PathBuf>,
+    /// Hide and refuse every action that writes.
+    #[arg(long, global = true)]
+    pub readonly: bool,
+    /// Colour in human output.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a demo registry and open the review console on it.
+    Demo(demo::DemoArgs),
+    /// List reviews, sorted by SLA deadline.
+    Queue(queue::QueueArgs),
+    /// Show one review: metrics, schema, reports, evidence.
+    Show(show::ShowArgs),
+    /// Add a model version to the embedded registry.
+    Register(register::RegisterArgs),
+}
+
+impl GlobalArgs {
+    fn overrides(&self) -> Overrides {
+        Overrides {
+            profile: self.profile.clone(),
+            registry: self.registry.clone(),
+            db: self.db.clone(),
+            uri: self.uri.clone(),
+            roster: self.roster.clone(),
+            identity: self.identity.clone(),
+            key_file: self.key_file.clone(),
+            policy: self.policy.clone(),
+            readonly: self.readonly,
+        }
+    }
+}
+
+/// Opens the configured registry for reading and review.
+pub async fn open_registry(config: &Config) -> Result<Arc<dyn Registry>> {
+    match config.registry {
+        RegistryKind::Embedded => {
+            let reg = LocalRegistry::open(&config.db)?;
+            Ok(Arc::new(reg))
+        }
+        RegistryKind::Mlflow => bail!(
+            "the MLflow backend is not built yet; use the embedded registry (--db PATH, or `modelgate demo`)"
+        ),
+    }
+}
+
+pub async fn open_service(config: &Config) -> Result<ReviewService> {
+    Ok(ReviewService::new(open_registry(config).await?, config.clone()))
+}
+
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+async fn run(cli: Cli, out: &mut Out) -> Result<ExitCode> {
+    let over = cli.global.overrides();
+    let config = Config::load(&over)?;
+    match cli.command {
+        Some(Command::Demo(a)) => demo::run(a, &over, &config, out).await,
+        Some(Command::Queue(a)) => queue::run(a, &config, out).await,
+        Some(Command::Show(a)) => show::run(a, &config, out).await,
+        Some(Command::Register(a)) => register::run(a, &config, out).await,
+        // The console is not built yet: print the queue, as `demo` does.
+        None => queue::run(queue::QueueArgs::default(), &config, out).await,
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut out = Out::stdout(cli.global.color);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().context("cannot start the async runtime");
+    let result = runtime.and_then(|rt| rt.block_on(run(cli, &mut out)));
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            // Errors may quote registry text: sanitise before the terminal sees it.
+            eprintln!("error: {}", crate::text::sanitize(&format!("{e:#}")));
+            ExitCode::from(1)
+        }
+    }
+}

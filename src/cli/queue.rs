@@ -1,0 +1,100 @@
+//! `modelgate queue`: the reviews, most urgent first.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::Args;
+
+use super::output::{Cell, Out, Paint, table};
+use crate::config::Config;
+use crate::review::metrics::{self, MetricDiff};
+use crate::review::queue::{QueueItem, counts};
+use crate::review::sla::{SlaState, format_remaining};
+use crate::text::sanitize_line;
+
+#[derive(Debug, Args, Default)]
+pub struct QueueArgs {
+    /// Print JSON for scripts.
+    #[arg(long)]
+    pub json: bool,
+    /// Include reviews in every state, not only pending ones.
+    #[arg(long)]
+    pub all: bool,
+}
+
+pub async fn run(args: QueueArgs, config: &Config, out: &mut Out) -> Result<ExitCode> {
+    let service = super::open_service(config).await?;
+    let q = service.queue(args.all, super::now_ms()).await?;
+    if args.json {
+        out.json(&q.items)?;
+    } else {
+        print_table(&q.items, &service.registry.describe(), out)?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn sla_paint(s: SlaState) -> Paint {
+    match s {
+        SlaState::OnTrack => Paint::Green,
+        SlaState::AtRisk => Paint::Yellow,
+        SlaState::Breached => Paint::Red,
+        SlaState::Stopped => Paint::Dim,
+    }
+}
+
+/// `▼ log_loss +12.0%` style triage text for one metric.
+fn metric_note(d: &MetricDiff) -> String {
+    let rel = d.relative_delta.map(|r| format!("{:+.1}%", r.0 * 100.0)).unwrap_or_else(|| "n/a".into());
+    format!("{} {} {rel}", d.verdict.glyph(), d.name)
+}
+
+pub fn print_table(items: &[QueueItem], registry: &str, out: &mut Out) -> Result<()> {
+    let c = counts(items);
+    let head = format!(
+        "registry {}   {} pending, {} at risk, {} breached",
+        sanitize_line(registry),
+        c.pending,
+        c.at_risk,
+        c.breached
+    );
+    out.line(&out.paint(&head, Paint::Bold))?;
+    if items.is_empty() {
+        out.line("No reviews are waiting. A version enters the queue when its tag modelgate.review is \"pending\".")?;
+        return Ok(());
+    }
+    let rows = items
+        .iter()
+        .map(|i| {
+            let (worst, best) = metrics::extremes(&i.metrics);
+            let sla = format!("{} {}", i.sla_state.glyph(), format_remaining(i.remaining_seconds));
+            let approvals = format!("{}/{}", i.approvals.len(), i.required_roles.len());
+            vec![
+                Cell::painted(&sla, sla_paint(i.sla_state)),
+                Cell::new(i.risk.as_str()),
+                Cell::new(&i.model),
+                Cell::new(&i.version),
+                Cell::new(i.baseline.as_deref().unwrap_or("-")),
+                Cell::new(i.submitted_by.as_deref().unwrap_or("(unknown)")),
+                Cell::new(i.state.as_str()),
+                Cell::new(&approvals),
+                Cell::new(&worst.map(metric_note).unwrap_or_default()),
+                Cell::new(&best.map(metric_note).unwrap_or_default()),
+                Cell::new(&if i.problems.is_empty() { String::new() } else { format!("⚠ {}", i.problems.len()) }),
+            ]
+        })
+        .collect();
+    table(
+        out,
+        &["SLA", "RISK", "MODEL", "VER", "BASE", "SUBMITTER", "STATE", "APPR", "WORST", "BEST", "PROBLEMS"],
+        rows,
+    )?;
+    let problems: Vec<&String> = items.iter().flat_map(|i| &i.problems).collect();
+    if !problems.is_empty() {
+        out.line("")?;
+        for p in problems {
+            out.line(&format!("⚠ {}", sanitize_line(p)))?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,306 @@
+//! Configuration: `config.toml` with named profiles, the settings of PROTOCOL 2,
+//! and command-line flags that override both. Registry tags never lower these.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, anyhow, bail};
+use serde::Deserialize;
+
+use crate::review::metrics::Better;
+use crate::review::risk::{ROLES, Risk, RiskSettings};
+
+pub const DEFAULT_EVIDENCE_FULL_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Settings that may sit at the top level of `config.toml` or in a profile.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileSettings {
+    pub registry: Option<String>,
+    pub db: Option<PathBuf>,
+    pub uri: Option<String>,
+    pub roster: Option<PathBuf>,
+    pub identity: Option<String>,
+    pub key_file: Option<PathBuf>,
+    pub policy: Option<PathBuf>,
+    pub registry_id: Option<String>,
+    pub production_alias: Option<String>,
+    pub risk_floor: Option<BTreeMap<String, String>>,
+    pub roles_by_risk: Option<BTreeMap<String, Vec<String>>>,
+    pub sla_hours_by_risk: Option<BTreeMap<String, f64>>,
+    pub evidence_full_bytes: Option<u64>,
+    pub metric_direction: Option<BTreeMap<String, Better>>,
+    pub readonly: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    pub default_profile: Option<String>,
+    #[serde(flatten)]
+    pub settings: FileSettings,
+    #[serde(default)]
+    pub profiles: BTreeMap<String, FileSettings>,
+}
+
+/// What the command line says; every field overrides the file.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub profile: Option<String>,
+    pub registry: Option<String>,
+    pub db: Option<PathBuf>,
+    pub uri: Option<String>,
+    pub roster: Option<PathBuf>,
+    pub identity: Option<String>,
+    pub key_file: Option<PathBuf>,
+    pub policy: Option<PathBuf>,
+    pub readonly: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegistryKind {
+    Embedded,
+    Mlflow,
+}
+
+/// The resolved configuration every command works from.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub source: Option<PathBuf>,
+    pub profile: Option<String>,
+    pub registry: RegistryKind,
+    pub db: PathBuf,
+    pub uri: Option<String>,
+    pub roster: Option<PathBuf>,
+    pub identity: Option<String>,
+    pub key_file: Option<PathBuf>,
+    pub policy: Option<PathBuf>,
+    pub registry_id: Option<String>,
+    pub production_alias: String,
+    pub risk: RiskSettings,
+    pub evidence_full_bytes: u64,
+    pub metric_direction: BTreeMap<String, Better>,
+    pub readonly: bool,
+}
+
+/// `$XDG_CONFIG_HOME/modelgate/config.toml`, or `MODELGATE_CONFIG`.
+pub fn config_path() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("MODELGATE_CONFIG") {
+        return Some(PathBuf::from(p));
+    }
+    directories::ProjectDirs::from("", "", "modelgate").map(|d| d.config_dir().join("config.toml"))
+}
+
+/// `$XDG_DATA_HOME/modelgate`: the embedded registry, the demo, client state.
+pub fn data_dir() -> Result<PathBuf> {
+    directories::ProjectDirs::from("", "", "modelgate")
+        .map(|d| d.data_dir().to_path_buf())
+        .ok_or_else(|| anyhow!("cannot find a home directory for modelgate's data; pass --db PATH"))
+}
+
+pub fn default_db() -> Result<PathBuf> {
+    Ok(data_dir()?.join("registry.db"))
+}
+
+pub fn default_demo_db() -> Result<PathBuf> {
+    Ok(data_dir()?.join("demo.db"))
+}
+
+/// Reads the config file; a missing file is an empty config, a broken one an error.
+pub fn read_file(path: &Path) -> Result<Option<ConfigFile>> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e).with_context(|| format!("cannot read the config file {}", path.display())),
+    };
+    let file: ConfigFile = toml::from_str(&text)
+        .map_err(|e| anyhow!("the config file {} is not valid: {e}", path.display()))?;
+    Ok(Some(file))
+}
+
+/// Later layers override earlier ones, field by field.
+fn merge(base: &mut FileSettings, over: &FileSettings) {
+    macro_rules! take {
+        ($($f:ident),*) => { $( if over.$f.is_some() { base.$f = over.$f.clone(); } )* };
+    }
+    take!(
+        registry, db, uri, roster, identity, key_file, policy, registry_id, production_alias, risk_floor,
+        roles_by_risk, sla_hours_by_risk, evidence_full_bytes, metric_direction, readonly
+    );
+}
+
+fn parse_risk(what: &str, s: &str) -> Result<Risk> {
+    Risk::parse(s).ok_or_else(|| anyhow!("{what}: {s:?} is not low, medium, high or critical"))
+}
+
+fn risk_settings(s: &FileSettings) -> Result<RiskSettings> {
+    let mut r = RiskSettings::default();
+    for (glob, risk) in s.risk_floor.iter().flatten() {
+        let pattern = glob::Pattern::new(glob).map_err(|e| anyhow!("risk_floor: {glob:?} is not a glob: {e}"))?;
+        r.risk_floor.push((pattern, parse_risk("risk_floor", risk)?));
+    }
+    // Specific patterns first: a longer literal prefix wins over `*`.
+    r.risk_floor.sort_by_key(|(p, _)| std::cmp::Reverse(p.as_str().len()));
+    for (tier, roles) in s.roles_by_risk.iter().flatten() {
+        let tier = parse_risk("roles_by_risk", tier)?;
+        if roles.is_empty() {
+            bail!("roles_by_risk.{tier}: at least one role is required");
+        }
+        if let Some(bad) = roles.iter().find(|r| !ROLES.contains(&r.as_str())) {
+            bail!("roles_by_risk.{tier}: unknown role {bad:?} (roles: {})", ROLES.join(", "));
+        }
+        r.roles_by_risk.insert(tier, roles.clone());
+    }
+    for (tier, hours) in s.sla_hours_by_risk.iter().flatten() {
+        let tier = parse_risk("sla_hours_by_risk", tier)?;
+        if !(hours.is_finite() && *hours > 0.0) {
+            bail!("sla_hours_by_risk.{tier}: {hours} is not a positive number of hours");
+        }
+        r.sla_hours_by_risk.insert(tier, *hours);
+    }
+    Ok(r)
+}
+
+impl Config {
+    /// File (if any), then the chosen profile, then the flags.
+    pub fn resolve(file: Option<(PathBuf, ConfigFile)>, over: &Overrides) -> Result<Config> {
+        let (source, file) = match file {
+            Some((p, f)) => (Some(p), f),
+            None => (None, ConfigFile::default()),
+        };
+        let mut s = file.settings.clone();
+        let profile = over.profile.clone().or(file.default_profile.clone());
+        if let Some(name) = &profile {
+            let p = file.profiles.get(name).ok_or_else(|| {
+                let known: Vec<_> = file.profiles.keys().map(String::as_str).collect();
+                anyhow!(
+                    "no profile {name:?} in {}; known profiles: {}",
+                    source.as_deref().map(|p| p.display().to_string()).unwrap_or_else(|| "the config".into()),
+                    if known.is_empty() { "none".into() } else { known.join(", ") }
+                )
+            })?;
+            merge(&mut s, p);
+        }
+        let flags = FileSettings {
+            registry: over.registry.clone(),
+            db: over.db.clone(),
+            uri: over.uri.clone(),
+            roster: over.roster.clone(),
+            identity: over.identity.clone(),
+            key_file: over.key_file.clone(),
+            policy: over.policy.clone(),
+            readonly: over.readonly.then_some(true),
+            ..Default::default()
+        };
+        merge(&mut s, &flags);
+
+        // --db alone means the embedded registry; --uri alone means MLflow.
+        let registry = match s.registry.as_deref() {
+            Some("embedded") | Some("local") | Some("sqlite") => RegistryKind::Embedded,
+            Some("mlflow") => RegistryKind::Mlflow,
+            Some(other) => bail!("registry {other:?} is unknown; use \"embedded\" or \"mlflow\""),
+            None if over.uri.is_some() && over.db.is_none() => RegistryKind::Mlflow,
+            None => RegistryKind::Embedded,
+        };
+        let uri = s.uri.clone().or_else(|| std::env::var("MLFLOW_TRACKING_URI").ok());
+        let production_alias = s.production_alias.clone().unwrap_or_else(|| "champion".to_owned());
+        if production_alias.trim().is_empty() {
+            bail!("production_alias must not be empty");
+        }
+        Ok(Config {
+            source,
+            profile,
+            registry,
+            db: match &s.db {
+                Some(p) => p.clone(),
+                None => default_db()?,
+            },
+            uri,
+            roster: s.roster.clone(),
+            identity: s.identity.clone(),
+            key_file: s.key_file.clone(),
+            policy: s.policy.clone(),
+            registry_id: s.registry_id.clone(),
+            production_alias,
+            risk: risk_settings(&s)?,
+            evidence_full_bytes: s.evidence_full_bytes.unwrap_or(DEFAULT_EVIDENCE_FULL_BYTES),
+            metric_direction: s.metric_direction.clone().unwrap_or_default(),
+            readonly: s.readonly.unwrap_or(false),
+        })
+    }
+
+    /// Reads the config file from its usual place and resolves it with the flags.
+    pub fn load(over: &Overrides) -> Result<Config> {
+        let file = match config_path() {
+            Some(p) => read_file(&p)?.map(|f| (p, f)),
+            None => None,
+        };
+        Self::resolve(file, over)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> ConfigFile {
+        toml::from_str(text).unwrap()
+    }
+
+    const SAMPLE: &str = r#"
+default_profile = "team"
+production_alias = "prod"
+[risk_floor]
+"fraud-*" = "high"
+"*" = "medium"
+[sla_hours_by_risk]
+critical = 12
+[metric_direction]
+coverage_gap = "lower"
+[profiles.team]
+registry = "mlflow"
+uri = "http://127.0.0.1:5000"
+identity = "alice@example.com"
+[profiles.local]
+db = "/tmp/x.db"
+production_alias = "live"
+"#;
+
+    #[test]
+    fn profile_then_flags() {
+        let f = parse(SAMPLE);
+        let c = Config::resolve(Some(("c.toml".into(), f.clone())), &Overrides::default()).unwrap();
+        assert_eq!(c.registry, RegistryKind::Mlflow);
+        assert_eq!(c.uri.as_deref(), Some("http://127.0.0.1:5000"));
+        assert_eq!(c.production_alias, "prod");
+        assert_eq!(c.risk.sla_hours_by_risk[&Risk::Critical], 12.0);
+        assert_eq!(c.metric_direction["coverage_gap"], Better::Lower);
+        let e = c.risk.effective("fraud-scorer", &Default::default());
+        assert_eq!(e.risk, Risk::High, "the specific glob wins");
+        assert_eq!(c.risk.effective("churn", &Default::default()).risk, Risk::Medium);
+
+        let over = Overrides { profile: Some("local".into()), ..Default::default() };
+        let c = Config::resolve(Some(("c.toml".into(), f.clone())), &over).unwrap();
+        assert_eq!((c.registry, c.production_alias.as_str()), (RegistryKind::Embedded, "live"));
+        assert_eq!(c.db, PathBuf::from("/tmp/x.db"));
+
+        let over = Overrides { profile: Some("local".into()), db: Some("/y.db".into()), ..Default::default() };
+        assert_eq!(Config::resolve(Some(("c.toml".into(), f)), &over).unwrap().db, PathBuf::from("/y.db"));
+    }
+
+    #[test]
+    fn bad_settings_are_named() {
+        for (text, want) in [
+            ("[risk_floor]\n\"x\" = \"severe\"", "risk_floor"),
+            ("[roles_by_risk]\nhigh = [\"boss\"]", "unknown role"),
+            ("[sla_hours_by_risk]\nlow = -1", "positive"),
+            ("registry = \"s3\"", "unknown"),
+        ] {
+            let err = Config::resolve(Some(("c.toml".into(), parse(text))), &Overrides::default()).unwrap_err();
+            assert!(err.to_string().contains(want), "{text}: {err}");
+        }
+        let err = Config::resolve(None, &Overrides { profile: Some("nope".into()), ..Default::default() }).unwrap_err();
+        assert!(err.to_string().contains("no profile \"nope\""), "{err}");
+        assert!(toml::from_str::<ConfigFile>("colour = 1").is_err(), "unknown keys are refused");
+    }
+}

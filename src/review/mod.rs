@@ -1,0 +1,11 @@
+//! The pure review core: no I/O, no clock of its own (time comes in as `now`).
+
+pub mod evidence;
+pub mod metrics;
+pub mod num;
+pub mod queue;
+pub mod reports;
+pub mod risk;
+pub mod schema;
+pub mod sla;
+pub mod state;

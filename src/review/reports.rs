@@ -1,0 +1,1058 @@
+//! Evidence reports from the run's artifacts (PROTOCOL 5): explainability,
+//! fairness, the modelscan security scan and the model card. Pure: a file
+//! name and bytes in, a status out. An unreadable report is an `error`, never
+//! `absent`, so a broken file cannot pass for a missing optional one.
+
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+
+use super::num::Num;
+
+/// Reports over this size are an error (PROTOCOL 5).
+pub const REPORT_MAX_BYTES: u64 = 10 * 1024 * 1024;
+
+/// A report with its status. Serializes as `{"status":"present", ...fields}`,
+/// `{"status":"absent"}` or `{"status":"error","error":"<message>"}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "status", rename_all = "lowercase")]
+pub enum Report<T> {
+    Present(T),
+    Absent,
+    Error { error: String },
+}
+
+impl<T> Report<T> {
+    pub fn absent() -> Self {
+        Report::Absent
+    }
+
+    pub fn error(message: impl Into<String>) -> Self {
+        Report::Error {
+            error: message.into(),
+        }
+    }
+
+    /// `"present"`, `"absent"` or `"error"`.
+    pub fn status(&self) -> &'static str {
+        match self {
+            Report::Present(_) => "present",
+            Report::Absent => "absent",
+            Report::Error { .. } => "error",
+        }
+    }
+
+    pub fn present(&self) -> Option<&T> {
+        match self {
+            Report::Present(report) => Some(report),
+            _ => None,
+        }
+    }
+
+    pub fn error_message(&self) -> Option<&str> {
+        match self {
+            Report::Error { error } => Some(error),
+            _ => None,
+        }
+    }
+
+    fn from_result(result: Result<T, String>) -> Self {
+        match result {
+            Ok(report) => Report::Present(report),
+            Err(message) => Report::error(message),
+        }
+    }
+}
+
+fn check_size(file: &str, bytes: &[u8]) -> Result<(), String> {
+    let len = bytes.len() as u64;
+    if len > REPORT_MAX_BYTES {
+        return Err(format!("{file} is {len} bytes, over the 10 MiB limit"));
+    }
+    Ok(())
+}
+
+/// Parses a JSON report whose top level must be an object. Messages start
+/// with the file name and carry serde_json's line and column.
+fn parse_json<T: DeserializeOwned>(file: &str, bytes: &[u8]) -> Result<T, String> {
+    check_size(file, bytes)?;
+    expect_object(file, bytes)?;
+    match serde_json::from_slice(bytes) {
+        Ok(report) => Ok(report),
+        // Python's json.dump writes bare NaN/Infinity (fairlearn yields NaN
+        // for empty groups); read them as the protocol's strings.
+        Err(strict) => match quote_bare_non_finite(bytes) {
+            Some(quoted) => serde_json::from_slice(&quoted).map_err(|e| format!("{file}: {e}")),
+            None => Err(format!("{file}: {strict}")),
+        },
+    }
+}
+
+/// A clearer message than serde's "invalid type: sequence" for the common
+/// mistake of a top-level array or scalar.
+fn expect_object(file: &str, bytes: &[u8]) -> Result<(), String> {
+    let first = bytes
+        .iter()
+        .position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
+    match first {
+        Some(at) if bytes.get(at) != Some(&b'{') => {
+            let (line, column) = line_column(bytes, at);
+            Err(format!(
+                "{file}: expected an object at line {line} column {column}"
+            ))
+        }
+        // Empty input falls through to serde's own EOF message.
+        _ => Ok(()),
+    }
+}
+
+/// 1-based line and byte column of `at`, as serde_json counts them.
+fn line_column(bytes: &[u8], at: usize) -> (usize, usize) {
+    let before = bytes.get(..at).unwrap_or_default();
+    let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    (line, at - line_start + 1)
+}
+
+/// Quotes bare `NaN`, `Infinity`, `-Infinity` outside strings; `None` when
+/// there were none. Outside strings, valid JSON has no other `N` or `I`.
+fn quote_bare_non_finite(bytes: &[u8]) -> Option<Vec<u8>> {
+    const TOKENS: [&[u8]; 3] = [b"NaN", b"-Infinity", b"Infinity"];
+    let mut out = Vec::with_capacity(bytes.len() + 16);
+    let (mut in_string, mut escaped, mut changed) = (false, false, false);
+    let mut rest = bytes;
+    while let Some((&b, tail)) = rest.split_first() {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+        } else if let Some(token) = TOKENS.iter().find(|t| rest.starts_with(t)) {
+            out.push(b'"');
+            out.extend_from_slice(token);
+            out.push(b'"');
+            rest = rest.get(token.len()..).unwrap_or_default();
+            changed = true;
+            continue;
+        } else if b == b'"' {
+            in_string = true;
+        }
+        out.push(b);
+        rest = tail;
+    }
+    changed.then_some(out)
+}
+
+// ---------------------------------------------------------------- explainability
+
+/// `modelgate/explainability.json`: global feature importance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Explainability {
+    pub method: String,
+    pub global_importance: BTreeMap<String, Num>,
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+pub fn parse_explainability(file: &str, bytes: &[u8]) -> Report<Explainability> {
+    Report::from_result(parse_json(file, bytes))
+}
+
+/// One feature compared between candidate and baseline.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ImportanceRow {
+    pub feature: String,
+    pub candidate: Option<Num>,
+    pub baseline: Option<Num>,
+    /// Candidate minus baseline, when both have the feature.
+    pub delta: Option<Num>,
+    /// 1 = most important (value descending, ties by name, NaN last).
+    pub candidate_rank: Option<usize>,
+    pub baseline_rank: Option<usize>,
+    /// Baseline rank minus candidate rank: positive when the feature rose.
+    pub rank_change: Option<i64>,
+}
+
+/// Rows for every feature of either side: the candidate's by its rank, then
+/// features only the baseline has, by their baseline rank.
+pub fn compare_importance(
+    candidate: &Explainability,
+    baseline: Option<&Explainability>,
+) -> Vec<ImportanceRow> {
+    let empty = BTreeMap::new();
+    let cand = &candidate.global_importance;
+    let base = baseline.map_or(&empty, |b| &b.global_importance);
+    let (cand_rank, base_rank) = (ranks(cand), ranks(base));
+    let only_baseline = base.keys().filter(|f| !cand.contains_key(*f));
+    let mut rows: Vec<ImportanceRow> = cand
+        .keys()
+        .chain(only_baseline)
+        .map(|feature| {
+            let rank = |ranks: &HashMap<&str, usize>| ranks.get(feature.as_str()).copied();
+            let (c, b) = (cand.get(feature).copied(), base.get(feature).copied());
+            let (c_rank, b_rank) = (rank(&cand_rank), rank(&base_rank));
+            ImportanceRow {
+                feature: feature.clone(),
+                candidate: c,
+                baseline: b,
+                delta: c.zip(b).map(|(c, b)| Num(c.0 - b.0)),
+                candidate_rank: c_rank,
+                baseline_rank: b_rank,
+                rank_change: c_rank.zip(b_rank).map(|(c, b)| b as i64 - c as i64),
+            }
+        })
+        .collect();
+    rows.sort_by_key(|r| {
+        (
+            r.candidate_rank.is_none(),
+            r.candidate_rank,
+            r.baseline_rank,
+        )
+    });
+    rows
+}
+
+/// Each feature's rank: 1 = most important.
+fn ranks(importance: &BTreeMap<String, Num>) -> HashMap<&str, usize> {
+    ranked(importance)
+        .into_iter()
+        .enumerate()
+        .map(|(i, (name, _))| (name.as_str(), i + 1))
+        .collect()
+}
+
+/// Features by importance: value descending, NaN last, ties by name.
+fn ranked(importance: &BTreeMap<String, Num>) -> Vec<(&String, Num)> {
+    let mut order: Vec<(&String, Num)> = importance.iter().map(|(k, v)| (k, *v)).collect();
+    order.sort_by(|a, b| descending_nan_last(a.1.0, b.1.0).then_with(|| a.0.cmp(b.0)));
+    order
+}
+
+fn descending_nan_last(a: f64, b: f64) -> Ordering {
+    match (a.is_nan(), b.is_nan()) {
+        (true, true) => Ordering::Equal,
+        (true, false) => Ordering::Greater,
+        (false, true) => Ordering::Less,
+        (false, false) => b.total_cmp(&a),
+    }
+}
+
+/// The feature whose share of total importance moved most.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ImportanceShift {
+    pub feature: String,
+    /// |value| / sum of |values| on that side; 0 when the side lacks it.
+    pub candidate_share: Num,
+    pub baseline_share: Num,
+    /// Candidate share minus baseline share (in -1..=1).
+    pub change: Num,
+}
+
+/// The largest absolute change in normalised share, so a UI can flag a
+/// "large explainability shift" whatever the scale of the raw values.
+/// `None` when either side has no positive finite total to normalise by.
+pub fn largest_shift(
+    candidate: &Explainability,
+    baseline: &Explainability,
+) -> Option<ImportanceShift> {
+    let cand = shares(&candidate.global_importance)?;
+    let base = shares(&baseline.global_importance)?;
+    let features: BTreeSet<&str> = cand.keys().chain(base.keys()).copied().collect();
+    let mut best: Option<ImportanceShift> = None;
+    for feature in features {
+        let c = cand.get(feature).copied().unwrap_or(0.0);
+        let b = base.get(feature).copied().unwrap_or(0.0);
+        let change = c - b;
+        // Strictly greater keeps the first feature by name among ties.
+        if best
+            .as_ref()
+            .is_none_or(|s| change.abs() > s.change.0.abs())
+        {
+            best = Some(ImportanceShift {
+                feature: feature.to_owned(),
+                candidate_share: Num(c),
+                baseline_share: Num(b),
+                change: Num(change),
+            });
+        }
+    }
+    best
+}
+
+/// Each finite value's share of the total; non-finite values are left out.
+fn shares(importance: &BTreeMap<String, Num>) -> Option<HashMap<&str, f64>> {
+    let finite = || importance.iter().filter(|(_, v)| v.0.is_finite());
+    let total: f64 = finite().map(|(_, v)| v.0.abs()).sum();
+    if !(total.is_finite() && total > 0.0) {
+        return None;
+    }
+    Some(
+        finite()
+            .map(|(k, v)| (k.as_str(), v.0.abs() / total))
+            .collect(),
+    )
+}
+
+// ---------------------------------------------------------------- fairness
+
+/// `modelgate/fairness.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Fairness {
+    pub assessments: Vec<Assessment>,
+}
+
+/// One sensitive feature: fairlearn's `by_group` (metric -> group -> value)
+/// and every summary value the producer wrote.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Assessment {
+    pub sensitive_feature: String,
+    pub by_group: BTreeMap<String, BTreeMap<String, Num>>,
+    pub summary: BTreeMap<String, Num>,
+}
+
+const DPD: &str = "demographic_parity_difference";
+const EOD: &str = "equalized_odds_difference";
+const DIR: &str = "disparate_impact_ratio";
+/// fairlearn's name for the same quantity (min over max selection rate).
+const DPR: &str = "demographic_parity_ratio";
+
+impl Assessment {
+    pub fn demographic_parity_difference(&self) -> Option<f64> {
+        self.summary.get(DPD).map(|v| v.0)
+    }
+
+    pub fn equalized_odds_difference(&self) -> Option<f64> {
+        self.summary.get(EOD).map(|v| v.0)
+    }
+
+    /// `disparate_impact_ratio`, or fairlearn's `demographic_parity_ratio`
+    /// when only that is given.
+    pub fn disparate_impact_ratio(&self) -> Option<f64> {
+        self.ratio().map(|(_, v)| v)
+    }
+
+    fn ratio(&self) -> Option<(&'static str, f64)> {
+        [DIR, DPR]
+            .into_iter()
+            .find_map(|key| self.summary.get(key).map(|v| (key, v.0)))
+    }
+}
+
+/// Limits for [`Fairness::breaches`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct FairnessThresholds {
+    /// A disparate impact ratio below this breaches (the four-fifths rule).
+    pub min_ratio: f64,
+    /// A demographic parity difference above this breaches.
+    pub max_dpd: f64,
+}
+
+impl Default for FairnessThresholds {
+    fn default() -> Self {
+        FairnessThresholds {
+            min_ratio: 0.8,
+            max_dpd: 0.1,
+        }
+    }
+}
+
+/// One assessment value outside its limit.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Breach {
+    pub sensitive_feature: String,
+    /// The summary key that breached.
+    pub metric: String,
+    pub value: Num,
+    pub limit: Num,
+}
+
+impl Fairness {
+    /// Assessments whose ratio is below `min_ratio` or whose demographic
+    /// parity difference is above `max_dpd`. A NaN counts as a breach: it
+    /// cannot show the model is within the limit. A missing value does not.
+    pub fn breaches(&self, thresholds: &FairnessThresholds) -> Vec<Breach> {
+        let mut out = Vec::new();
+        for a in &self.assessments {
+            if let Some((key, v)) = a.ratio()
+                && (v.is_nan() || v < thresholds.min_ratio)
+            {
+                out.push(breach(a, key, v, thresholds.min_ratio));
+            }
+            if let Some(v) = a.demographic_parity_difference()
+                && (v.is_nan() || v > thresholds.max_dpd)
+            {
+                out.push(breach(a, DPD, v, thresholds.max_dpd));
+            }
+        }
+        out
+    }
+}
+
+fn breach(a: &Assessment, metric: &str, value: f64, limit: f64) -> Breach {
+    Breach {
+        sensitive_feature: a.sensitive_feature.clone(),
+        metric: metric.to_owned(),
+        value: Num(value),
+        limit: Num(limit),
+    }
+}
+
+pub fn parse_fairness(file: &str, bytes: &[u8]) -> Report<Fairness> {
+    Report::from_result(parse_json(file, bytes))
+}
+
+// ---------------------------------------------------------------- security scan
+
+/// What a modelscan report says about the model directory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScanVerdict {
+    /// At least one issue.
+    Findings,
+    /// Nothing was scanned (e.g. `.skops` models): never clean.
+    NotScanned,
+    /// Errors, or model files the scan did not cover.
+    Partial,
+    /// No issues, no errors, every model file scanned.
+    Clean,
+}
+
+/// Issue counts from the report's summary, CRITICAL first.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SeverityCounts {
+    pub critical: u64,
+    pub high: u64,
+    pub medium: u64,
+    pub low: u64,
+    /// Severities modelscan 0.8 does not use, kept so none is lost.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub other: BTreeMap<String, u64>,
+}
+
+impl SeverityCounts {
+    /// The four modelscan severities in display order.
+    pub fn ordered(&self) -> [(&'static str, u64); 4] {
+        [
+            ("CRITICAL", self.critical),
+            ("HIGH", self.high),
+            ("MEDIUM", self.medium),
+            ("LOW", self.low),
+        ]
+    }
+
+    pub fn total(&self) -> u64 {
+        let known = self.critical + self.high + self.medium + self.low;
+        known + self.other.values().sum::<u64>()
+    }
+
+    fn from_summary(by_severity: BTreeMap<String, u64>) -> Self {
+        let mut counts = SeverityCounts::default();
+        for (severity, n) in by_severity {
+            match severity.as_str() {
+                "CRITICAL" => counts.critical += n,
+                "HIGH" => counts.high += n,
+                "MEDIUM" => counts.medium += n,
+                "LOW" => counts.low += n,
+                _ => *counts.other.entry(severity).or_default() += n,
+            }
+        }
+        counts
+    }
+}
+
+/// One modelscan issue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScanIssue {
+    pub severity: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub operator: Option<String>,
+    #[serde(default)]
+    pub module: Option<String>,
+    #[serde(default)]
+    pub source: Option<String>,
+    #[serde(default)]
+    pub scanner: Option<String>,
+}
+
+/// An error or skipped-file entry, kept exactly as found: modelscan's shapes
+/// vary between versions (objects with category/description/source, or plain
+/// strings in older ones).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ScanEntry(pub Json);
+
+impl ScanEntry {
+    /// A string field of an object entry.
+    pub fn field(&self, key: &str) -> Option<&str> {
+        self.0.get(key).and_then(Json::as_str)
+    }
+
+    /// The description, or the entry itself when it is a plain string.
+    pub fn description(&self) -> Option<&str> {
+        self.field("description").or_else(|| self.0.as_str())
+    }
+
+    /// The file concerned, or the entry itself when it is a plain string.
+    pub fn source(&self) -> Option<&str> {
+        self.field("source").or_else(|| self.0.as_str())
+    }
+}
+
+/// Files modelscan chose not to scan.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Skipped {
+    #[serde(default)]
+    pub total_skipped: u64,
+    #[serde(default)]
+    pub skipped_files: Vec<ScanEntry>,
+}
+
+/// `modelgate/security_scan.json` with the verdict against the model files.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SecurityScan {
+    pub scan: ScanVerdict,
+    pub severity_counts: SeverityCounts,
+    pub total_issues: u64,
+    pub issues: Vec<ScanIssue>,
+    pub errors: Vec<ScanEntry>,
+    pub total_scanned: u64,
+    pub scanned_files: Vec<String>,
+    pub skipped: Option<Skipped>,
+    /// Model files (metadata excluded) that no scanned path covers.
+    pub uncovered_model_files: Vec<String>,
+    pub modelscan_version: Option<String>,
+    pub input_path: Option<String>,
+    pub timestamp: Option<String>,
+}
+
+/// modelscan 0.8's report; `issues` and `errors` are required because a
+/// report without them cannot show the model is clean.
+#[derive(Deserialize)]
+struct RawScan {
+    summary: RawSummary,
+    issues: Vec<ScanIssue>,
+    errors: Vec<ScanEntry>,
+}
+
+#[derive(Deserialize)]
+struct RawSummary {
+    #[serde(default)]
+    total_issues_by_severity: BTreeMap<String, u64>,
+    #[serde(default)]
+    total_issues: u64,
+    #[serde(default)]
+    scanned: RawScanned,
+    skipped: Option<Skipped>,
+    input_path: Option<String>,
+    modelscan_version: Option<String>,
+    timestamp: Option<String>,
+}
+
+#[derive(Default, Deserialize)]
+struct RawScanned {
+    #[serde(default)]
+    total_scanned: u64,
+    #[serde(default)]
+    scanned_files: Vec<String>,
+}
+
+/// MLflow's own files in the model directory root: not model content.
+const MLFLOW_METADATA: [&str; 7] = [
+    "MLmodel",
+    "conda.yaml",
+    "python_env.yaml",
+    "requirements.txt",
+    "input_example.json",
+    "serving_input_example.json",
+    "registered_model_meta",
+];
+
+/// Parses a modelscan JSON report. `model_files` are the model directory's
+/// files, relative to it; coverage is judged against them.
+pub fn parse_security(file: &str, bytes: &[u8], model_files: &[String]) -> Report<SecurityScan> {
+    Report::from_result(parse_json(file, bytes).map(|raw| security_scan(raw, model_files)))
+}
+
+fn security_scan(raw: RawScan, model_files: &[String]) -> SecurityScan {
+    let RawScan {
+        summary,
+        issues,
+        errors,
+    } = raw;
+    let severity_counts = SeverityCounts::from_summary(summary.total_issues_by_severity);
+    let uncovered_model_files = uncovered(model_files, &summary.scanned.scanned_files);
+    // Any sign of an issue counts, even when summary and list disagree.
+    let has_findings =
+        !issues.is_empty() || summary.total_issues > 0 || severity_counts.total() > 0;
+    let scan = if has_findings {
+        ScanVerdict::Findings
+    } else if summary.scanned.total_scanned == 0 {
+        ScanVerdict::NotScanned
+    } else if !errors.is_empty() || !uncovered_model_files.is_empty() {
+        ScanVerdict::Partial
+    } else {
+        ScanVerdict::Clean
+    };
+    SecurityScan {
+        scan,
+        severity_counts,
+        total_issues: summary.total_issues,
+        issues,
+        errors,
+        total_scanned: summary.scanned.total_scanned,
+        scanned_files: summary.scanned.scanned_files,
+        skipped: summary.skipped,
+        uncovered_model_files,
+        modelscan_version: summary.modelscan_version,
+        input_path: summary.input_path,
+        timestamp: summary.timestamp,
+    }
+}
+
+/// Model files no scanned path covers. modelscan paths are relative to the
+/// path it was given, so `x/model.pkl` covers `model.pkl`: every suffix after
+/// a `/` of each scanned path is indexed once, keeping this linear. Archive
+/// members (`model.skops:a.npy`) do not cover the archive.
+fn uncovered(model_files: &[String], scanned_files: &[String]) -> Vec<String> {
+    let mut covered: HashSet<&str> = HashSet::with_capacity(scanned_files.len() * 2);
+    for path in scanned_files {
+        let path = strip_dot(path);
+        covered.insert(path);
+        covered.extend(
+            path.match_indices('/')
+                .filter_map(|(i, _)| path.get(i + 1..)),
+        );
+    }
+    model_files
+        .iter()
+        .filter(|f| !MLFLOW_METADATA.contains(&strip_dot(f)))
+        .filter(|f| !covered.contains(strip_dot(f)))
+        .cloned()
+        .collect()
+}
+
+fn strip_dot(path: &str) -> &str {
+    path.strip_prefix("./").unwrap_or(path)
+}
+
+// ---------------------------------------------------------------- model card
+
+/// `modelgate/model_card.md`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ModelCard {
+    pub markdown: String,
+}
+
+pub fn parse_model_card(file: &str, bytes: &[u8]) -> Report<ModelCard> {
+    let parsed = check_size(file, bytes).and_then(|()| {
+        std::str::from_utf8(bytes)
+            .map(|text| ModelCard {
+                markdown: text.to_owned(),
+            })
+            .map_err(|e| format!("{file}: not valid UTF-8: {e}"))
+    });
+    Report::from_result(parsed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    const EXPL: &str = "modelgate/explainability.json";
+    const FAIR: &str = "modelgate/fairness.json";
+    const SCAN: &str = "modelgate/security_scan.json";
+
+    fn expl(pairs: &[(&str, f64)]) -> Explainability {
+        Explainability {
+            method: "shap".into(),
+            global_importance: pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), Num(*v)))
+                .collect(),
+            notes: None,
+        }
+    }
+
+    fn files(names: &[&str]) -> Vec<String> {
+        names.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn scan_json(issues: Json, errors: Json, scanned: &[&str]) -> Vec<u8> {
+        let n = scanned.len();
+        json!({
+            "summary": {
+                "total_issues_by_severity": {"LOW": 0, "MEDIUM": 0, "HIGH": 0, "CRITICAL": 0},
+                "total_issues": 0,
+                "scanned": {"total_scanned": n, "scanned_files": scanned},
+            },
+            "issues": issues,
+            "errors": errors,
+        })
+        .to_string()
+        .into_bytes()
+    }
+
+    fn verdict(bytes: &[u8], model_files: &[&str]) -> SecurityScan {
+        parse_security(SCAN, bytes, &files(model_files))
+            .present()
+            .cloned()
+            .unwrap()
+    }
+
+    #[test]
+    fn status_serializes_flat() {
+        let present = Report::Present(ModelCard {
+            markdown: "# m".into(),
+        });
+        assert_eq!(
+            serde_json::to_value(&present).unwrap(),
+            json!({"status": "present", "markdown": "# m"})
+        );
+        let absent: Report<ModelCard> = Report::absent();
+        assert_eq!(
+            serde_json::to_value(&absent).unwrap(),
+            json!({"status": "absent"})
+        );
+        let error: Report<ModelCard> = Report::error("x: bad");
+        assert_eq!(
+            serde_json::to_value(&error).unwrap(),
+            json!({"status": "error", "error": "x: bad"})
+        );
+        assert_eq!(error.status(), "error");
+        assert_eq!(error.error_message(), Some("x: bad"));
+        assert!(error.present().is_none());
+    }
+
+    #[test]
+    fn explainability_parses_and_keeps_non_finite() {
+        let r = parse_explainability(
+            EXPL,
+            br#"{"method": "shap", "global_importance": {"a": 1.5, "b": "NaN"}}"#,
+        );
+        let e = r.present().unwrap();
+        assert_eq!(e.global_importance["a"], Num(1.5));
+        assert!(e.global_importance["b"].0.is_nan());
+        assert_eq!(e.notes, None);
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(json["global_importance"]["b"], "NaN");
+        assert_eq!(json["status"], "present");
+    }
+
+    #[test]
+    fn bare_python_non_finite_values_are_read() {
+        let text = br#"{"method": "NaN, Infinity", "global_importance": {"a": NaN, "b": -Infinity, "c": Infinity}}"#;
+        let e = parse_explainability(EXPL, text).present().cloned().unwrap();
+        assert_eq!(e.method, "NaN, Infinity");
+        assert!(e.global_importance["a"].0.is_nan());
+        assert_eq!(e.global_importance["b"], Num(f64::NEG_INFINITY));
+        assert_eq!(e.global_importance["c"], Num(f64::INFINITY));
+    }
+
+    #[test]
+    fn wrong_types_and_shapes_are_errors_with_positions() {
+        let r = parse_explainability(EXPL, b"[1, 2]");
+        assert_eq!(
+            r.error_message(),
+            Some("modelgate/explainability.json: expected an object at line 1 column 1")
+        );
+        let r = parse_explainability(EXPL, b"\n  \"x\"");
+        assert_eq!(
+            r.error_message(),
+            Some("modelgate/explainability.json: expected an object at line 2 column 3")
+        );
+        let r = parse_explainability(
+            EXPL,
+            br#"{"method": "shap", "global_importance": {"a": "high"}}"#,
+        );
+        let msg = r.error_message().unwrap();
+        assert!(
+            msg.starts_with("modelgate/explainability.json: expected a number"),
+            "{msg}"
+        );
+        assert!(msg.contains("line 1 column"), "{msg}");
+        let r = parse_explainability(EXPL, br#"{"method": "shap", "global_importance": {"a": 1"#);
+        let msg = r.error_message().unwrap();
+        assert!(
+            msg.starts_with("modelgate/explainability.json: EOF while parsing"),
+            "{msg}"
+        );
+        let r = parse_explainability(EXPL, b"");
+        assert!(
+            r.error_message()
+                .unwrap()
+                .starts_with("modelgate/explainability.json: EOF")
+        );
+        let r = parse_explainability(EXPL, br#"{"global_importance": {}}"#);
+        assert!(
+            r.error_message()
+                .unwrap()
+                .contains("missing field `method`")
+        );
+    }
+
+    #[test]
+    fn oversized_reports_are_errors() {
+        let big = vec![b' '; REPORT_MAX_BYTES as usize + 1];
+        let r = parse_fairness(FAIR, &big);
+        assert_eq!(
+            r.error_message(),
+            Some("modelgate/fairness.json is 10485761 bytes, over the 10 MiB limit")
+        );
+        let r = parse_model_card("modelgate/model_card.md", &big);
+        assert_eq!(r.status(), "error");
+    }
+
+    #[test]
+    fn model_card_must_be_utf8() {
+        let r = parse_model_card("modelgate/model_card.md", b"# Card\n\xff");
+        let msg = r.error_message().unwrap();
+        assert!(
+            msg.starts_with("modelgate/model_card.md: not valid UTF-8: "),
+            "{msg}"
+        );
+        let ok = parse_model_card("modelgate/model_card.md", "# Card ✓".as_bytes());
+        assert_eq!(ok.present().unwrap().markdown, "# Card ✓");
+    }
+
+    #[test]
+    fn importance_comparison_ranks_and_deltas() {
+        let cand = expl(&[("a", 1.0), ("b", 3.0), ("c", 3.0), ("d", f64::NAN)]);
+        let base = expl(&[("a", 2.0), ("b", 1.0), ("e", 5.0)]);
+        let rows = compare_importance(&cand, Some(&base));
+        let order: Vec<&str> = rows.iter().map(|r| r.feature.as_str()).collect();
+        assert_eq!(order, ["b", "c", "a", "d", "e"]);
+        let b = &rows[0];
+        assert_eq!(
+            (b.candidate_rank, b.baseline_rank, b.rank_change),
+            (Some(1), Some(3), Some(2))
+        );
+        assert_eq!(b.delta, Some(Num(2.0)));
+        let a = &rows[2];
+        assert_eq!(
+            (a.candidate_rank, a.baseline_rank, a.rank_change),
+            (Some(3), Some(2), Some(-1))
+        );
+        assert_eq!(a.delta, Some(Num(-1.0)));
+        assert_eq!(rows[1].baseline, None);
+        let e = &rows[4];
+        assert_eq!(
+            (e.candidate, e.baseline_rank, e.candidate_rank),
+            (None, Some(1), None)
+        );
+        let alone = compare_importance(&cand, None);
+        assert!(
+            alone
+                .iter()
+                .all(|r| r.baseline.is_none() && r.rank_change.is_none())
+        );
+        assert_eq!(alone.len(), 4);
+    }
+
+    #[test]
+    fn largest_shift_uses_normalised_shares() {
+        // Same proportions at ten times the scale: no shift.
+        let s = largest_shift(
+            &expl(&[("a", 10.0), ("b", 30.0)]),
+            &expl(&[("a", 1.0), ("b", 3.0)]),
+        )
+        .unwrap();
+        assert!(s.change.0.abs() < 1e-12);
+        let s = largest_shift(
+            &expl(&[("a", 3.0), ("b", 1.0)]),
+            &expl(&[("a", 1.0), ("b", 3.0)]),
+        )
+        .unwrap();
+        assert_eq!(s.feature, "a");
+        assert_eq!(
+            (s.candidate_share, s.baseline_share, s.change),
+            (Num(0.75), Num(0.25), Num(0.5))
+        );
+        let s = largest_shift(&expl(&[("a", 1.0)]), &expl(&[("b", 1.0)])).unwrap();
+        assert_eq!((s.feature.as_str(), s.change), ("a", Num(1.0)));
+        assert!(largest_shift(&expl(&[("a", 0.0)]), &expl(&[("a", 1.0)])).is_none());
+    }
+
+    fn assessment(summary: &[(&str, f64)]) -> Assessment {
+        Assessment {
+            sensitive_feature: "region".into(),
+            by_group: BTreeMap::new(),
+            summary: summary
+                .iter()
+                .map(|(k, v)| (k.to_string(), Num(*v)))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn fairness_breaches() {
+        let f = Fairness {
+            assessments: vec![
+                assessment(&[(DIR, 0.95), (DPD, 0.02), (EOD, 0.3)]),
+                assessment(&[(DIR, 0.7), (DPD, 0.2)]),
+                assessment(&[(DPR, 0.5)]),
+                assessment(&[(DPD, f64::NAN)]),
+                assessment(&[]),
+            ],
+        };
+        let found: Vec<(String, f64)> = f
+            .breaches(&FairnessThresholds::default())
+            .into_iter()
+            .map(|b| (b.metric, b.value.0))
+            .collect();
+        assert_eq!(found.len(), 4);
+        assert_eq!(
+            &found[..3],
+            &[(DIR.into(), 0.7), (DPD.into(), 0.2), (DPR.into(), 0.5)]
+        );
+        assert_eq!(found[3].0, DPD);
+        assert!(found[3].1.is_nan());
+        let lax = FairnessThresholds {
+            min_ratio: 0.5,
+            max_dpd: 0.5,
+        };
+        assert_eq!(f.breaches(&lax).len(), 1);
+        assert_eq!(f.assessments[2].disparate_impact_ratio(), Some(0.5));
+        assert_eq!(f.assessments[0].equalized_odds_difference(), Some(0.3));
+        assert_eq!(f.assessments[4].demographic_parity_difference(), None);
+    }
+
+    #[test]
+    fn fairness_keeps_every_summary_key() {
+        let text = br#"{"assessments": [{"sensitive_feature": "sex", "by_group": {"selection_rate": {"f": 0.4, "m": NaN}},
+            "summary": {"demographic_parity_ratio": 0.8, "custom": 1}}]}"#;
+        let f = parse_fairness(FAIR, text).present().cloned().unwrap();
+        let a = &f.assessments[0];
+        assert_eq!(a.summary.len(), 2);
+        assert!(a.by_group["selection_rate"]["m"].0.is_nan());
+        let r = parse_fairness(FAIR, br#"{"assessments": [{"sensitive_feature": "sex"}]}"#);
+        assert!(
+            r.error_message()
+                .unwrap()
+                .contains("missing field `by_group`")
+        );
+    }
+
+    #[test]
+    fn scan_verdicts() {
+        let issue = json!([{"severity": "HIGH", "description": "d", "operator": "eval", "module": "builtins",
+            "source": "m/model.pkl", "scanner": "s"}]);
+        let none = json!([]);
+        let err =
+            json!([{"category": "X", "description": "boom", "source": "model.pkl", "extra": [1]}]);
+        assert_eq!(
+            verdict(
+                &scan_json(issue, none.clone(), &["model.pkl"]),
+                &["model.pkl"]
+            )
+            .scan,
+            ScanVerdict::Findings
+        );
+        assert_eq!(
+            verdict(&scan_json(none.clone(), none.clone(), &[]), &["model.pkl"]).scan,
+            ScanVerdict::NotScanned
+        );
+        let with_error = verdict(
+            &scan_json(none.clone(), err.clone(), &["model.pkl"]),
+            &["model.pkl"],
+        );
+        assert_eq!(with_error.scan, ScanVerdict::Partial);
+        assert_eq!(with_error.errors[0].0, err[0], "errors are kept as found");
+        assert_eq!(with_error.errors[0].description(), Some("boom"));
+        let clean = verdict(
+            &scan_json(
+                none.clone(),
+                none.clone(),
+                &["scanme/model.pkl", "scanme/data/w.pt"],
+            ),
+            &[
+                "MLmodel",
+                "conda.yaml",
+                "./model.pkl",
+                "data/w.pt",
+                "requirements.txt",
+            ],
+        );
+        assert_eq!(clean.scan, ScanVerdict::Clean);
+        assert!(clean.uncovered_model_files.is_empty());
+        let partial = verdict(
+            &scan_json(none.clone(), none, &["model.pkl", "other.pkl"]),
+            &["model.pkl", "data/w.pt", "xmodel.pkl", "sub/MLmodel"],
+        );
+        assert_eq!(partial.scan, ScanVerdict::Partial);
+        assert_eq!(
+            partial.uncovered_model_files,
+            ["data/w.pt", "xmodel.pkl", "sub/MLmodel"]
+        );
+    }
+
+    #[test]
+    fn summary_counts_alone_mean_findings() {
+        let text = br#"{"summary": {"total_issues_by_severity": {"LOW": 2, "INFO": 1}, "scanned": {"total_scanned": 1,
+            "scanned_files": ["model.pkl"]}}, "issues": [], "errors": []}"#;
+        let s = verdict(text, &["model.pkl"]);
+        assert_eq!(s.scan, ScanVerdict::Findings);
+        assert_eq!(
+            s.severity_counts.ordered(),
+            [("CRITICAL", 0), ("HIGH", 0), ("MEDIUM", 0), ("LOW", 2)]
+        );
+        let json = serde_json::to_string(&s.severity_counts).unwrap();
+        assert_eq!(
+            json,
+            r#"{"critical":0,"high":0,"medium":0,"low":2,"other":{"INFO":1}}"#
+        );
+    }
+
+    #[test]
+    fn scan_without_issue_list_is_an_error() {
+        let r = parse_security(SCAN, br#"{"summary": {}, "errors": []}"#, &[]);
+        assert!(
+            r.error_message()
+                .unwrap()
+                .contains("missing field `issues`")
+        );
+    }
+
+    #[test]
+    fn plain_string_entries_are_kept() {
+        let text =
+            br#"{"summary": {"scanned": {"total_scanned": 0}, "skipped": {"total_skipped": 1,
+            "skipped_files": ["a.txt"]}}, "issues": [], "errors": ["old style"]}"#;
+        let s = verdict(text, &[]);
+        assert_eq!(s.errors[0].description(), Some("old style"));
+        assert_eq!(s.skipped.unwrap().skipped_files[0].source(), Some("a.txt"));
+    }
+
+    proptest! {
+        #[test]
+        fn ranks_are_a_permutation(values in proptest::collection::btree_map("[a-d]{1,3}", -5.0f64..5.0, 0..12)) {
+            let e = Explainability { method: "m".into(), global_importance: values.iter().map(|(k, v)| (k.clone(), Num(*v))).collect(), notes: None };
+            let rows = compare_importance(&e, Some(&e));
+            let mut ranks: Vec<usize> = rows.iter().filter_map(|r| r.candidate_rank).collect();
+            prop_assert!(ranks.windows(2).all(|w| w[0] < w[1]));
+            ranks.sort_unstable();
+            prop_assert_eq!(ranks, (1..=values.len()).collect::<Vec<_>>());
+            prop_assert!(rows.iter().all(|r| r.rank_change == Some(0) && r.delta == Some(Num(0.0))));
+            for w in rows.windows(2) {
+                prop_assert!(w[0].candidate.unwrap().0 >= w[1].candidate.unwrap().0);
+            }
+        }
+
+        #[test]
+        fn valid_json_is_never_rewritten(s in any::<String>(), n in any::<i32>()) {
+            let text = json!({"k": s, "NaN": [n, "Infinity", -1.5]}).to_string();
+            prop_assert!(quote_bare_non_finite(text.as_bytes()).is_none());
+        }
+    }
+}

@@ -1,0 +1,47 @@
+//! Review states (PROTOCOL 9).
+
+use serde::Serialize;
+
+pub const TAG_REVIEW: &str = "modelgate.review";
+pub const TAG_SUBMITTED_AT: &str = "modelgate.submitted_at";
+pub const TAG_SUBMITTED_BY: &str = "modelgate.submitted_by";
+pub const TAG_BASELINE: &str = "modelgate.baseline";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewState {
+    Pending,
+    ChangesRequested,
+    Rejected,
+    Approved,
+    Withdrawn,
+}
+
+impl ReviewState {
+    pub const ALL: [ReviewState; 5] = [
+        ReviewState::Pending,
+        ReviewState::ChangesRequested,
+        ReviewState::Rejected,
+        ReviewState::Approved,
+        ReviewState::Withdrawn,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewState::Pending => "pending",
+            ReviewState::ChangesRequested => "changes_requested",
+            ReviewState::Rejected => "rejected",
+            ReviewState::Approved => "approved",
+            ReviewState::Withdrawn => "withdrawn",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ReviewState> {
+        Self::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
+    /// The SLA clock runs only while a review is pending (PROTOCOL 10).
+    pub fn clock_runs(self) -> bool {
+        self == ReviewState::Pending
+    }
+}

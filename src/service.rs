@@ -1,0 +1,136 @@
+//! The review service: asks the registry, builds plain review values with the
+//! pure core, and hands them to a front end. Front ends never call the registry.
+
+pub mod show;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use futures_util::{StreamExt, stream};
+
+use crate::config::Config;
+use crate::registry::{ModelVersion, RegisteredModel, Registry, Result, Run};
+use crate::review::queue::{self, QueueItem, QueueSettings, ReviewInput};
+use crate::review::state::{ReviewState, TAG_REVIEW};
+
+/// How many per-version fetches run at once.
+const CONCURRENCY: usize = 16;
+
+pub struct ReviewService {
+    pub registry: Arc<dyn Registry>,
+    pub config: Config,
+}
+
+/// The queue and what could not be loaded at all.
+#[derive(Debug, Clone)]
+pub struct QueueResult {
+    pub items: Vec<QueueItem>,
+}
+
+/// Everything fetched for a set of versions: their models, runs and baselines.
+struct Loaded {
+    models: HashMap<String, RegisteredModel>,
+    runs: HashMap<String, Run>,
+    baselines: HashMap<(String, String), ModelVersion>,
+}
+
+impl ReviewService {
+    pub fn new(registry: Arc<dyn Registry>, config: Config) -> Self {
+        ReviewService { registry, config }
+    }
+
+    fn queue_settings(&self) -> QueueSettings<'_> {
+        QueueSettings {
+            risk: &self.config.risk,
+            production_alias: &self.config.production_alias,
+            metric_direction: &self.config.metric_direction,
+        }
+    }
+
+    /// The versions under review: `pending` ones, or with `all` every version
+    /// whose `modelgate.review` tag holds any state.
+    async fn review_versions(&self, all: bool) -> Result<Vec<ModelVersion>> {
+        let states: &[ReviewState] = if all { &ReviewState::ALL } else { &[ReviewState::Pending] };
+        let mut out = Vec::new();
+        for st in states {
+            out.extend(self.registry.search_versions_by_tag(TAG_REVIEW, st.as_str()).await?);
+        }
+        Ok(out)
+    }
+
+    /// Models, runs and baseline versions for `versions`, in few calls: one model
+    /// listing, one batched run fetch, one call per distinct baseline version.
+    async fn load(&self, versions: &[ModelVersion]) -> Result<Loaded> {
+        let models: HashMap<String, RegisteredModel> =
+            self.registry.list_registered_models().await?.into_iter().map(|m| (m.name.clone(), m)).collect();
+        let known: HashMap<(&str, &str), &ModelVersion> =
+            versions.iter().map(|v| ((v.name.as_str(), v.version.as_str()), v)).collect();
+        let mut wanted: HashSet<(String, String)> = HashSet::new();
+        for v in versions {
+            if let Some(b) = queue::baseline_of(v, models.get(&v.name), &self.config.production_alias)
+                && !known.contains_key(&(v.name.as_str(), b.as_str()))
+            {
+                wanted.insert((v.name.clone(), b));
+            }
+        }
+        let fetched: Vec<(String, String, Result<ModelVersion>)> = stream::iter(wanted)
+            .map(|(name, ver)| async move {
+                let r = self.registry.get_version(&name, &ver).await;
+                (name, ver, r)
+            })
+            .buffer_unordered(CONCURRENCY)
+            .collect()
+            .await;
+        let mut baselines = HashMap::new();
+        for (name, ver, r) in fetched {
+            match r {
+                Ok(v) => {
+                    baselines.insert((name, ver), v);
+                }
+                // A baseline that is gone shows as "no baseline" with a problem, not a failure.
+                Err(crate::registry::RegistryError::NotFound { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        for v in versions {
+            baselines.insert((v.name.clone(), v.version.clone()), v.clone());
+        }
+        let mut run_ids: Vec<String> = baselines.values().filter_map(|v| v.run_id.clone()).collect();
+        run_ids.sort();
+        run_ids.dedup();
+        let runs = self.registry.get_runs(&run_ids).await?.into_iter().map(|r| (r.run_id.clone(), r)).collect();
+        Ok(Loaded { models, runs, baselines })
+    }
+
+    /// The reviewer queue, sorted by deadline (PROTOCOL 10).
+    pub async fn queue(&self, all: bool, now_ms: i64) -> Result<QueueResult> {
+        let versions = self.review_versions(all).await?;
+        let loaded = self.load(&versions).await?;
+        let inputs: Vec<ReviewInput<'_>> = versions.iter().map(|v| self.input(v, &loaded)).collect();
+        Ok(QueueResult { items: queue::build(&inputs, &self.queue_settings(), now_ms) })
+    }
+
+    fn input<'a>(&self, v: &'a ModelVersion, loaded: &'a Loaded) -> ReviewInput<'a> {
+        let model = loaded.models.get(&v.name);
+        let baseline = queue::baseline_of(v, model, &self.config.production_alias);
+        let baseline_run = baseline
+            .as_ref()
+            .and_then(|b| loaded.baselines.get(&(v.name.clone(), b.clone())))
+            .and_then(|bv| bv.run_id.as_ref())
+            .and_then(|id| loaded.runs.get(id));
+        ReviewInput {
+            version: v,
+            model,
+            run: v.run_id.as_ref().and_then(|id| loaded.runs.get(id)),
+            baseline,
+            baseline_run,
+            state: derived_state(v),
+        }
+    }
+}
+
+/// The derived state (PROTOCOL 9). Signed records are not read yet, and without
+/// records every version under review is `pending`; the tag is a search index only.
+pub fn derived_state(_v: &ModelVersion) -> ReviewState {
+    ReviewState::Pending
+}

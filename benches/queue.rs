@@ -46,23 +46,40 @@ fn fixture() -> Fixture {
             metrics: ["auc", "log_loss", "precision", "recall", "latency_p95_ms"]
                 .iter()
                 .enumerate()
-                .map(|(k, n)| ((*n).to_owned(), 0.5 + ((i * 31 + k * 17) % 100) as f64 / 1000.0))
+                .map(|(k, n)| {
+                    (
+                        (*n).to_owned(),
+                        0.5 + ((i * 31 + k * 17) % 100) as f64 / 1000.0,
+                    )
+                })
                 .collect(),
             ..Default::default()
         })
         .collect();
-    Fixture { models, versions, runs }
+    Fixture {
+        models,
+        versions,
+        runs,
+    }
 }
 
 fn bench(c: &mut Criterion) {
     let f = fixture();
     let rs = RiskSettings::default();
     let dirs = BTreeMap::new();
-    let settings = QueueSettings { risk: &rs, production_alias: "champion", metric_direction: &dirs };
+    let settings = QueueSettings {
+        risk: &rs,
+        production_alias: "champion",
+        metric_direction: &dirs,
+    };
     let now = 150 * H;
 
     c.bench_function("queue: SLA and sort of 100k versions", |b| {
-        let effective: Vec<_> = f.versions.iter().map(|v| rs.effective(&v.name, &f.models[0].tags)).collect();
+        let effective: Vec<_> = f
+            .versions
+            .iter()
+            .map(|v| rs.effective(&v.name, &f.models[0].tags))
+            .collect();
         b.iter(|| {
             let mut rows: Vec<(i64, sla::Sla, usize)> = f
                 .versions
@@ -79,22 +96,25 @@ fn bench(c: &mut Criterion) {
         })
     });
 
-    c.bench_function("queue: full build of 100k items (risk, SLA, 5 metric diffs each, sort)", |b| {
-        let inputs: Vec<ReviewInput<'_>> = f
-            .versions
-            .iter()
-            .enumerate()
-            .map(|(i, v)| ReviewInput {
-                version: v,
-                model: Some(&f.models[i % 500]),
-                run: Some(&f.runs[i]),
-                baseline: Some("1".to_owned()),
-                baseline_run: Some(&f.runs[(i + 1) % N]),
-                state: ReviewState::Pending,
-            })
-            .collect();
-        b.iter(|| black_box(queue::build(&inputs, &settings, now)))
-    });
+    c.bench_function(
+        "queue: full build of 100k items (risk, SLA, 5 metric diffs each, sort)",
+        |b| {
+            let inputs: Vec<ReviewInput<'_>> = f
+                .versions
+                .iter()
+                .enumerate()
+                .map(|(i, v)| ReviewInput {
+                    version: v,
+                    model: Some(&f.models[i % 500]),
+                    run: Some(&f.runs[i]),
+                    baseline: Some("1".to_owned()),
+                    baseline_run: Some(&f.runs[(i + 1) % N]),
+                    state: ReviewState::Pending,
+                })
+                .collect();
+            b.iter(|| black_box(queue::build(&inputs, &settings, now)))
+        },
+    );
 }
 
 criterion_group! {

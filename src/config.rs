@@ -111,7 +111,10 @@ pub fn read_file(path: &Path) -> Result<Option<ConfigFile>> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e).with_context(|| format!("cannot read the config file {}", path.display())),
+        Err(e) => {
+            return Err(e)
+                .with_context(|| format!("cannot read the config file {}", path.display()));
+        }
     };
     let file: ConfigFile = toml::from_str(&text)
         .map_err(|e| anyhow!("the config file {} is not valid: {e}", path.display()))?;
@@ -124,8 +127,21 @@ fn merge(base: &mut FileSettings, over: &FileSettings) {
         ($($f:ident),*) => { $( if over.$f.is_some() { base.$f = over.$f.clone(); } )* };
     }
     take!(
-        registry, db, uri, roster, identity, key_file, policy, registry_id, production_alias, risk_floor,
-        roles_by_risk, sla_hours_by_risk, evidence_full_bytes, metric_direction, readonly
+        registry,
+        db,
+        uri,
+        roster,
+        identity,
+        key_file,
+        policy,
+        registry_id,
+        production_alias,
+        risk_floor,
+        roles_by_risk,
+        sla_hours_by_risk,
+        evidence_full_bytes,
+        metric_direction,
+        readonly
     );
 }
 
@@ -136,18 +152,24 @@ fn parse_risk(what: &str, s: &str) -> Result<Risk> {
 fn risk_settings(s: &FileSettings) -> Result<RiskSettings> {
     let mut r = RiskSettings::default();
     for (glob, risk) in s.risk_floor.iter().flatten() {
-        let pattern = glob::Pattern::new(glob).map_err(|e| anyhow!("risk_floor: {glob:?} is not a glob: {e}"))?;
-        r.risk_floor.push((pattern, parse_risk("risk_floor", risk)?));
+        let pattern = glob::Pattern::new(glob)
+            .map_err(|e| anyhow!("risk_floor: {glob:?} is not a glob: {e}"))?;
+        r.risk_floor
+            .push((pattern, parse_risk("risk_floor", risk)?));
     }
     // Specific patterns first: a longer literal prefix wins over `*`.
-    r.risk_floor.sort_by_key(|(p, _)| std::cmp::Reverse(p.as_str().len()));
+    r.risk_floor
+        .sort_by_key(|(p, _)| std::cmp::Reverse(p.as_str().len()));
     for (tier, roles) in s.roles_by_risk.iter().flatten() {
         let tier = parse_risk("roles_by_risk", tier)?;
         if roles.is_empty() {
             bail!("roles_by_risk.{tier}: at least one role is required");
         }
         if let Some(bad) = roles.iter().find(|r| !ROLES.contains(&r.as_str())) {
-            bail!("roles_by_risk.{tier}: unknown role {bad:?} (roles: {})", ROLES.join(", "));
+            bail!(
+                "roles_by_risk.{tier}: unknown role {bad:?} (roles: {})",
+                ROLES.join(", ")
+            );
         }
         r.roles_by_risk.insert(tier, roles.clone());
     }
@@ -175,8 +197,15 @@ impl Config {
                 let known: Vec<_> = file.profiles.keys().map(String::as_str).collect();
                 anyhow!(
                     "no profile {name:?} in {}; known profiles: {}",
-                    source.as_deref().map(|p| p.display().to_string()).unwrap_or_else(|| "the config".into()),
-                    if known.is_empty() { "none".into() } else { known.join(", ") }
+                    source
+                        .as_deref()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_else(|| "the config".into()),
+                    if known.is_empty() {
+                        "none".into()
+                    } else {
+                        known.join(", ")
+                    }
                 )
             })?;
             merge(&mut s, p);
@@ -202,8 +231,14 @@ impl Config {
             None if over.uri.is_some() && over.db.is_none() => RegistryKind::Mlflow,
             None => RegistryKind::Embedded,
         };
-        let uri = s.uri.clone().or_else(|| std::env::var("MLFLOW_TRACKING_URI").ok());
-        let production_alias = s.production_alias.clone().unwrap_or_else(|| "champion".to_owned());
+        let uri = s
+            .uri
+            .clone()
+            .or_else(|| std::env::var("MLFLOW_TRACKING_URI").ok());
+        let production_alias = s
+            .production_alias
+            .clone()
+            .unwrap_or_else(|| "champion".to_owned());
         if production_alias.trim().is_empty() {
             bail!("production_alias must not be empty");
         }
@@ -277,15 +312,33 @@ production_alias = "live"
         assert_eq!(c.metric_direction["coverage_gap"], Better::Lower);
         let e = c.risk.effective("fraud-scorer", &Default::default());
         assert_eq!(e.risk, Risk::High, "the specific glob wins");
-        assert_eq!(c.risk.effective("churn", &Default::default()).risk, Risk::Medium);
+        assert_eq!(
+            c.risk.effective("churn", &Default::default()).risk,
+            Risk::Medium
+        );
 
-        let over = Overrides { profile: Some("local".into()), ..Default::default() };
+        let over = Overrides {
+            profile: Some("local".into()),
+            ..Default::default()
+        };
         let c = Config::resolve(Some(("c.toml".into(), f.clone())), &over).unwrap();
-        assert_eq!((c.registry, c.production_alias.as_str()), (RegistryKind::Embedded, "live"));
+        assert_eq!(
+            (c.registry, c.production_alias.as_str()),
+            (RegistryKind::Embedded, "live")
+        );
         assert_eq!(c.db, PathBuf::from("/tmp/x.db"));
 
-        let over = Overrides { profile: Some("local".into()), db: Some("/y.db".into()), ..Default::default() };
-        assert_eq!(Config::resolve(Some(("c.toml".into(), f)), &over).unwrap().db, PathBuf::from("/y.db"));
+        let over = Overrides {
+            profile: Some("local".into()),
+            db: Some("/y.db".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            Config::resolve(Some(("c.toml".into(), f)), &over)
+                .unwrap()
+                .db,
+            PathBuf::from("/y.db")
+        );
     }
 
     #[test]
@@ -296,11 +349,22 @@ production_alias = "live"
             ("[sla_hours_by_risk]\nlow = -1", "positive"),
             ("registry = \"s3\"", "unknown"),
         ] {
-            let err = Config::resolve(Some(("c.toml".into(), parse(text))), &Overrides::default()).unwrap_err();
+            let err = Config::resolve(Some(("c.toml".into(), parse(text))), &Overrides::default())
+                .unwrap_err();
             assert!(err.to_string().contains(want), "{text}: {err}");
         }
-        let err = Config::resolve(None, &Overrides { profile: Some("nope".into()), ..Default::default() }).unwrap_err();
+        let err = Config::resolve(
+            None,
+            &Overrides {
+                profile: Some("nope".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("no profile \"nope\""), "{err}");
-        assert!(toml::from_str::<ConfigFile>("colour = 1").is_err(), "unknown keys are refused");
+        assert!(
+            toml::from_str::<ConfigFile>("colour = 1").is_err(),
+            "unknown keys are refused"
+        );
     }
 }

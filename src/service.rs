@@ -50,10 +50,18 @@ impl ReviewService {
     /// The versions under review: `pending` ones, or with `all` every version
     /// whose `modelgate.review` tag holds any state.
     async fn review_versions(&self, all: bool) -> Result<Vec<ModelVersion>> {
-        let states: &[ReviewState] = if all { &ReviewState::ALL } else { &[ReviewState::Pending] };
+        let states: &[ReviewState] = if all {
+            &ReviewState::ALL
+        } else {
+            &[ReviewState::Pending]
+        };
         let mut out = Vec::new();
         for st in states {
-            out.extend(self.registry.search_versions_by_tag(TAG_REVIEW, st.as_str()).await?);
+            out.extend(
+                self.registry
+                    .search_versions_by_tag(TAG_REVIEW, st.as_str())
+                    .await?,
+            );
         }
         Ok(out)
     }
@@ -61,13 +69,21 @@ impl ReviewService {
     /// Models, runs and baseline versions for `versions`, in few calls: one model
     /// listing, one batched run fetch, one call per distinct baseline version.
     async fn load(&self, versions: &[ModelVersion]) -> Result<Loaded> {
-        let models: HashMap<String, RegisteredModel> =
-            self.registry.list_registered_models().await?.into_iter().map(|m| (m.name.clone(), m)).collect();
-        let known: HashMap<(&str, &str), &ModelVersion> =
-            versions.iter().map(|v| ((v.name.as_str(), v.version.as_str()), v)).collect();
+        let models: HashMap<String, RegisteredModel> = self
+            .registry
+            .list_registered_models()
+            .await?
+            .into_iter()
+            .map(|m| (m.name.clone(), m))
+            .collect();
+        let known: HashMap<(&str, &str), &ModelVersion> = versions
+            .iter()
+            .map(|v| ((v.name.as_str(), v.version.as_str()), v))
+            .collect();
         let mut wanted: HashSet<(String, String)> = HashSet::new();
         for v in versions {
-            if let Some(b) = queue::baseline_of(v, models.get(&v.name), &self.config.production_alias)
+            if let Some(b) =
+                queue::baseline_of(v, models.get(&v.name), &self.config.production_alias)
                 && !known.contains_key(&(v.name.as_str(), b.as_str()))
             {
                 wanted.insert((v.name.clone(), b));
@@ -95,19 +111,35 @@ impl ReviewService {
         for v in versions {
             baselines.insert((v.name.clone(), v.version.clone()), v.clone());
         }
-        let mut run_ids: Vec<String> = baselines.values().filter_map(|v| v.run_id.clone()).collect();
+        let mut run_ids: Vec<String> = baselines
+            .values()
+            .filter_map(|v| v.run_id.clone())
+            .collect();
         run_ids.sort();
         run_ids.dedup();
-        let runs = self.registry.get_runs(&run_ids).await?.into_iter().map(|r| (r.run_id.clone(), r)).collect();
-        Ok(Loaded { models, runs, baselines })
+        let runs = self
+            .registry
+            .get_runs(&run_ids)
+            .await?
+            .into_iter()
+            .map(|r| (r.run_id.clone(), r))
+            .collect();
+        Ok(Loaded {
+            models,
+            runs,
+            baselines,
+        })
     }
 
     /// The reviewer queue, sorted by deadline (PROTOCOL 10).
     pub async fn queue(&self, all: bool, now_ms: i64) -> Result<QueueResult> {
         let versions = self.review_versions(all).await?;
         let loaded = self.load(&versions).await?;
-        let inputs: Vec<ReviewInput<'_>> = versions.iter().map(|v| self.input(v, &loaded)).collect();
-        Ok(QueueResult { items: queue::build(&inputs, &self.queue_settings(), now_ms) })
+        let inputs: Vec<ReviewInput<'_>> =
+            versions.iter().map(|v| self.input(v, &loaded)).collect();
+        Ok(QueueResult {
+            items: queue::build(&inputs, &self.queue_settings(), now_ms),
+        })
     }
 
     fn input<'a>(&self, v: &'a ModelVersion, loaded: &'a Loaded) -> ReviewInput<'a> {

@@ -87,7 +87,10 @@ mod tests {
 
     #[test]
     fn bidi_controls_are_stripped() {
-        assert_eq!(sanitize("safe\u{202E}gpj.exe\u{2066}x\u{2069}"), "safegpj.exex");
+        assert_eq!(
+            sanitize("safe\u{202E}gpj.exe\u{2066}x\u{2069}"),
+            "safegpj.exex"
+        );
     }
 
     #[test]

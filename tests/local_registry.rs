@@ -2,7 +2,6 @@
 //! validation, batching and concurrent writers.
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use modelgate::registry::local::{LocalRegistry, SCHEMA_VERSION};
 use modelgate::registry::{FileInfo, Metric, Registry, RegistryError, RegistryWriter, Tags};
@@ -55,7 +54,13 @@ async fn model_with_version(registry: &LocalRegistry, name: &str) -> String {
         .await
         .unwrap();
     registry
-        .create_model_version(name, &format!("runs:/{run}/model"), &run, None, &Tags::new())
+        .create_model_version(
+            name,
+            &format!("runs:/{run}/model"),
+            &run,
+            None,
+            &Tags::new(),
+        )
         .await
         .unwrap();
     run
@@ -65,7 +70,10 @@ fn assert_corrupt(result: Result<LocalRegistry, RegistryError>, path: &Path, nee
     match result {
         Err(RegistryError::CorruptStore { path: p, message }) => {
             assert_eq!(p, path.display().to_string());
-            assert!(message.contains(needle), "message {message:?} lacks {needle:?}");
+            assert!(
+                message.contains(needle),
+                "message {message:?} lacks {needle:?}"
+            );
         }
         other => panic!("expected CorruptStore containing {needle:?}, got {other:?}"),
     }
@@ -80,7 +88,9 @@ fn assert_invalid<T: std::fmt::Debug>(result: Result<T, RegistryError>) {
 
 fn assert_not_found<T: std::fmt::Debug>(result: Result<T, RegistryError>, what: &str) {
     match result {
-        Err(RegistryError::NotFound { what: w }) => assert!(w.contains(what), "{w:?} lacks {what:?}"),
+        Err(RegistryError::NotFound { what: w }) => {
+            assert!(w.contains(what), "{w:?} lacks {what:?}")
+        }
         other => panic!("expected NotFound for {what:?}, got {other:?}"),
     }
 }
@@ -104,7 +114,11 @@ async fn create_then_open_keeps_the_registry_id_and_data() {
         .await
         .unwrap();
     drop(created);
-    assert_eq!(side_files(&path), Vec::<PathBuf>::new(), "WAL files left after close");
+    assert_eq!(
+        side_files(&path),
+        Vec::<PathBuf>::new(),
+        "WAL files left after close"
+    );
 
     let reopened = LocalRegistry::open(&path).unwrap();
     assert_eq!(reopened.registry_id(), id);
@@ -130,9 +144,12 @@ async fn create_refuses_an_existing_file_and_open_a_missing_one() {
 
     let missing = dir.path().join("missing.db");
     let err = LocalRegistry::open(&missing).unwrap_err();
-    assert!(matches!(err, RegistryError::NotFound { .. }), "{err:?}");
+    assert!(matches!(err, RegistryError::MissingFile { .. }), "{err:?}");
     let text = err.to_string();
-    assert!(text.contains("modelgate demo") && text.contains("modelgate register"), "{text}");
+    assert!(
+        text.contains("modelgate demo") && text.contains("modelgate register"),
+        "{text}"
+    );
     assert!(!missing.exists(), "open must not create the file");
 
     let created = LocalRegistry::open_or_create(&missing).unwrap();
@@ -157,7 +174,11 @@ fn a_text_file_is_refused_and_left_untouched() {
     ] {
         let path = dir.path().join(name);
         std::fs::write(&path, &content).unwrap();
-        let needle = if content.is_empty() { "empty file" } else { "not a SQLite database" };
+        let needle = if content.is_empty() {
+            "empty file"
+        } else {
+            "not a SQLite database"
+        };
         assert_corrupt(LocalRegistry::open(&path), &path, needle);
         assert_corrupt(LocalRegistry::open_or_create(&path), &path, needle);
         assert!(LocalRegistry::create(&path).is_err());
@@ -169,18 +190,30 @@ fn a_text_file_is_refused_and_left_untouched() {
 #[test]
 fn a_foreign_sqlite_database_is_refused_and_left_untouched() {
     let dir = TempDir::new().unwrap();
-    let path = dir.path().join("app.sqlite");
-    {
-        let conn = Connection::open(&path).unwrap();
-        conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(())).unwrap();
-        conn.execute_batch("CREATE TABLE meta (key TEXT, value TEXT); INSERT INTO meta VALUES ('registry_id', 'x');")
+    // Rollback-journal and WAL databases: switching either's journal mode would
+    // change its header, so the byte comparison catches any write.
+    for mode in ["DELETE", "WAL"] {
+        let path = dir.path().join(format!("app-{mode}.sqlite"));
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.query_row(&format!("PRAGMA journal_mode = {mode}"), [], |_| Ok(()))
+                .unwrap();
+            conn.execute_batch(
+                "CREATE TABLE meta (key TEXT, value TEXT);
+                 INSERT INTO meta VALUES ('registry_id', 'local:0123');",
+            )
             .unwrap();
+        }
+        let before = std::fs::read(&path).unwrap();
+        for result in [
+            LocalRegistry::open(&path),
+            LocalRegistry::open_or_create(&path),
+        ] {
+            assert_corrupt(result, &path, "not a modelgate registry");
+        }
+        assert_eq!(std::fs::read(&path).unwrap(), before);
+        assert_eq!(side_files(&path), Vec::<PathBuf>::new());
     }
-    let before = std::fs::read(&path).unwrap();
-    assert_corrupt(LocalRegistry::open(&path), &path, "not a modelgate registry");
-    assert_corrupt(LocalRegistry::open_or_create(&path), &path, "not a modelgate registry");
-    assert_eq!(std::fs::read(&path).unwrap(), before);
-    assert_eq!(side_files(&path), Vec::<PathBuf>::new());
 }
 
 #[test]
@@ -195,7 +228,11 @@ fn a_registry_from_a_newer_modelgate_is_refused_and_left_untouched() {
     }
     assert_eq!(side_files(&path), Vec::<PathBuf>::new());
     let before = std::fs::read(&path).unwrap();
-    assert_corrupt(LocalRegistry::open(&path), &path, "created by a newer modelgate");
+    assert_corrupt(
+        LocalRegistry::open(&path),
+        &path,
+        "created by a newer modelgate",
+    );
     let message = LocalRegistry::open(&path).unwrap_err().to_string();
     assert!(message.contains("upgrade"), "{message}");
     assert_eq!(std::fs::read(&path).unwrap(), before);
@@ -211,29 +248,59 @@ async fn version_tags_set_overwrite_delete_and_not_found() {
     let (_dir, registry) = new_registry();
     model_with_version(&registry, "fraud-scorer").await;
 
-    registry.set_version_tag("fraud-scorer", "1", "modelgate.review", "pending").await.unwrap();
-    registry.set_version_tag("fraud-scorer", "1", "modelgate.review", "approved").await.unwrap();
+    registry
+        .set_version_tag("fraud-scorer", "1", "modelgate.review", "pending")
+        .await
+        .unwrap();
+    registry
+        .set_version_tag("fraud-scorer", "1", "modelgate.review", "approved")
+        .await
+        .unwrap();
     let version = registry.get_version("fraud-scorer", "1").await.unwrap();
     assert_eq!(version.tags, tags(&[("modelgate.review", "approved")]));
 
-    registry.delete_version_tag("fraud-scorer", "1", "modelgate.review").await.unwrap();
-    assert!(registry.get_version("fraud-scorer", "1").await.unwrap().tags.is_empty());
+    registry
+        .delete_version_tag("fraud-scorer", "1", "modelgate.review")
+        .await
+        .unwrap();
+    assert!(
+        registry
+            .get_version("fraud-scorer", "1")
+            .await
+            .unwrap()
+            .tags
+            .is_empty()
+    );
     assert_not_found(
-        registry.delete_version_tag("fraud-scorer", "1", "modelgate.review").await,
+        registry
+            .delete_version_tag("fraud-scorer", "1", "modelgate.review")
+            .await,
         "modelgate.review",
     );
     assert_not_found(
-        registry.set_version_tag("fraud-scorer", "7", "k", "v").await,
+        registry
+            .set_version_tag("fraud-scorer", "7", "k", "v")
+            .await,
         "model version fraud-scorer/7",
     );
     assert_not_found(
         registry.delete_version_tag("fraud-scorer", "7", "k").await,
         "model version fraud-scorer/7",
     );
-    assert_not_found(registry.set_version_tag("nope", "1", "k", "v").await, "model version nope/1");
-    assert_not_found(registry.get_version("fraud-scorer", "2").await, "model version fraud-scorer/2");
+    assert_not_found(
+        registry.set_version_tag("nope", "1", "k", "v").await,
+        "model version nope/1",
+    );
+    assert_not_found(
+        registry.get_version("fraud-scorer", "2").await,
+        "model version fraud-scorer/2",
+    );
     assert_invalid(registry.get_version("fraud-scorer", "one").await);
-    assert_invalid(registry.set_version_tag("fraud-scorer", "-1", "k", "v").await);
+    assert_invalid(
+        registry
+            .set_version_tag("fraud-scorer", "-1", "k", "v")
+            .await,
+    );
 }
 
 #[tokio::test]
@@ -248,26 +315,59 @@ async fn model_tags_and_aliases() {
         .unwrap();
     assert_eq!(v2, "2");
 
-    registry.set_model_tag("fraud-scorer", "modelgate.risk", "high").await.unwrap();
-    registry.set_alias("fraud-scorer", "champion", "1").await.unwrap();
-    registry.set_alias("fraud-scorer", "challenger", "2").await.unwrap();
-    registry.set_alias("fraud-scorer", "champion", "2").await.unwrap();
+    registry
+        .set_model_tag("fraud-scorer", "modelgate.risk", "high")
+        .await
+        .unwrap();
+    registry
+        .set_alias("fraud-scorer", "champion", "1")
+        .await
+        .unwrap();
+    registry
+        .set_alias("fraud-scorer", "challenger", "2")
+        .await
+        .unwrap();
+    registry
+        .set_alias("fraud-scorer", "champion", "2")
+        .await
+        .unwrap();
     let model = registry.get_registered_model("fraud-scorer").await.unwrap();
     assert_eq!(model.tags, tags(&[("modelgate.risk", "high")]));
-    assert_eq!(model.aliases, tags(&[("champion", "2"), ("challenger", "2")]));
+    assert_eq!(
+        model.aliases,
+        tags(&[("champion", "2"), ("challenger", "2")])
+    );
     assert_eq!(model.description.as_deref(), Some("test model"));
 
-    assert_not_found(registry.set_alias("fraud-scorer", "champion", "9").await, "fraud-scorer/9");
+    assert_not_found(
+        registry.set_alias("fraud-scorer", "champion", "9").await,
+        "fraud-scorer/9",
+    );
     assert_not_found(registry.set_alias("ghost", "champion", "1").await, "ghost");
-    assert_not_found(registry.set_model_tag("ghost", "k", "v").await, "registered model ghost");
-    assert_not_found(registry.delete_model_tag("fraud-scorer", "absent").await, "absent");
+    assert_not_found(
+        registry.set_model_tag("ghost", "k", "v").await,
+        "registered model ghost",
+    );
+    assert_not_found(
+        registry.delete_model_tag("fraud-scorer", "absent").await,
+        "absent",
+    );
     assert_invalid(registry.set_alias("fraud-scorer", "latest", "1").await);
     assert_invalid(registry.set_alias("fraud-scorer", "v3", "1").await);
     assert_invalid(registry.set_alias("fraud-scorer", "has space", "1").await);
 
-    registry.delete_alias("fraud-scorer", "champion").await.unwrap();
-    registry.delete_model_tag("fraud-scorer", "modelgate.risk").await.unwrap();
-    assert_not_found(registry.delete_alias("fraud-scorer", "champion").await, "champion");
+    registry
+        .delete_alias("fraud-scorer", "champion")
+        .await
+        .unwrap();
+    registry
+        .delete_model_tag("fraud-scorer", "modelgate.risk")
+        .await
+        .unwrap();
+    assert_not_found(
+        registry.delete_alias("fraud-scorer", "champion").await,
+        "champion",
+    );
     let model = registry.get_registered_model("fraud-scorer").await.unwrap();
     assert_eq!(model.aliases, tags(&[("challenger", "2")]));
     assert!(model.tags.is_empty());
@@ -291,9 +391,18 @@ async fn tag_keys_and_values_follow_mlflow_limits() {
     model_with_version(&registry, "m").await;
 
     let longest = "k".repeat(250);
-    registry.set_version_tag("m", "1", &longest, "v").await.unwrap();
-    assert_invalid(registry.set_version_tag("m", "1", &"k".repeat(251), "v").await);
-    for key in ["", "bad key!", "grüße", "a//b", "../x", "/x", "./x", "x/.", "a\\b", "x/"] {
+    registry
+        .set_version_tag("m", "1", &longest, "v")
+        .await
+        .unwrap();
+    assert_invalid(
+        registry
+            .set_version_tag("m", "1", &"k".repeat(251), "v")
+            .await,
+    );
+    for key in [
+        "", "bad key!", "grüße", "a//b", "../x", "/x", "./x", "x/.", "a\\b", "x/",
+    ] {
         assert_invalid(registry.set_version_tag("m", "1", key, "v").await);
         assert_invalid(registry.set_model_tag("m", key, "v").await);
     }
@@ -304,14 +413,34 @@ async fn tag_keys_and_values_follow_mlflow_limits() {
 
     // Version tag values may hold 100,000 characters (multi-byte ones count once).
     let big = "é".repeat(100_000);
-    registry.set_version_tag("m", "1", "big", &big).await.unwrap();
-    assert_eq!(registry.get_version("m", "1").await.unwrap().tags["big"], big);
-    assert_invalid(registry.set_version_tag("m", "1", "big", &"x".repeat(100_001)).await);
-    assert_eq!(registry.get_version("m", "1").await.unwrap().tags["big"], big);
+    registry
+        .set_version_tag("m", "1", "big", &big)
+        .await
+        .unwrap();
+    assert_eq!(
+        registry.get_version("m", "1").await.unwrap().tags["big"],
+        big
+    );
+    assert_invalid(
+        registry
+            .set_version_tag("m", "1", "big", &"x".repeat(100_001))
+            .await,
+    );
+    assert_eq!(
+        registry.get_version("m", "1").await.unwrap().tags["big"],
+        big
+    );
 
     // Registered-model tag values only 5,000.
-    registry.set_model_tag("m", "note", &"x".repeat(5_000)).await.unwrap();
-    assert_invalid(registry.set_model_tag("m", "note", &"x".repeat(5_001)).await);
+    registry
+        .set_model_tag("m", "note", &"x".repeat(5_000))
+        .await
+        .unwrap();
+    assert_invalid(
+        registry
+            .set_model_tag("m", "note", &"x".repeat(5_001))
+            .await,
+    );
     assert_invalid(
         registry
             .ensure_registered_model("m", None, &tags(&[("note", &"x".repeat(5_001))]))
@@ -331,7 +460,14 @@ async fn tag_keys_and_values_follow_mlflow_limits() {
 async fn non_finite_metrics_round_trip_exactly() {
     let (_dir, registry) = new_registry();
     let run = registry.create_run("exp", 0, &Tags::new()).await.unwrap();
-    let values = [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -0.0, 0.1, f64::MIN_POSITIVE];
+    let values = [
+        f64::NAN,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        -0.0,
+        0.1,
+        f64::MIN_POSITIVE,
+    ];
     let metrics: Vec<Metric> = values
         .iter()
         .enumerate()
@@ -339,11 +475,18 @@ async fn non_finite_metrics_round_trip_exactly() {
         .collect();
     registry.log_metrics(&run, &metrics).await.unwrap();
 
-    let loaded = registry.get_runs(&[run.clone()]).await.unwrap();
+    let loaded = registry.get_runs(std::slice::from_ref(&run)).await.unwrap();
     for (i, value) in values.iter().enumerate() {
         let got = loaded[0].metrics[&format!("m{i}")];
-        assert_eq!(got.to_bits(), value.to_bits(), "metric m{i}: {got} != {value}");
-        let history = registry.metric_history(&run, &format!("m{i}")).await.unwrap();
+        assert_eq!(
+            got.to_bits(),
+            value.to_bits(),
+            "metric m{i}: {got} != {value}"
+        );
+        let history = registry
+            .metric_history(&run, &format!("m{i}"))
+            .await
+            .unwrap();
         assert_eq!(history.len(), 1);
         assert_eq!(history[0].value.to_bits(), value.to_bits());
     }
@@ -361,19 +504,35 @@ async fn latest_metric_is_highest_step_then_latest_timestamp() {
     ];
     registry.log_metrics(&run, &batch).await.unwrap();
     let latest = |runs: Vec<modelgate::registry::Run>| runs[0].metrics["auc"];
-    assert_eq!(latest(registry.get_runs(&[run.clone()]).await.unwrap()), 0.80);
+    assert_eq!(
+        latest(registry.get_runs(std::slice::from_ref(&run)).await.unwrap()),
+        0.80
+    );
 
-    registry.log_metrics(&run, &[metric("auc", f64::NAN, 301, 2)]).await.unwrap();
-    assert!(latest(registry.get_runs(&[run.clone()]).await.unwrap()).is_nan());
+    registry
+        .log_metrics(&run, &[metric("auc", f64::NAN, 301, 2)])
+        .await
+        .unwrap();
+    assert!(latest(registry.get_runs(std::slice::from_ref(&run)).await.unwrap()).is_nan());
 
     let history = registry.metric_history(&run, "auc").await.unwrap();
     let order: Vec<(i64, i64)> = history.iter().map(|m| (m.step, m.timestamp)).collect();
     assert_eq!(order, [(1, 100), (1, 900), (2, 200), (2, 300), (2, 301)]);
     assert!(history.iter().all(|m| m.key == "auc"));
-    assert!(registry.metric_history(&run, "absent").await.unwrap().is_empty());
+    assert!(
+        registry
+            .metric_history(&run, "absent")
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert_not_found(registry.metric_history("nope", "auc").await, "run nope");
     assert_not_found(registry.log_metrics("nope", &batch).await, "run nope");
-    assert_invalid(registry.log_metrics(&run, &[metric("bad key!", 1.0, 0, 0)]).await);
+    assert_invalid(
+        registry
+            .log_metrics(&run, &[metric("bad key!", 1.0, 0, 0)])
+            .await,
+    );
 }
 
 #[tokio::test]
@@ -385,18 +544,39 @@ async fn runs_carry_params_tags_and_artifact_uri() {
         .unwrap();
     assert_eq!(run.len(), 32);
     assert!(run.bytes().all(|b| b.is_ascii_hexdigit()));
-    registry.log_params(&run, &tags(&[("lr", "0.1"), ("depth", "6")])).await.unwrap();
-    registry.log_params(&run, &tags(&[("lr", "0.1")])).await.unwrap();
-    let err = registry.log_params(&run, &tags(&[("lr", "0.2")])).await.unwrap_err();
+    registry
+        .log_params(&run, &tags(&[("lr", "0.1"), ("depth", "6")]))
+        .await
+        .unwrap();
+    registry
+        .log_params(&run, &tags(&[("lr", "0.1")]))
+        .await
+        .unwrap();
+    let err = registry
+        .log_params(&run, &tags(&[("lr", "0.2")]))
+        .await
+        .unwrap_err();
     assert!(matches!(err, RegistryError::Conflict { .. }), "{err:?}");
 
-    let other = registry.create_run("fraud", 43, &Tags::new()).await.unwrap();
-    let runs = registry.get_runs(&[run.clone(), other.clone()]).await.unwrap();
+    let other = registry
+        .create_run("fraud", 43, &Tags::new())
+        .await
+        .unwrap();
+    let runs = registry
+        .get_runs(&[run.clone(), other.clone()])
+        .await
+        .unwrap();
     assert_eq!(runs[0].run_id, run);
     assert_eq!(runs[0].user(), Some("ana"));
     assert_eq!(runs[0].params, tags(&[("lr", "0.1"), ("depth", "6")]));
-    assert_eq!(runs[0].artifact_uri, format!("modelgate-local:/{run}/artifacts"));
-    assert_eq!(runs[0].experiment_id, runs[1].experiment_id, "same experiment");
+    assert_eq!(
+        runs[0].artifact_uri,
+        format!("modelgate-local:/{run}/artifacts")
+    );
+    assert_eq!(
+        runs[0].experiment_id, runs[1].experiment_id,
+        "same experiment"
+    );
     let third = registry.create_run("other", 0, &Tags::new()).await.unwrap();
     let third = registry.get_runs(&[third]).await.unwrap();
     assert_ne!(third[0].experiment_id, runs[0].experiment_id);
@@ -413,7 +593,10 @@ async fn get_runs_batches_many_ids_and_skips_unknown_ones() {
             .unwrap();
         ids.push(run);
     }
-    registry.log_metrics(&ids[650], &[metric("auc", 0.9, 0, 0)]).await.unwrap();
+    registry
+        .log_metrics(&ids[650], &[metric("auc", 0.9, 0, 0)])
+        .await
+        .unwrap();
     // 1,200 ids: the 700 real ones in reverse, 499 unknown ones, one duplicate.
     let mut asked: Vec<String> = ids.iter().rev().cloned().collect();
     for i in 0..499 {
@@ -474,25 +657,57 @@ async fn run_artifacts_by_path_with_nested_listing_and_limits() {
     );
     let model = registry.list_run_artifacts(&run, "model").await.unwrap();
     assert_eq!(listing(&model), [("MLmodel", 12), ("data/weights.bin", 5)]);
-    assert_eq!(registry.list_run_artifacts(&run, "model/").await.unwrap(), model);
     assert_eq!(
-        listing(&registry.list_run_artifacts(&run, "model/data").await.unwrap()),
+        registry.list_run_artifacts(&run, "model/").await.unwrap(),
+        model
+    );
+    assert_eq!(
+        listing(
+            &registry
+                .list_run_artifacts(&run, "model/data")
+                .await
+                .unwrap()
+        ),
         [("weights.bin", 5)]
     );
-    assert!(registry.list_run_artifacts(&run, "mod").await.unwrap().is_empty());
+    assert!(
+        registry
+            .list_run_artifacts(&run, "mod")
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
-    let bytes = registry.read_run_artifact(&run, "model/data/weights.bin", 5).await.unwrap();
+    let bytes = registry
+        .read_run_artifact(&run, "model/data/weights.bin", 5)
+        .await
+        .unwrap();
     assert_eq!(bytes, [0u8, 1, 2, 3, 255]);
-    match registry.read_run_artifact(&run, "model/data/weights.bin", 4).await {
+    match registry
+        .read_run_artifact(&run, "model/data/weights.bin", 4)
+        .await
+    {
         Err(RegistryError::TooLarge { size, limit, what }) => {
             assert_eq!((size, limit), (5, 4));
             assert!(what.contains("model/data/weights.bin"), "{what}");
         }
         other => panic!("expected TooLarge, got {other:?}"),
     }
-    registry.upload_artifact(&run, "model/MLmodel", b"replaced").await.unwrap();
-    assert_eq!(registry.read_run_artifact(&run, "model/MLmodel", 100).await.unwrap(), b"replaced");
-    assert_not_found(registry.read_run_artifact(&run, "model/absent", 100).await, "model/absent");
+    registry
+        .upload_artifact(&run, "model/MLmodel", b"replaced")
+        .await
+        .unwrap();
+    assert_eq!(
+        registry
+            .read_run_artifact(&run, "model/MLmodel", 100)
+            .await
+            .unwrap(),
+        b"replaced"
+    );
+    assert_not_found(
+        registry.read_run_artifact(&run, "model/absent", 100).await,
+        "model/absent",
+    );
     assert_not_found(registry.list_run_artifacts("nope", "").await, "run nope");
     assert_not_found(registry.upload_artifact("nope", "a", b"").await, "run nope");
 }
@@ -501,38 +716,79 @@ async fn run_artifacts_by_path_with_nested_listing_and_limits() {
 async fn artifact_paths_that_escape_are_rejected() {
     let (_dir, registry) = new_registry();
     let run = run_with_artifacts(&registry).await;
-    for path in ["../secret", "/etc/passwd", "model/../../x", "a\\b", "a//b", "./a", "model/.", ""] {
+    for path in [
+        "../secret",
+        "/etc/passwd",
+        "model/../../x",
+        "a\\b",
+        "a//b",
+        "./a",
+        "model/.",
+        "",
+    ] {
         assert_invalid(registry.read_run_artifact(&run, path, 100).await);
         assert_invalid(registry.upload_artifact(&run, path, b"x").await);
     }
     for dir in ["..", "/model", "model/../..", "a\\b", "a//b"] {
         assert_invalid(registry.list_run_artifacts(&run, dir).await);
     }
-    assert_eq!(registry.list_run_artifacts(&run, "").await.unwrap().len(), 5);
+    assert_eq!(
+        registry.list_run_artifacts(&run, "").await.unwrap().len(),
+        5
+    );
 }
 
 #[tokio::test]
 async fn model_files_resolve_through_the_runs_source() {
     let (_dir, registry) = new_registry();
     let run = run_with_artifacts(&registry).await;
-    registry.ensure_registered_model("m", None, &Tags::new()).await.unwrap();
+    registry
+        .ensure_registered_model("m", None, &Tags::new())
+        .await
+        .unwrap();
     let source = format!("runs:/{run}/model");
-    registry.create_model_version("m", &source, &run, None, &Tags::new()).await.unwrap();
+    registry
+        .create_model_version("m", &source, &run, None, &Tags::new())
+        .await
+        .unwrap();
 
     let files = registry.list_model_files("m", "1").await.unwrap();
     assert_eq!(listing(&files), [("MLmodel", 12), ("data/weights.bin", 5)]);
-    assert_eq!(registry.read_model_file("m", "1", "MLmodel", 100).await.unwrap(), b"flavors: {}\n");
+    assert_eq!(
+        registry
+            .read_model_file("m", "1", "MLmodel", 100)
+            .await
+            .unwrap(),
+        b"flavors: {}\n"
+    );
     assert!(matches!(
         registry.read_model_file("m", "1", "MLmodel", 3).await,
-        Err(RegistryError::TooLarge { size: 12, limit: 3, .. })
+        Err(RegistryError::TooLarge {
+            size: 12,
+            limit: 3,
+            ..
+        })
     ));
-    assert_invalid(registry.read_model_file("m", "1", "../model0.txt", 100).await);
-    assert_not_found(registry.read_model_file("m", "1", "absent", 100).await, "absent");
-    assert_not_found(registry.list_model_files("m", "5").await, "model version m/5");
+    assert_invalid(
+        registry
+            .read_model_file("m", "1", "../model0.txt", 100)
+            .await,
+    );
+    assert_not_found(
+        registry.read_model_file("m", "1", "absent", 100).await,
+        "absent",
+    );
+    assert_not_found(
+        registry.list_model_files("m", "5").await,
+        "model version m/5",
+    );
 
     // The whole run as the model directory.
     let root = format!("runs:/{run}");
-    registry.create_model_version("m", &root, &run, None, &Tags::new()).await.unwrap();
+    registry
+        .create_model_version("m", &root, &run, None, &Tags::new())
+        .await
+        .unwrap();
     assert_eq!(registry.list_model_files("m", "2").await.unwrap().len(), 5);
 
     registry
@@ -540,12 +796,17 @@ async fn model_files_resolve_through_the_runs_source() {
         .await
         .unwrap();
     match registry.list_model_files("m", "3").await {
-        Err(RegistryError::InvalidRequest { message }) => assert!(message.contains("runs:/"), "{message}"),
+        Err(RegistryError::InvalidRequest { message }) => {
+            assert!(message.contains("runs:/"), "{message}")
+        }
         other => panic!("expected InvalidRequest, got {other:?}"),
     }
     assert_eq!(registry.get_version("m", "3").await.unwrap().run_id, None);
     let ghost = format!("runs:/{}/model", "0".repeat(32));
-    registry.create_model_version("m", &ghost, "", None, &Tags::new()).await.unwrap();
+    registry
+        .create_model_version("m", &ghost, "", None, &Tags::new())
+        .await
+        .unwrap();
     assert_not_found(registry.list_model_files("m", "4").await, "run 0000");
 }
 
@@ -557,7 +818,10 @@ async fn model_files_resolve_through_the_runs_source() {
 async fn versions_are_numbered_per_model_and_listed_in_numeric_order() {
     let (_dir, registry) = new_registry();
     let run = model_with_version(&registry, "a").await;
-    registry.ensure_registered_model("b", None, &Tags::new()).await.unwrap();
+    registry
+        .ensure_registered_model("b", None, &Tags::new())
+        .await
+        .unwrap();
     let before = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -569,20 +833,34 @@ async fn versions_are_numbered_per_model_and_listed_in_numeric_order() {
             .unwrap();
     }
     let first_b = registry
-        .create_model_version("b", &format!("runs:/{run}/model"), &run, Some("d"), &Tags::new())
+        .create_model_version(
+            "b",
+            &format!("runs:/{run}/model"),
+            &run,
+            Some("d"),
+            &Tags::new(),
+        )
         .await
         .unwrap();
     assert_eq!(first_b, "1");
 
     let versions = registry.list_versions("a").await.unwrap();
     let numbers: Vec<&str> = versions.iter().map(|v| v.version.as_str()).collect();
-    assert_eq!(numbers, ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11"]);
+    assert_eq!(
+        numbers,
+        ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11"]
+    );
     assert!(versions[10].creation_timestamp >= before);
     assert_eq!(versions[10].run_id.as_deref(), Some(run.as_str()));
     assert_eq!(versions[10].source, format!("runs:/{run}/model"));
-    assert_not_found(registry.list_versions("ghost").await, "registered model ghost");
     assert_not_found(
-        registry.create_model_version("ghost", "runs:/x/y", "", None, &Tags::new()).await,
+        registry.list_versions("ghost").await,
+        "registered model ghost",
+    );
+    assert_not_found(
+        registry
+            .create_model_version("ghost", "runs:/x/y", "", None, &Tags::new())
+            .await,
         "registered model ghost",
     );
 }
@@ -594,23 +872,59 @@ async fn search_by_tag_finds_matching_versions_of_all_models() {
     model_with_version(&registry, "beta").await;
     let source = format!("runs:/{run}/model");
     for name in ["alpha", "beta"] {
-        let pending = tags(&[("modelgate.review", "pending"), ("modelgate.submitted_by", "ana")]);
-        registry.create_model_version(name, &source, &run, None, &pending).await.unwrap();
+        let pending = tags(&[
+            ("modelgate.review", "pending"),
+            ("modelgate.submitted_by", "ana"),
+        ]);
+        registry
+            .create_model_version(name, &source, &run, None, &pending)
+            .await
+            .unwrap();
     }
-    registry.set_version_tag("alpha", "1", "modelgate.review", "approved").await.unwrap();
-    registry.set_version_tag("beta", "1", "other", "pending").await.unwrap();
+    registry
+        .set_version_tag("alpha", "1", "modelgate.review", "approved")
+        .await
+        .unwrap();
+    registry
+        .set_version_tag("beta", "1", "other", "pending")
+        .await
+        .unwrap();
 
-    let found = registry.search_versions_by_tag("modelgate.review", "pending").await.unwrap();
-    let keys: Vec<(&str, &str)> = found.iter().map(|v| (v.name.as_str(), v.version.as_str())).collect();
+    let found = registry
+        .search_versions_by_tag("modelgate.review", "pending")
+        .await
+        .unwrap();
+    let keys: Vec<(&str, &str)> = found
+        .iter()
+        .map(|v| (v.name.as_str(), v.version.as_str()))
+        .collect();
     assert_eq!(keys, [("alpha", "2"), ("beta", "2")]);
     assert_eq!(found[0].tags["modelgate.submitted_by"], "ana");
     assert_eq!(found[0].tags.len(), 2, "every tag of a match is loaded");
 
-    let approved = registry.search_versions_by_tag("modelgate.review", "approved").await.unwrap();
+    let approved = registry
+        .search_versions_by_tag("modelgate.review", "approved")
+        .await
+        .unwrap();
     assert_eq!(approved.len(), 1);
-    assert_eq!((approved[0].name.as_str(), approved[0].version.as_str()), ("alpha", "1"));
-    assert!(registry.search_versions_by_tag("modelgate.review", "Pending").await.unwrap().is_empty());
-    assert!(registry.search_versions_by_tag("absent", "pending").await.unwrap().is_empty());
+    assert_eq!(
+        (approved[0].name.as_str(), approved[0].version.as_str()),
+        ("alpha", "1")
+    );
+    assert!(
+        registry
+            .search_versions_by_tag("modelgate.review", "Pending")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        registry
+            .search_versions_by_tag("absent", "pending")
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -628,12 +942,17 @@ fn two_handles_on_one_file_write_concurrently() {
         .map(|w| {
             let path = path.clone();
             std::thread::spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .build()
+                    .unwrap();
                 let handle = LocalRegistry::open(&path).unwrap();
                 runtime.block_on(async {
                     for i in 0..40 {
                         let key = format!("writer{w}.tag{i}");
-                        handle.set_version_tag("shared", "1", &key, "x").await.unwrap();
+                        handle
+                            .set_version_tag("shared", "1", &key, "x")
+                            .await
+                            .unwrap();
                         handle
                             .create_model_version("shared", "runs:/r/model", "", None, &Tags::new())
                             .await
@@ -658,46 +977,82 @@ fn two_handles_on_one_file_write_concurrently() {
             .map(|v| v.version)
             .collect();
         let expected: Vec<String> = (1..=81).map(|n| n.to_string()).collect();
-        assert_eq!(numbers, expected, "every version created once, without gaps");
+        assert_eq!(
+            numbers, expected,
+            "every version created once, without gaps"
+        );
     });
 }
 
-/// The queue path: every pending version with tags, then all their runs.
+/// The queue path: every pending version with tags, then all their runs, across
+/// several batches (runs are fetched 500 ids at a time). Speed is measured by
+/// `bench/queue_10k.sh`, never asserted in a test.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_queue_of_ten_thousand_pending_versions_loads_fast() {
+async fn the_queue_path_loads_every_pending_version_with_its_run() {
     let (_dir, registry) = new_registry();
-    let built = Instant::now();
-    build_large_registry(&registry, 10_000).await;
-    eprintln!("built in {:?}", built.elapsed());
+    build_large_registry(&registry, 1_200).await;
 
-    let started = Instant::now();
-    let pending = registry.search_versions_by_tag("modelgate.review", "pending").await.unwrap();
+    let pending = registry
+        .search_versions_by_tag("modelgate.review", "pending")
+        .await
+        .unwrap();
     let run_ids: Vec<String> = pending.iter().filter_map(|v| v.run_id.clone()).collect();
     let runs = registry.get_runs(&run_ids).await.unwrap();
-    let elapsed = started.elapsed();
-    eprintln!("queue load {elapsed:?}");
 
-    assert_eq!(pending.len(), 10_000);
-    assert_eq!(runs.len(), 10_000);
+    assert_eq!(pending.len(), 1_200);
+    assert_eq!(runs.len(), 1_200);
     assert!(pending.iter().all(|v| v.tags.len() == 3));
-    assert!(runs.iter().all(|r| r.metrics.len() == 4 && r.params.len() == 3 && r.tags.len() == 2));
-    // Unoptimised SQLite in debug builds is several times slower.
-    let budget_ms = if cfg!(debug_assertions) { 1_500 } else { 300 };
-    assert!(elapsed.as_millis() < budget_ms, "queue load took {elapsed:?}");
+    assert!(
+        runs.iter()
+            .all(|r| r.metrics.len() == 4 && r.params.len() == 3 && r.tags.len() == 2)
+    );
 }
 
 async fn build_large_registry(registry: &LocalRegistry, versions: usize) {
     for m in 0..10 {
-        registry.ensure_registered_model(&format!("model-{m}"), None, &Tags::new()).await.unwrap();
+        registry
+            .ensure_registered_model(&format!("model-{m}"), None, &Tags::new())
+            .await
+            .unwrap();
     }
-    let metrics = [metric("auc", 0.9, 1, 0), metric("loss", 0.1, 1, 0), metric("f1", 0.8, 1, 0), metric("latency_ms", 12.0, 1, 0)];
+    let metrics = [
+        metric("auc", 0.9, 1, 0),
+        metric("loss", 0.1, 1, 0),
+        metric("f1", 0.8, 1, 0),
+        metric("latency_ms", 12.0, 1, 0),
+    ];
     let params = tags(&[("lr", "0.1"), ("depth", "6"), ("seed", "7")]);
-    let version_tags = tags(&[("modelgate.review", "pending"), ("modelgate.submitted_by", "ana"), ("modelgate.submitted_at", "2026-01-01T00:00:00Z")]);
+    // A signed submit record of realistic size rides along on every version.
+    let record = format!(
+        "{{\"action\":\"submit\",\"sig\":\"{}\"}}",
+        "A".repeat(1_500)
+    );
+    let version_tags = tags(&[
+        ("modelgate.review", "pending"),
+        ("modelgate.submitted_by", "ana"),
+        (&format!("modelgate.record.{}", "ab".repeat(32)), &record),
+    ]);
     for i in 0..versions {
-        let run = registry.create_run("exp", 0, &tags(&[("mlflow.user", "ana"), ("i", &i.to_string())])).await.unwrap();
+        let run = registry
+            .create_run(
+                "exp",
+                0,
+                &tags(&[("mlflow.user", "ana"), ("i", &i.to_string())]),
+            )
+            .await
+            .unwrap();
         registry.log_metrics(&run, &metrics).await.unwrap();
         registry.log_params(&run, &params).await.unwrap();
         let source = format!("runs:/{run}/model");
-        registry.create_model_version(&format!("model-{}", i % 10), &source, &run, None, &version_tags).await.unwrap();
+        registry
+            .create_model_version(
+                &format!("model-{}", i % 10),
+                &source,
+                &run,
+                None,
+                &version_tags,
+            )
+            .await
+            .unwrap();
     }
 }

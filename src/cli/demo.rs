@@ -26,7 +26,10 @@ pub struct DemoArgs {
 
 /// The roster and demo keys live beside the registry file.
 pub fn roster_dir(db: &Path) -> PathBuf {
-    let stem = db.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "demo".into());
+    let stem = db
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "demo".into());
     db.with_file_name(format!("{stem}-roster"))
 }
 
@@ -44,9 +47,16 @@ fn remove_registry(db: &Path) -> Result<()> {
     Ok(())
 }
 
-pub async fn run(args: DemoArgs, over: &Overrides, config: &Config, out: &mut Out) -> Result<ExitCode> {
+pub async fn run(
+    args: DemoArgs,
+    over: &Overrides,
+    config: &Config,
+    out: &mut Out,
+) -> Result<ExitCode> {
     if config.registry != RegistryKind::Embedded && over.db.is_none() {
-        bail!("the demo writes an embedded registry; `demo --mlflow URL` comes with the MLflow backend");
+        bail!(
+            "the demo writes an embedded registry; `demo --mlflow URL` comes with the MLflow backend"
+        );
     }
     let db = match &over.db {
         Some(p) => p.clone(),
@@ -58,10 +68,20 @@ pub async fn run(args: DemoArgs, over: &Overrides, config: &Config, out: &mut Ou
     if db.exists() {
         // Reuse it: refuses a file that is not a modelgate registry, untouched.
         LocalRegistry::open(&db)?;
-        out.line(&format!("Demo registry {} exists; `modelgate demo --reset` recreates it.", db.display()))?;
+        out.line(&format!(
+            "Demo registry {} exists; `modelgate demo --reset` recreates it.",
+            db.display()
+        ))?;
     } else {
         let reg = LocalRegistry::create(&db)?;
-        let summary = populate(&reg, &DemoOptions { seed: args.seed, now_ms: super::now_ms() }).await?;
+        let summary = populate(
+            &reg,
+            &DemoOptions {
+                seed: args.seed,
+                now_ms: super::now_ms(),
+            },
+        )
+        .await?;
         let roster = write_roster(&roster_dir(&db), args.seed)?;
         out.line(&format!(
             "Demo registry {}: {} models, {} versions, {} pending reviews.\nDemo roster {}",

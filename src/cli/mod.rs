@@ -20,7 +20,11 @@ use crate::service::ReviewService;
 use output::Out;
 
 #[derive(Debug, Parser)]
-#[command(name = "modelgate", version, about = "Terminal review console for ML model approvals")]
+#[command(
+    name = "modelgate",
+    version,
+    about = "Terminal review console for ML model approvals"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -112,7 +116,10 @@ pub async fn open_registry(config: &Config) -> Result<Arc<dyn Registry>> {
 }
 
 pub async fn open_service(config: &Config) -> Result<ReviewService> {
-    Ok(ReviewService::new(open_registry(config).await?, config.clone()))
+    Ok(ReviewService::new(
+        open_registry(config).await?,
+        config.clone(),
+    ))
 }
 
 pub fn now_ms() -> i64 {
@@ -135,10 +142,22 @@ async fn run(cli: Cli, out: &mut Out) -> Result<ExitCode> {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let mut out = Out::stdout(cli.global.color);
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().context("cannot start the async runtime");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime");
     let result = runtime.and_then(|rt| rt.block_on(run(cli, &mut out)));
     match result {
         Ok(code) => code,
+        // A closed pipe (`modelgate queue | head`) is the reader's choice, not a failure.
+        Err(e)
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             // Errors may quote registry text: sanitise before the terminal sees it.
             eprintln!("error: {}", crate::text::sanitize(&format!("{e:#}")));

@@ -51,16 +51,28 @@ impl Out {
     pub fn stdout(choice: ColorChoice) -> Out {
         let terminal = std::io::stdout().is_terminal();
         let no_color = std::env::var("NO_COLOR").ok();
-        Out { color: color_enabled(choice, terminal, no_color.as_deref()), terminal, w: Box::new(std::io::stdout().lock()) }
+        Out {
+            color: color_enabled(choice, terminal, no_color.as_deref()),
+            terminal,
+            w: Box::new(std::io::stdout().lock()),
+        }
     }
 
     /// Output into a buffer, for tests.
     pub fn buffer(color: bool, w: Box<dyn Write>) -> Out {
-        Out { color, terminal: false, w }
+        Out {
+            color,
+            terminal: false,
+            w,
+        }
     }
 
     pub fn paint(&self, text: &str, p: Paint) -> String {
-        if self.color { format!("\x1b[{}m{text}\x1b[0m", p.code()) } else { text.to_owned() }
+        if self.color {
+            format!("\x1b[{}m{text}\x1b[0m", p.code())
+        } else {
+            text.to_owned()
+        }
     }
 
     /// A line of text from our own code (callers sanitise registry text in it).
@@ -100,10 +112,16 @@ pub struct Cell {
 
 impl Cell {
     pub fn new(s: &str) -> Cell {
-        Cell { text: sanitize_line(s).into_owned(), paint: None }
+        Cell {
+            text: sanitize_line(s).into_owned(),
+            paint: None,
+        }
     }
     pub fn painted(s: &str, p: Paint) -> Cell {
-        Cell { text: sanitize_line(s).into_owned(), paint: Some(p) }
+        Cell {
+            text: sanitize_line(s).into_owned(),
+            paint: Some(p),
+        }
     }
 }
 
@@ -117,7 +135,11 @@ pub fn table(out: &mut Out, header: &[&str], rows: Vec<Vec<Cell>>) -> std::io::R
             }
         }
     }
-    let head: Vec<String> = header.iter().zip(&widths).map(|(h, w)| pad(h, *w)).collect();
+    let head: Vec<String> = header
+        .iter()
+        .zip(&widths)
+        .map(|(h, w)| pad(h, *w))
+        .collect();
     let head = head.join("  ");
     let head = out.paint(head.trim_end(), Paint::Bold);
     out.line(&head)?;
@@ -150,10 +172,19 @@ mod tests {
 
     #[test]
     fn colour_rules() {
-        assert!(!color_enabled(ColorChoice::Auto, false, None), "pipes get no colour");
+        assert!(
+            !color_enabled(ColorChoice::Auto, false, None),
+            "pipes get no colour"
+        );
         assert!(color_enabled(ColorChoice::Auto, true, None));
-        assert!(!color_enabled(ColorChoice::Auto, true, Some("1")), "NO_COLOR");
-        assert!(color_enabled(ColorChoice::Auto, true, Some("")), "empty NO_COLOR does not count");
+        assert!(
+            !color_enabled(ColorChoice::Auto, true, Some("1")),
+            "NO_COLOR"
+        );
+        assert!(
+            color_enabled(ColorChoice::Auto, true, Some("")),
+            "empty NO_COLOR does not count"
+        );
         assert!(color_enabled(ColorChoice::Always, false, Some("1")));
         assert!(!color_enabled(ColorChoice::Never, true, None));
     }

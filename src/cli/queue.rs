@@ -45,7 +45,10 @@ fn sla_paint(s: SlaState) -> Paint {
 
 /// `▼ log_loss +12.0%` style triage text for one metric.
 fn metric_note(d: &MetricDiff) -> String {
-    let rel = d.relative_delta.map(|r| format!("{:+.1}%", r.0 * 100.0)).unwrap_or_else(|| "n/a".into());
+    let rel = d
+        .relative_delta
+        .map(|r| format!("{:+.1}%", r.0 * 100.0))
+        .unwrap_or_else(|| "n/a".into());
     format!("{} {} {rel}", d.verdict.glyph(), d.name)
 }
 
@@ -67,7 +70,11 @@ pub fn print_table(items: &[QueueItem], registry: &str, out: &mut Out) -> Result
         .iter()
         .map(|i| {
             let (worst, best) = metrics::extremes(&i.metrics);
-            let sla = format!("{} {}", i.sla_state.glyph(), format_remaining(i.remaining_seconds));
+            let sla = format!(
+                "{} {}",
+                i.sla_state.glyph(),
+                format_remaining(i.remaining_seconds)
+            );
             let approvals = format!("{}/{}", i.approvals.len(), i.required_roles.len());
             vec![
                 Cell::painted(&sla, sla_paint(i.sla_state)),
@@ -80,13 +87,29 @@ pub fn print_table(items: &[QueueItem], registry: &str, out: &mut Out) -> Result
                 Cell::new(&approvals),
                 Cell::new(&worst.map(metric_note).unwrap_or_default()),
                 Cell::new(&best.map(metric_note).unwrap_or_default()),
-                Cell::new(&if i.problems.is_empty() { String::new() } else { format!("⚠ {}", i.problems.len()) }),
+                Cell::new(&if i.problems.is_empty() {
+                    String::new()
+                } else {
+                    format!("⚠ {}", i.problems.len())
+                }),
             ]
         })
         .collect();
     table(
         out,
-        &["SLA", "RISK", "MODEL", "VER", "BASE", "SUBMITTER", "STATE", "APPR", "WORST", "BEST", "PROBLEMS"],
+        &[
+            "SLA",
+            "RISK",
+            "MODEL",
+            "VER",
+            "BASE",
+            "SUBMITTER",
+            "STATE",
+            "APPR",
+            "WORST",
+            "BEST",
+            "PROBLEMS",
+        ],
         rows,
     )?;
     let problems: Vec<&String> = items.iter().flat_map(|i| &i.problems).collect();

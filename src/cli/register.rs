@@ -54,13 +54,19 @@ fn split_pair<'a>(what: &str, s: &'a str) -> Result<(&'a str, &'a str)> {
 }
 
 fn pairs(what: &str, list: &[String]) -> Result<Tags> {
-    list.iter().map(|s| split_pair(what, s).map(|(k, v)| (k.to_owned(), v.to_owned()))).collect()
+    list.iter()
+        .map(|s| split_pair(what, s).map(|(k, v)| (k.to_owned(), v.to_owned())))
+        .collect()
 }
 
 /// Metrics as `name -> history`; a single value is a history of one step.
 pub fn parse_metrics(path: &Path, text: &str) -> Result<BTreeMap<String, Vec<f64>>> {
-    let value: BTreeMap<String, serde_json::Value> = serde_json::from_str(text)
-        .map_err(|e| anyhow!("{}: expected a JSON object of metric values: {e}", path.display()))?;
+    let value: BTreeMap<String, serde_json::Value> = serde_json::from_str(text).map_err(|e| {
+        anyhow!(
+            "{}: expected a JSON object of metric values: {e}",
+            path.display()
+        )
+    })?;
     let one = |name: &str, v: &serde_json::Value| -> Result<f64> {
         serde_json::from_value::<Num>(v.clone()).map(|n| n.0).map_err(|_| {
             anyhow!("{}: metric {name:?} must be a number or \"NaN\"/\"Infinity\"/\"-Infinity\", got {v}", path.display())
@@ -73,7 +79,9 @@ pub fn parse_metrics(path: &Path, text: &str) -> Result<BTreeMap<String, Vec<f64
                 serde_json::Value::Array(items) if items.is_empty() => {
                     bail!("{}: metric {name:?} has an empty history", path.display())
                 }
-                serde_json::Value::Array(items) => items.iter().map(|x| one(name, x)).collect::<Result<_>>()?,
+                serde_json::Value::Array(items) => {
+                    items.iter().map(|x| one(name, x)).collect::<Result<_>>()?
+                }
                 other => vec![one(name, other)?],
             };
             Ok((name.clone(), history))
@@ -90,7 +98,9 @@ pub async fn run(args: RegisterArgs, config: &Config, out: &mut Out) -> Result<E
         bail!("--readonly is set: register writes to the registry");
     }
     if config.registry != RegistryKind::Embedded {
-        bail!("register writes to the embedded registry only; MLflow users log versions with MLflow itself");
+        bail!(
+            "register writes to the embedded registry only; MLflow users log versions with MLflow itself"
+        );
     }
     // Read and check every input first, so a bad file writes nothing.
     let metrics_text = String::from_utf8(read(&args.run_metrics)?)
@@ -114,7 +124,8 @@ pub async fn run(args: RegisterArgs, config: &Config, out: &mut Out) -> Result<E
     if let Some(u) = &args.user {
         run_tags.insert("mlflow.user".into(), u.clone());
     }
-    reg.ensure_registered_model(&args.model, None, &model_tags).await?;
+    reg.ensure_registered_model(&args.model, None, &model_tags)
+        .await?;
     let run_id = reg.create_run(&args.model, now, &run_tags).await?;
     let logged: Vec<Metric> = metrics
         .iter()
@@ -133,7 +144,15 @@ pub async fn run(args: RegisterArgs, config: &Config, out: &mut Out) -> Result<E
         reg.upload_artifact(&run_id, path, bytes).await?;
     }
     let source = format!("runs:/{run_id}/model");
-    let version = reg.create_model_version(&args.model, &source, &run_id, args.description.as_deref(), &tags).await?;
+    let version = reg
+        .create_model_version(
+            &args.model,
+            &source,
+            &run_id,
+            args.description.as_deref(),
+            &tags,
+        )
+        .await?;
     if args.json {
         out.json(&serde_json::json!({"model": args.model, "version": version, "run_id": run_id, "source": source}))?;
     } else {
@@ -153,12 +172,24 @@ mod tests {
 
     #[test]
     fn metrics_files() {
-        let m = parse_metrics(Path::new("m.json"), r#"{"auc": 0.9, "loss": "NaN", "acc": [0.1, 0.2]}"#).unwrap();
+        let m = parse_metrics(
+            Path::new("m.json"),
+            r#"{"auc": 0.9, "loss": "NaN", "acc": [0.1, 0.2]}"#,
+        )
+        .unwrap();
         assert_eq!(m["auc"], [0.9]);
         assert!(m["loss"][0].is_nan());
         assert_eq!(m["acc"], [0.1, 0.2]);
-        for bad in [r#"[1]"#, r#"{"auc": "high"}"#, r#"{"auc": []}"#, r#"{"auc": {"x": 1}}"#, "{"] {
-            let e = parse_metrics(Path::new("m.json"), bad).unwrap_err().to_string();
+        for bad in [
+            r#"[1]"#,
+            r#"{"auc": "high"}"#,
+            r#"{"auc": []}"#,
+            r#"{"auc": {"x": 1}}"#,
+            "{",
+        ] {
+            let e = parse_metrics(Path::new("m.json"), bad)
+                .unwrap_err()
+                .to_string();
             assert!(e.starts_with("m.json:"), "{bad}: {e}");
         }
     }

@@ -27,7 +27,9 @@ pub struct ShowArgs {
 
 pub async fn run(args: ShowArgs, config: &Config, out: &mut Out) -> Result<ExitCode> {
     let service = super::open_service(config).await?;
-    let detail = service.show(&args.model, &args.version, super::now_ms()).await?;
+    let detail = service
+        .show(&args.model, &args.version, super::now_ms())
+        .await?;
     if args.json {
         out.json(&detail)?;
     } else {
@@ -63,7 +65,9 @@ fn heading(out: &mut Out, title: &str) -> std::io::Result<()> {
 fn report_line<T>(out: &mut Out, r: &Report<T>) -> std::io::Result<bool> {
     match r {
         Report::Present(_) => Ok(true),
-        Report::Absent => out.line("  absent: no report in the run's artifacts").map(|_| false),
+        Report::Absent => out
+            .line("  absent: no report in the run's artifacts")
+            .map(|_| false),
         Report::Error { error } => {
             let l = out.paint(&format!("  ✖ error: {}", sanitize_line(error)), Paint::Red);
             out.line(&l).map(|_| false)
@@ -73,9 +77,17 @@ fn report_line<T>(out: &mut Out, r: &Report<T>) -> std::io::Result<bool> {
 
 pub fn print(d: &ReviewDetail, out: &mut Out) -> Result<()> {
     let s = &d.summary;
-    let title = format!("{} version {}", sanitize_line(&s.model), sanitize_line(&s.version));
+    let title = format!(
+        "{} version {}",
+        sanitize_line(&s.model),
+        sanitize_line(&s.version)
+    );
     let t = out.paint(&title, Paint::Bold);
-    out.line(&format!("{t}   risk {}   state {}", s.risk, s.state.as_str()))?;
+    out.line(&format!(
+        "{t}   risk {}   state {}",
+        s.risk,
+        s.state.as_str()
+    ))?;
     out.line(&format!(
         "SLA {} {} ({})   submitted {} by {}   deadline {}",
         s.sla_state.glyph(),
@@ -96,7 +108,10 @@ pub fn print(d: &ReviewDetail, out: &mut Out) -> Result<()> {
         "source {}   run {}{}",
         sanitize_line(&d.source),
         sanitize_line(d.run_id.as_deref().unwrap_or("none")),
-        d.run_user.as_deref().map(|u| format!(" by {}", sanitize_line(u))).unwrap_or_default()
+        d.run_user
+            .as_deref()
+            .map(|u| format!(" by {}", sanitize_line(u)))
+            .unwrap_or_default()
     ))?;
     for (label, text) in [("model", &d.model_description), ("version", &d.description)] {
         if let Some(text) = text.as_deref().filter(|t| !t.trim().is_empty()) {
@@ -105,7 +120,11 @@ pub fn print(d: &ReviewDetail, out: &mut Out) -> Result<()> {
         }
     }
     if !d.params.is_empty() {
-        let params: Vec<String> = d.params.iter().map(|(k, v)| format!("{}={}", sanitize_line(k), sanitize_line(v))).collect();
+        let params: Vec<String> = d
+            .params
+            .iter()
+            .map(|(k, v)| format!("{}={}", sanitize_line(k), sanitize_line(v)))
+            .collect();
         out.line(&format!("params {}", params.join("  ")))?;
     }
     print_metrics(d, out)?;
@@ -136,8 +155,18 @@ pub fn print(d: &ReviewDetail, out: &mut Out) -> Result<()> {
 }
 
 fn print_metrics(d: &ReviewDetail, out: &mut Out) -> Result<()> {
-    let base = d.summary.baseline.as_deref().map(|b| format!("baseline version {}", sanitize_line(b)));
-    heading(out, &format!("Metrics (candidate against {})", base.unwrap_or_else(|| "no baseline".into())))?;
+    let base = d
+        .summary
+        .baseline
+        .as_deref()
+        .map(|b| format!("baseline version {}", sanitize_line(b)));
+    heading(
+        out,
+        &format!(
+            "Metrics (candidate against {})",
+            base.unwrap_or_else(|| "no baseline".into())
+        ),
+    )?;
     if d.summary.metrics.is_empty() {
         out.line("  none")?;
         return Ok(());
@@ -159,12 +188,28 @@ fn print_metrics(d: &ReviewDetail, out: &mut Out) -> Result<()> {
                 Cell::new(&num(m.baseline)),
                 Cell::new(&num(m.delta)),
                 Cell::new(&pct(m.relative_delta)),
-                Cell::new(if m.better == crate::review::metrics::Better::Higher { "higher" } else { "lower" }),
+                Cell::new(if m.better == crate::review::metrics::Better::Higher {
+                    "higher"
+                } else {
+                    "lower"
+                }),
                 Cell::painted(&verdict, paint),
             ]
         })
         .collect();
-    table(out, &["  NAME", "CANDIDATE", "BASELINE", "DELTA", "RELATIVE", "BETTER", "VERDICT"], rows)?;
+    table(
+        out,
+        &[
+            "  NAME",
+            "CANDIDATE",
+            "BASELINE",
+            "DELTA",
+            "RELATIVE",
+            "BETTER",
+            "VERDICT",
+        ],
+        rows,
+    )?;
     Ok(())
 }
 
@@ -183,7 +228,11 @@ fn side_lines(label: &str, side: &SideDiff, out: &mut Out) -> std::io::Result<()
         out.line(&format!(
             "    ~ {}: {} {} -> {}",
             sanitize_line(&c.name),
-            if matches!(c.change, crate::review::schema::ChangeKind::Type) { "type" } else { "required" },
+            if matches!(c.change, crate::review::schema::ChangeKind::Type) {
+                "type"
+            } else {
+                "required"
+            },
             sanitize_line(&c.from),
             sanitize_line(&c.to)
         ))?;
@@ -197,7 +246,13 @@ fn print_schema(d: &ReviewDetail, out: &mut Out) -> Result<()> {
     match v.status {
         PartStatus::Absent => out.line("  absent: the model directory has no MLmodel")?,
         PartStatus::Error => {
-            let l = out.paint(&format!("  ✖ error: {}", sanitize_line(v.error.as_deref().unwrap_or(""))), Paint::Red);
+            let l = out.paint(
+                &format!(
+                    "  ✖ error: {}",
+                    sanitize_line(v.error.as_deref().unwrap_or(""))
+                ),
+                Paint::Red,
+            );
             out.line(&l)?
         }
         PartStatus::Present => {}
@@ -207,7 +262,9 @@ fn print_schema(d: &ReviewDetail, out: &mut Out) -> Result<()> {
             side_lines("inputs", i, out)?;
             side_lines("outputs", o, out)?;
         }
-        _ if matches!(v.status, PartStatus::Present) => out.line("  no baseline to compare with")?,
+        _ if matches!(v.status, PartStatus::Present) => {
+            out.line("  no baseline to compare with")?
+        }
         _ => {}
     }
     Ok(())
@@ -236,7 +293,8 @@ fn print_explainability(d: &ReviewDetail, out: &mut Out) -> Result<()> {
                 .iter()
                 .take(15)
                 .map(|r| {
-                    let rank = |x: Option<usize>| x.map(|n| format!("#{n}")).unwrap_or_else(|| "-".into());
+                    let rank =
+                        |x: Option<usize>| x.map(|n| format!("#{n}")).unwrap_or_else(|| "-".into());
                     let change = match r.rank_change {
                         Some(c) if c > 0 => format!("▲{c}"),
                         Some(c) if c < 0 => format!("▼{}", -c),
@@ -254,14 +312,23 @@ fn print_explainability(d: &ReviewDetail, out: &mut Out) -> Result<()> {
                     ]
                 })
                 .collect();
-            table(out, &["  FEATURE", "CANDIDATE", "RANK", "BASELINE", "RANK", "MOVE"], rows)?;
+            table(
+                out,
+                &["  FEATURE", "CANDIDATE", "RANK", "BASELINE", "RANK", "MOVE"],
+                rows,
+            )?;
         }
         None => {
             if let Report::Present(e) = &d.explainability {
                 let rows = crate::review::reports::compare_importance(e, None)
                     .iter()
                     .take(15)
-                    .map(|r| vec![Cell::new(&format!("  {}", r.feature)), Cell::new(&num(r.candidate))])
+                    .map(|r| {
+                        vec![
+                            Cell::new(&format!("  {}", r.feature)),
+                            Cell::new(&num(r.candidate)),
+                        ]
+                    })
                     .collect();
                 table(out, &["  FEATURE", "IMPORTANCE"], rows)?;
             }
@@ -275,7 +342,9 @@ fn print_fairness(d: &ReviewDetail, out: &mut Out) -> Result<()> {
     if !report_line(out, &d.fairness)? {
         return Ok(());
     }
-    let Report::Present(f) = &d.fairness else { return Ok(()) };
+    let Report::Present(f) = &d.fairness else {
+        return Ok(());
+    };
     let limits = FairnessThresholds::default();
     for b in f.breaches(&limits) {
         let l = out.paint(
@@ -291,11 +360,21 @@ fn print_fairness(d: &ReviewDetail, out: &mut Out) -> Result<()> {
         out.line(&l)?;
     }
     for a in &f.assessments {
-        let summary: Vec<String> =
-            a.summary.iter().map(|(k, v)| format!("{}={}", sanitize_line(k), num(Some(*v)))).collect();
-        out.line(&format!("  {}: {}", sanitize_line(&a.sensitive_feature), summary.join("  ")))?;
+        let summary: Vec<String> = a
+            .summary
+            .iter()
+            .map(|(k, v)| format!("{}={}", sanitize_line(k), num(Some(*v))))
+            .collect();
+        out.line(&format!(
+            "  {}: {}",
+            sanitize_line(&a.sensitive_feature),
+            summary.join("  ")
+        ))?;
         for (metric, groups) in &a.by_group {
-            let g: Vec<String> = groups.iter().map(|(k, v)| format!("{}={}", sanitize_line(k), num(Some(*v)))).collect();
+            let g: Vec<String> = groups
+                .iter()
+                .map(|(k, v)| format!("{}={}", sanitize_line(k), num(Some(*v))))
+                .collect();
             out.line(&format!("    {}: {}", sanitize_line(metric), g.join("  ")))?;
         }
     }
@@ -307,16 +386,29 @@ fn print_security(d: &ReviewDetail, out: &mut Out) -> Result<()> {
     if !report_line(out, &d.security)? {
         return Ok(());
     }
-    let Report::Present(s) = &d.security else { return Ok(()) };
+    let Report::Present(s) = &d.security else {
+        return Ok(());
+    };
     let (text, paint) = match s.scan {
         ScanVerdict::Clean => ("● clean: no issues, every model file scanned", Paint::Green),
         ScanVerdict::Findings => ("✖ findings", Paint::Red),
-        ScanVerdict::NotScanned => ("▲ not scanned: modelscan scanned no file; this is not clean", Paint::Yellow),
-        ScanVerdict::Partial => ("▲ partial: errors, or model files not scanned", Paint::Yellow),
+        ScanVerdict::NotScanned => (
+            "▲ not scanned: modelscan scanned no file; this is not clean",
+            Paint::Yellow,
+        ),
+        ScanVerdict::Partial => (
+            "▲ partial: errors, or model files not scanned",
+            Paint::Yellow,
+        ),
     };
     let l = out.paint(&format!("  {text}"), paint);
     out.line(&l)?;
-    let counts: Vec<String> = s.severity_counts.ordered().iter().map(|(k, n)| format!("{k} {n}")).collect();
+    let counts: Vec<String> = s
+        .severity_counts
+        .ordered()
+        .iter()
+        .map(|(k, n)| format!("{k} {n}"))
+        .collect();
     out.line(&format!("  issues by severity: {}", counts.join(", ")))?;
     for i in &s.issues {
         out.line(&format!(
@@ -327,7 +419,10 @@ fn print_security(d: &ReviewDetail, out: &mut Out) -> Result<()> {
         ))?;
     }
     for e in &s.errors {
-        out.line(&format!("  error: {}", sanitize_line(e.description().unwrap_or(&e.0.to_string()))))?;
+        out.line(&format!(
+            "  error: {}",
+            sanitize_line(e.description().unwrap_or(&e.0.to_string()))
+        ))?;
     }
     for f in &s.uncovered_model_files {
         out.line(&format!("  not scanned: {}", sanitize_line(f)))?;
@@ -342,10 +437,18 @@ fn print_model_card(d: &ReviewDetail, out: &mut Out) -> Result<()> {
     }
     if let Report::Present(card) = &d.model_card {
         let lines: Vec<&str> = card.markdown.lines().collect();
-        let shown = lines.iter().take(40).copied().collect::<Vec<_>>().join("\n");
+        let shown = lines
+            .iter()
+            .take(40)
+            .copied()
+            .collect::<Vec<_>>()
+            .join("\n");
         out.untrusted_block(&shown, "  ")?;
         if lines.len() > 40 {
-            out.line(&format!("  … {} more lines (show --json has the whole card)", lines.len() - 40))?;
+            out.line(&format!(
+                "  … {} more lines (show --json has the whole card)",
+                lines.len() - 40
+            ))?;
         }
     }
     Ok(())

@@ -42,6 +42,9 @@ pub const SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;
 /// How long a statement waits for another process's write lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Tag values up to this many characters are in the search index (migration 1).
+const SEARCH_INDEX_MAX_CHARS: usize = 100;
+
 /// `IN (...)` lists are cut into chunks of this many ids.
 const IN_CHUNK: usize = 500;
 
@@ -97,9 +100,10 @@ CREATE TABLE version_tags (
     value      TEXT NOT NULL,
     PRIMARY KEY (version_id, key)
 ) WITHOUT ROWID;
--- The queue searches by key and value; values stay out of the index because
--- record and evidence tags are large.
-CREATE INDEX version_tags_by_key ON version_tags (key);
+-- The queue searches versions by one short tag value (`modelgate.review`).
+-- Long values (records, evidence) stay out of the index: they are never searched
+-- and would double the file. Keep 100 in step with `SEARCH_INDEX_MAX_CHARS`.
+CREATE INDEX version_tags_search ON version_tags (key, value) WHERE length(value) <= 100;
 
 CREATE TABLE aliases (
     model_id   INTEGER NOT NULL REFERENCES registered_models (model_id),
@@ -227,11 +231,6 @@ impl LocalRegistry {
         create_file(path)?;
         Self::open(path)
     }
-
-    /// The registry file as given when it was opened.
-    pub fn path(&self) -> &str {
-        &self.label
-    }
 }
 
 enum Created {
@@ -302,17 +301,22 @@ fn initialise(temp: &Path, label: &str) -> Result<()> {
         let meta = [
             ("registry_id", registry_id.as_str()),
             ("created_at_ms", &now_ms().to_string()),
-            ("created_by", concat!("modelgate ", env!("CARGO_PKG_VERSION"))),
+            (
+                "created_by",
+                concat!("modelgate ", env!("CARGO_PKG_VERSION")),
+            ),
         ];
         for (key, value) in meta {
-            tx.execute("INSERT INTO meta (key, value) VALUES (?1, ?2)", [key, value])?;
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2)",
+                [key, value],
+            )?;
         }
         tx.commit()?;
         Ok(())
     })();
     result.map_err(|e| e.into_registry(label))?;
-    conn.close()
-        .map_err(|(_, e)| map_sql_error(label, e))
+    conn.close().map_err(|(_, e)| map_sql_error(label, e))
 }
 
 fn connect(path: &Path, flags: OpenFlags) -> rusqlite::Result<Connection> {
@@ -320,15 +324,18 @@ fn connect(path: &Path, flags: OpenFlags) -> rusqlite::Result<Connection> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.execute_batch("PRAGMA foreign_keys = ON")?;
     conn.set_prepared_statement_cache_capacity(64);
+    // The queue reads most of the file; with the default 2 MiB cache every later
+    // load would fetch its pages from the kernel again. Memory is taken on use.
+    conn.execute_batch("PRAGMA cache_size = -65536")?;
     Ok(conn)
 }
 
 /// The first 100 bytes of the file, read without SQLite (no lock, no side file).
 fn read_header(path: &Path, label: &str) -> Result<Vec<u8>> {
     let file = fs::File::open(path).map_err(|e| match e.kind() {
-        io::ErrorKind::NotFound => RegistryError::not_found(format!(
-            "registry file {label} ({HINT_CREATE})"
-        )),
+        io::ErrorKind::NotFound => RegistryError::MissingFile {
+            path: label.to_owned(),
+        },
         _ => io_unavailable(label, &e),
     })?;
     let mut header = Vec::with_capacity(HEADER_LEN);
@@ -342,13 +349,17 @@ fn check_header(header: &[u8], label: &str) -> Result<()> {
     if header.is_empty() {
         return Err(corrupt(
             label,
-            format!("empty file, not a modelgate registry; remove it or choose another path, then {HINT_CREATE}"),
+            format!(
+                "empty file, not a modelgate registry; remove it or choose another path, then {HINT_CREATE}"
+            ),
         ));
     }
     if header.len() < HEADER_LEN || !header.starts_with(SQLITE_MAGIC) {
         return Err(corrupt(
             label,
-            format!("not a SQLite database, so not a modelgate registry; modelgate left it untouched; choose another path, or {HINT_CREATE}"),
+            format!(
+                "not a SQLite database, so not a modelgate registry; modelgate left it untouched; choose another path, or {HINT_CREATE}"
+            ),
         ));
     }
     check_identity(be_i32(header, 68), be_i32(header, 60), label)
@@ -375,7 +386,9 @@ fn check_identity(application_id: i32, user_version: i32, label: &str) -> Result
     if user_version < 1 {
         return Err(corrupt(
             label,
-            format!("a modelgate registry without a schema version ({user_version}); restore it from a backup"),
+            format!(
+                "a modelgate registry without a schema version ({user_version}); restore it from a backup"
+            ),
         ));
     }
     Ok(())
@@ -429,9 +442,11 @@ fn apply_migrations(tx: &Transaction<'_>, from: i32) -> Res<()> {
 
 fn read_registry_id(conn: &Connection, label: &str) -> Result<String> {
     let id: Option<String> = conn
-        .query_row("SELECT value FROM meta WHERE key = 'registry_id'", [], |r| {
-            r.get(0)
-        })
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'registry_id'",
+            [],
+            |r| r.get(0),
+        )
         .optional()
         .map_err(|e| map_sql_error(label, e))?;
     id.filter(|id| !id.is_empty()).ok_or_else(|| {
@@ -484,8 +499,13 @@ fn map_sql_error(label: &str, err: rusqlite::Error) -> RegistryError {
         },
         Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => corrupt(
             label,
-            format!("the file is damaged or not a SQLite database ({err}); restore it from a backup"),
+            format!(
+                "the file is damaged or not a SQLite database ({err}); restore it from a backup"
+            ),
         ),
+        Some(ErrorCode::TooBig) => RegistryError::InvalidRequest {
+            message: format!("a value is larger than SQLite can store ({err})"),
+        },
         Some(ErrorCode::ConstraintViolation) => RegistryError::Conflict {
             what: format!("the registry {label} refused a conflicting write ({err})"),
         },
@@ -503,7 +523,9 @@ fn map_sql_error(label: &str, err: rusqlite::Error) -> RegistryError {
         // Missing tables, wrong column types and the like: not a file this build can read.
         _ => corrupt(
             label,
-            format!("unexpected content ({err}); the file may be damaged, restore it from a backup"),
+            format!(
+                "unexpected content ({err}); the file may be damaged, restore it from a backup"
+            ),
         ),
     }
 }
@@ -521,14 +543,15 @@ fn io_unavailable(label: &str, err: &io::Error) -> RegistryError {
     }
 }
 
-fn invalid(message: impl Into<String>) -> Fail {
-    Fail::Registry(RegistryError::InvalidRequest {
+fn invalid<E: From<RegistryError>>(message: impl Into<String>) -> E {
+    RegistryError::InvalidRequest {
         message: message.into(),
-    })
+    }
+    .into()
 }
 
-fn not_found(what: impl Into<String>) -> Fail {
-    Fail::Registry(RegistryError::not_found(what))
+fn not_found<E: From<RegistryError>>(what: impl Into<String>) -> E {
+    RegistryError::not_found(what).into()
 }
 
 // ---------------------------------------------------------------------------
@@ -627,12 +650,17 @@ impl Registry for LocalRegistry {
 
     async fn search_versions_by_tag(&self, key: &str, value: &str) -> Result<Vec<ModelVersion>> {
         let (key, value) = (key.to_owned(), value.to_owned());
-        self.read(move |c| {
-            let filter = "v.version_id IN \
-                (SELECT version_id FROM version_tags WHERE key = ?1 AND value = ?2)";
-            load_versions(c, filter, &[&key, &value])
-        })
-        .await
+        // The partial index serves only queries that repeat its condition.
+        let indexed = match value.chars().count() <= SEARCH_INDEX_MAX_CHARS {
+            true => format!("AND length(value) <= {SEARCH_INDEX_MAX_CHARS}"),
+            false => String::new(),
+        };
+        let filter = format!(
+            "v.version_id IN (SELECT version_id FROM version_tags \
+             WHERE key = ?1 AND value = ?2 {indexed})"
+        );
+        self.read(move |c| load_versions(c, &filter, &[&key, &value]))
+            .await
     }
 
     async fn get_version(&self, name: &str, version: &str) -> Result<ModelVersion> {
@@ -703,9 +731,15 @@ impl Registry for LocalRegistry {
         .await
     }
 
-    async fn set_version_tag(&self, name: &str, version: &str, key: &str, value: &str) -> Result<()> {
-        check_key("tag", key).map_err(into_error)?;
-        check_value("tag", key, value, MAX_VERSION_TAG_VALUE_CHARS).map_err(into_error)?;
+    async fn set_version_tag(
+        &self,
+        name: &str,
+        version: &str,
+        key: &str,
+        value: &str,
+    ) -> Result<()> {
+        check_key("tag", key)?;
+        check_value("tag", key, value, MAX_VERSION_TAG_VALUE_CHARS)?;
         let (name, version) = (name.to_owned(), version.to_owned());
         let (key, value) = (key.to_owned(), value.to_owned());
         self.write(move |c| {
@@ -716,13 +750,15 @@ impl Registry for LocalRegistry {
     }
 
     async fn delete_version_tag(&self, name: &str, version: &str, key: &str) -> Result<()> {
-        check_key("tag", key).map_err(into_error)?;
+        check_key("tag", key)?;
         let (name, version, key) = (name.to_owned(), version.to_owned(), key.to_owned());
         self.write(move |c| {
             let id = version_id(c, &name, &version)?;
             let sql = "DELETE FROM version_tags WHERE version_id = ?1 AND key = ?2";
             if c.execute(sql, params![id, key])? == 0 {
-                return Err(not_found(format!("tag {key} of model version {name}/{version}")));
+                return Err(not_found(format!(
+                    "tag {key} of model version {name}/{version}"
+                )));
             }
             Ok(())
         })
@@ -730,8 +766,8 @@ impl Registry for LocalRegistry {
     }
 
     async fn set_model_tag(&self, name: &str, key: &str, value: &str) -> Result<()> {
-        check_key("tag", key).map_err(into_error)?;
-        check_value("tag", key, value, MAX_MODEL_TAG_VALUE_CHARS).map_err(into_error)?;
+        check_key("tag", key)?;
+        check_value("tag", key, value, MAX_MODEL_TAG_VALUE_CHARS)?;
         let (name, key, value) = (name.to_owned(), key.to_owned(), value.to_owned());
         self.write(move |c| {
             let id = model_id(c, &name)?;
@@ -741,7 +777,7 @@ impl Registry for LocalRegistry {
     }
 
     async fn delete_model_tag(&self, name: &str, key: &str) -> Result<()> {
-        check_key("tag", key).map_err(into_error)?;
+        check_key("tag", key)?;
         let (name, key) = (name.to_owned(), key.to_owned());
         self.write(move |c| {
             let id = model_id(c, &name)?;
@@ -755,7 +791,7 @@ impl Registry for LocalRegistry {
     }
 
     async fn set_alias(&self, name: &str, alias: &str, version: &str) -> Result<()> {
-        check_alias(alias).map_err(into_error)?;
+        check_alias(alias)?;
         let (name, alias, version) = (name.to_owned(), alias.to_owned(), version.to_owned());
         self.write(move |c| {
             let model = model_id(c, &name)?;
@@ -771,13 +807,15 @@ impl Registry for LocalRegistry {
     }
 
     async fn delete_alias(&self, name: &str, alias: &str) -> Result<()> {
-        check_alias(alias).map_err(into_error)?;
+        check_alias(alias)?;
         let (name, alias) = (name.to_owned(), alias.to_owned());
         self.write(move |c| {
             let model = model_id(c, &name)?;
             let sql = "DELETE FROM aliases WHERE model_id = ?1 AND alias = ?2";
             if c.execute(sql, params![model, alias])? == 0 {
-                return Err(not_found(format!("alias {alias} of registered model {name}")));
+                return Err(not_found(format!(
+                    "alias {alias} of registered model {name}"
+                )));
             }
             Ok(())
         })
@@ -793,9 +831,13 @@ impl RegistryWriter for LocalRegistry {
         description: Option<&str>,
         tags: &Tags,
     ) -> Result<()> {
-        check_model_name(name).map_err(into_error)?;
-        check_tags(tags, MAX_MODEL_TAG_VALUE_CHARS).map_err(into_error)?;
-        let (name, description, tags) = (name.to_owned(), description.map(str::to_owned), tags.clone());
+        check_model_name(name)?;
+        check_tags(tags, MAX_MODEL_TAG_VALUE_CHARS)?;
+        let (name, description, tags) = (
+            name.to_owned(),
+            description.map(str::to_owned),
+            tags.clone(),
+        );
         self.write(move |c| {
             c.execute(
                 "INSERT INTO registered_models (name, description, creation_timestamp) \
@@ -812,11 +854,16 @@ impl RegistryWriter for LocalRegistry {
         .await
     }
 
-    async fn create_run(&self, experiment: &str, start_time_ms: i64, tags: &Tags) -> Result<String> {
+    async fn create_run(
+        &self,
+        experiment: &str,
+        start_time_ms: i64,
+        tags: &Tags,
+    ) -> Result<String> {
         if experiment.is_empty() {
-            return Err(into_error(invalid("an experiment name cannot be empty")));
+            return Err(invalid("an experiment name cannot be empty"));
         }
-        check_tags(tags, MAX_RUN_TAG_VALUE_CHARS).map_err(into_error)?;
+        check_tags(tags, MAX_RUN_TAG_VALUE_CHARS)?;
         let run_id = random_hex(16)?;
         let (experiment, tags, id) = (experiment.to_owned(), tags.clone(), run_id.clone());
         self.write(move |c| {
@@ -833,7 +880,12 @@ impl RegistryWriter for LocalRegistry {
             c.execute(
                 "INSERT INTO runs (run_id, experiment_id, start_time, artifact_uri) \
                  VALUES (?1, ?2, ?3, ?4)",
-                params![id, experiment_id, start_time_ms, format!("modelgate-local:/{id}/artifacts")],
+                params![
+                    id,
+                    experiment_id,
+                    start_time_ms,
+                    format!("modelgate-local:/{id}/artifacts")
+                ],
             )?;
             let pk = c.last_insert_rowid();
             for (key, value) in &tags {
@@ -846,7 +898,7 @@ impl RegistryWriter for LocalRegistry {
 
     async fn log_metrics(&self, run_id: &str, metrics: &[Metric]) -> Result<()> {
         for metric in metrics {
-            check_key("metric", &metric.key).map_err(into_error)?;
+            check_key("metric", &metric.key)?;
         }
         let (run_id, metrics) = (run_id.to_owned(), metrics.to_vec());
         self.write(move |c| {
@@ -858,8 +910,8 @@ impl RegistryWriter for LocalRegistry {
 
     async fn log_params(&self, run_id: &str, params: &Tags) -> Result<()> {
         for (key, value) in params {
-            check_key("param", key).map_err(into_error)?;
-            check_value("param", key, value, MAX_PARAM_VALUE_CHARS).map_err(into_error)?;
+            check_key("param", key)?;
+            check_value("param", key, value, MAX_PARAM_VALUE_CHARS)?;
         }
         let (run_id, params) = (run_id.to_owned(), params.clone());
         self.write(move |c| {
@@ -872,7 +924,7 @@ impl RegistryWriter for LocalRegistry {
     }
 
     async fn upload_artifact(&self, run_id: &str, path: &str, bytes: &[u8]) -> Result<()> {
-        check_file_path(path).map_err(into_error)?;
+        check_file_path(path)?;
         let (run_id, path, bytes) = (run_id.to_owned(), path.to_owned(), bytes.to_vec());
         self.write(move |c| {
             let pk = run_pk(c, &run_id)?;
@@ -895,11 +947,15 @@ impl RegistryWriter for LocalRegistry {
         tags: &Tags,
     ) -> Result<String> {
         if source.is_empty() {
-            return Err(into_error(invalid("a model version needs a source")));
+            return Err(invalid("a model version needs a source"));
         }
-        check_tags(tags, MAX_VERSION_TAG_VALUE_CHARS).map_err(into_error)?;
+        check_tags(tags, MAX_VERSION_TAG_VALUE_CHARS)?;
         let name = name.to_owned();
-        let (source, description, tags) = (source.to_owned(), description.map(str::to_owned), tags.clone());
+        let (source, description, tags) = (
+            source.to_owned(),
+            description.map(str::to_owned),
+            tags.clone(),
+        );
         let run_id = Some(run_id.to_owned()).filter(|r| !r.is_empty());
         self.write(move |c| {
             let model = model_id(c, &name)?;
@@ -922,11 +978,6 @@ impl RegistryWriter for LocalRegistry {
         })
         .await
     }
-}
-
-fn into_error(fail: Fail) -> RegistryError {
-    // Validation failures never carry SQLite errors; the label is never shown.
-    fail.into_registry("")
 }
 
 // ---------------------------------------------------------------------------
@@ -958,7 +1009,6 @@ fn run_pk(c: &Connection, run_id: &str) -> Res<i64> {
         .optional()?
         .ok_or_else(|| not_found(format!("run {run_id}")))
 }
-
 
 /// Every model (or the one `filter` selects) with tags and aliases: three queries.
 fn load_models(c: &Connection, filter: &str, args: &[&dyn ToSql]) -> Res<Vec<RegisteredModel>> {
@@ -1026,9 +1076,9 @@ fn load_versions(c: &Connection, filter: &str, args: &[&dyn ToSql]) -> Res<Vec<M
         });
     }
     let tags = format!(
-        "SELECT t.version_id, t.key, t.value FROM model_versions v \
-         JOIN registered_models m ON m.model_id = v.model_id \
-         JOIN version_tags t ON t.version_id = v.version_id WHERE {filter}"
+        "SELECT t.version_id, t.key, t.value FROM version_tags t WHERE t.version_id IN \
+         (SELECT v.version_id FROM model_versions v \
+          JOIN registered_models m ON m.model_id = v.model_id WHERE {filter})"
     );
     query_pairs(c, &tags, args, |id, key, value: String| {
         if let Some(version) = index.get(&id).and_then(|&i| versions.get_mut(i)) {
@@ -1069,13 +1119,14 @@ fn load_runs(c: &Connection, ids: &[String]) -> Res<Vec<Run>> {
     Ok(runs)
 }
 
-/// One chunk of runs: four queries whatever the chunk size.
+/// One chunk of runs: four queries whatever the chunk size. Children are selected
+/// by the integer `run_pk`, which is much cheaper than joining on the text id.
 fn load_run_chunk(c: &Connection, ids: &[&str]) -> Res<HashMap<String, Run>> {
-    let marks = placeholders(ids.len());
-    let mut by_pk = HashMap::with_capacity(ids.len());
     let sql = format!(
-        "SELECT run_pk, run_id, experiment_id, artifact_uri FROM runs WHERE run_id IN ({marks})"
+        "SELECT run_pk, run_id, experiment_id, artifact_uri FROM runs WHERE run_id IN ({})",
+        placeholders(ids.len())
     );
+    let mut by_pk = HashMap::with_capacity(ids.len());
     let mut stmt = c.prepare_cached(&sql)?;
     let mut rows = stmt.query(params_from_iter(ids))?;
     while let Some(row) = rows.next()? {
@@ -1087,24 +1138,36 @@ fn load_run_chunk(c: &Connection, ids: &[&str]) -> Res<HashMap<String, Run>> {
         };
         by_pk.insert(row.get::<_, i64>(0)?, run);
     }
+    if by_pk.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let pks: Vec<i64> = by_pk.keys().copied().collect();
+    let marks = placeholders(pks.len());
     let children = |table: &str, column: &str| {
-        format!(
-            "SELECT r.run_pk, t.key, t.{column} FROM runs r \
-             JOIN {table} t ON t.run_pk = r.run_pk WHERE r.run_id IN ({marks})"
-        )
+        format!("SELECT run_pk, key, {column} FROM {table} WHERE run_pk IN ({marks})")
     };
-    query_pairs(c, &children("run_tags", "value"), params_from_iter(ids), |pk, k, v| {
-        if let Some(run) = by_pk.get_mut(&pk) {
-            run.tags.insert(k, v);
-        }
-    })?;
-    query_pairs(c, &children("run_params", "value"), params_from_iter(ids), |pk, k, v| {
-        if let Some(run) = by_pk.get_mut(&pk) {
-            run.params.insert(k, v);
-        }
-    })?;
+    query_pairs(
+        c,
+        &children("run_tags", "value"),
+        params_from_iter(&pks),
+        |pk, k, v| {
+            if let Some(run) = by_pk.get_mut(&pk) {
+                run.tags.insert(k, v);
+            }
+        },
+    )?;
+    query_pairs(
+        c,
+        &children("run_params", "value"),
+        params_from_iter(&pks),
+        |pk, k, v| {
+            if let Some(run) = by_pk.get_mut(&pk) {
+                run.params.insert(k, v);
+            }
+        },
+    )?;
     let latest = children("latest_metrics", "value_bits");
-    query_pairs(c, &latest, params_from_iter(ids), |pk, k, bits| {
+    query_pairs(c, &latest, params_from_iter(&pks), |pk, k, bits| {
         if let Some(run) = by_pk.get_mut(&pk) {
             run.metrics.insert(k, from_bits(bits));
         }
@@ -1130,18 +1193,16 @@ fn metric_history(c: &Connection, run: i64, key: &str) -> Res<Vec<Metric>> {
 
 /// Every artifact below `dir` ("" = all), with paths relative to it.
 fn list_files(c: &Connection, run: i64, dir: &str) -> Res<Vec<FileInfo>> {
-    let mut sql = String::from("SELECT path, length(bytes) FROM artifacts WHERE run_pk = ?1");
-    let mut args: Vec<Box<dyn ToSql>> = vec![Box::new(run)];
-    let prefix = if dir.is_empty() { String::new() } else { format!("{dir}/") };
-    if !dir.is_empty() {
-        // Paths below `dir/` sort between `dir/` and `dir0` ('0' follows '/').
-        sql.push_str(" AND path >= ?2 AND path < ?3");
-        args.push(Box::new(prefix.clone()));
-        args.push(Box::new(format!("{dir}0")));
-    }
-    sql.push_str(" ORDER BY path");
-    let mut stmt = c.prepare_cached(&sql)?;
-    let rows = stmt.query_map(params_from_iter(args), |r| {
+    // Paths below `dir/` sort from `dir/` up to `dir0` ('0' follows '/').
+    let (prefix, end) = match dir {
+        "" => (String::new(), None),
+        _ => (format!("{dir}/"), Some(format!("{dir}0"))),
+    };
+    let mut stmt = c.prepare_cached(
+        "SELECT path, length(bytes) FROM artifacts \
+         WHERE run_pk = ?1 AND path >= ?2 AND (?3 IS NULL OR path < ?3) ORDER BY path",
+    )?;
+    let rows = stmt.query_map(params![run, prefix, end], |r| {
         Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
     })?;
     let mut files = Vec::new();
@@ -1169,7 +1230,7 @@ fn read_file(
         )?
         .query_row(params![run, path], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
-    let (id, size) = found.ok_or_else(|| not_found(what()))?;
+    let (id, size) = found.ok_or_else(|| not_found::<Fail>(what()))?;
     let size = u64::try_from(size).unwrap_or(0);
     if size > max_bytes {
         return Err(Fail::Registry(RegistryError::TooLarge {
@@ -1197,18 +1258,26 @@ fn model_dir(c: &Connection, name: &str, version: &str) -> Res<(i64, String)> {
     };
     let (run_id, path) = rest.split_once('/').unwrap_or((rest, ""));
     let dir = check_dir_path(path).map_err(|_| {
-        invalid(format!(
+        invalid::<Fail>(format!(
             "model version {name}/{version} has source `{source}`, whose path is not a plain relative path"
         ))
     })?;
-    let run = run_pk(c, run_id).map_err(|_| {
-        not_found(format!("run {run_id} (the source of model version {name}/{version})"))
-    })?;
+    let run = match run_pk(c, run_id) {
+        Err(Fail::Registry(RegistryError::NotFound { .. })) => {
+            let what = format!("run {run_id} (the source of model version {name}/{version})");
+            return Err(not_found(what));
+        }
+        other => other?,
+    };
     Ok((run, dir.to_owned()))
 }
 
 fn join_path(dir: &str, path: &str) -> String {
-    if dir.is_empty() { path.to_owned() } else { format!("{dir}/{path}") }
+    if dir.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{dir}/{path}")
+    }
 }
 
 fn upsert_pair(
@@ -1239,7 +1308,9 @@ fn insert_metric(c: &Connection, run: i64, m: &Metric) -> Res<()> {
         .prepare_cached(
             "SELECT step, timestamp, value_bits FROM latest_metrics WHERE run_pk = ?1 AND key = ?2",
         )?
-        .query_row(params![run, m.key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .query_row(params![run, m.key], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
         .optional()?;
     if latest.is_none_or(|(step, ts, old)| supersedes(m, step, ts, from_bits(old))) {
         c.prepare_cached(
@@ -1288,7 +1359,7 @@ fn is_key_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '_' | '/' | '.' | '-' | ' ' | ':')
 }
 
-fn check_key(kind: &str, key: &str) -> Res<()> {
+fn check_key(kind: &str, key: &str) -> Result<()> {
     if key.is_empty() {
         return Err(invalid(format!("a {kind} key cannot be empty")));
     }
@@ -1307,7 +1378,9 @@ fn check_key(kind: &str, key: &str) -> Res<()> {
     }
     // MLflow treats keys as file names: they must not resolve to another path.
     let plain = !key.starts_with("..")
-        && key.split('/').all(|s| !s.is_empty() && s != "." && s != "..");
+        && key
+            .split('/')
+            .all(|s| !s.is_empty() && s != "." && s != "..");
     if !plain {
         return Err(invalid(format!(
             "{kind} key `{}` is not a plain relative path (no leading `/` or `..`, no empty, `.` or `..` segments)",
@@ -1317,7 +1390,7 @@ fn check_key(kind: &str, key: &str) -> Res<()> {
     Ok(())
 }
 
-fn check_value(kind: &str, key: &str, value: &str, max_chars: usize) -> Res<()> {
+fn check_value(kind: &str, key: &str, value: &str, max_chars: usize) -> Result<()> {
     let chars = value.chars().count();
     if chars > max_chars {
         return Err(invalid(format!(
@@ -1328,14 +1401,14 @@ fn check_value(kind: &str, key: &str, value: &str, max_chars: usize) -> Res<()> 
     Ok(())
 }
 
-fn check_tags(tags: &Tags, max_value_chars: usize) -> Res<()> {
+fn check_tags(tags: &Tags, max_value_chars: usize) -> Result<()> {
     tags.iter().try_for_each(|(key, value)| {
         check_key("tag", key)?;
         check_value("tag", key, value, max_value_chars)
     })
 }
 
-fn check_model_name(name: &str) -> Res<()> {
+fn check_model_name(name: &str) -> Result<()> {
     let chars = name.chars().count();
     if chars == 0 || chars > MAX_MODEL_NAME_CHARS {
         return Err(invalid(format!(
@@ -1346,11 +1419,11 @@ fn check_model_name(name: &str) -> Res<()> {
 }
 
 /// MLflow's alias rules: `[\w-]+`, at most 255 characters, not `latest`, not `v<n>`.
-fn check_alias(alias: &str) -> Res<()> {
+fn check_alias(alias: &str) -> Result<()> {
     let word = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
-    let version_like = alias.len() > 1
-        && alias.starts_with(['v', 'V'])
-        && alias[1..].bytes().all(|b| b.is_ascii_digit());
+    let version_like = alias
+        .strip_prefix(['v', 'V'])
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
     let problem = if alias.is_empty() {
         "cannot be empty"
     } else if alias.chars().count() > MAX_ALIAS_CHARS {
@@ -1367,16 +1440,21 @@ fn check_alias(alias: &str) -> Res<()> {
     Err(invalid(format!("alias `{}` {problem}", shorten(alias))))
 }
 
-fn parse_version(version: &str) -> Res<i64> {
+fn parse_version(version: &str) -> Result<i64> {
     let digits = !version.is_empty() && version.bytes().all(|b| b.is_ascii_digit());
     digits
         .then(|| version.parse::<i64>().ok())
         .flatten()
-        .ok_or_else(|| invalid(format!("model version `{}` is not a decimal number", shorten(version))))
+        .ok_or_else(|| {
+            invalid(format!(
+                "model version `{}` is not a decimal number",
+                shorten(version)
+            ))
+        })
 }
 
 /// An artifact file path: relative, `/`-separated, no `.`/`..`/empty segments.
-fn check_file_path(path: &str) -> Res<()> {
+fn check_file_path(path: &str) -> Result<()> {
     let problem = if path.is_empty() {
         "is empty"
     } else if path.starts_with('/') {
@@ -1399,7 +1477,7 @@ fn check_file_path(path: &str) -> Res<()> {
 }
 
 /// An artifact directory: "" for the root, one trailing `/` tolerated.
-fn check_dir_path(path: &str) -> Res<&str> {
+fn check_dir_path(path: &str) -> Result<&str> {
     let dir = path.strip_suffix('/').unwrap_or(path);
     if !dir.is_empty() {
         check_file_path(dir)?;
@@ -1445,5 +1523,68 @@ fn shorten(s: &str) -> String {
     match s.char_indices().nth(MAX) {
         Some((cut, _)) => format!("{}...", &s[..cut]),
         None => s.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sqlite_error(code: i32) -> rusqlite::Error {
+        rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), None)
+    }
+
+    #[test]
+    fn sqlite_errors_map_to_registry_errors() {
+        let busy = map_sql_error("r.db", sqlite_error(rusqlite::ffi::SQLITE_BUSY));
+        assert!(
+            matches!(&busy, RegistryError::Unavailable { message } if message.contains("locked by another process; retry")),
+            "{busy:?}"
+        );
+        for code in [rusqlite::ffi::SQLITE_CORRUPT, rusqlite::ffi::SQLITE_NOTADB] {
+            let err = map_sql_error("r.db", sqlite_error(code));
+            assert!(
+                matches!(&err, RegistryError::CorruptStore { path, .. } if path == "r.db"),
+                "{err:?}"
+            );
+        }
+        let conflict = map_sql_error("r.db", sqlite_error(rusqlite::ffi::SQLITE_CONSTRAINT));
+        assert!(
+            matches!(conflict, RegistryError::Conflict { .. }),
+            "{conflict:?}"
+        );
+    }
+
+    #[test]
+    fn migration_1_matches_the_constants() {
+        let condition = format!("length(value) <= {SEARCH_INDEX_MAX_CHARS}");
+        assert!(MIGRATION_1.contains(&format!("(key, value) WHERE {condition};")));
+        assert!(MIGRATION_1.contains(&format!("application_id = {APPLICATION_ID};")));
+    }
+
+    #[test]
+    fn a_metric_supersedes_by_step_then_timestamp_then_value() {
+        let m = |value, timestamp, step| Metric {
+            key: "k".into(),
+            value,
+            timestamp,
+            step,
+        };
+        assert!(supersedes(&m(0.0, 1, 2), 1, 9, 5.0));
+        assert!(!supersedes(&m(9.0, 9, 1), 2, 1, 0.0));
+        assert!(supersedes(&m(1.0, 5, 1), 1, 4, 9.0));
+        assert!(supersedes(&m(2.0, 5, 1), 1, 5, 1.0));
+        assert!(!supersedes(&m(f64::NAN, 5, 1), 1, 5, 1.0));
+        assert!(!supersedes(&m(1.0, 5, 1), 1, 5, f64::NAN));
+    }
+
+    #[test]
+    fn keys_follow_mlflow_path_rules() {
+        for good in ["a", "modelgate.record.ab12", "a/b c:d-e_f", "x/...", "a.."] {
+            assert!(check_key("tag", good).is_ok(), "{good}");
+        }
+        for bad in ["..a", "a/..", "a/./b", "/a", "a/", "a//b", "é", "a\tb"] {
+            assert!(check_key("tag", bad).is_err(), "{bad}");
+        }
     }
 }

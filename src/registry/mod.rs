@@ -75,13 +75,19 @@ pub struct FileInfo {
 pub enum RegistryError {
     #[error("{what} not found; check the name and version (`modelgate queue --all` lists reviews)")]
     NotFound { what: String },
+    #[error(
+        "the registry file {path} does not exist; run `modelgate demo` or `modelgate register` to create one, or pass --db PATH"
+    )]
+    MissingFile { path: String },
     #[error("conflict: {what}; read the current state and try again")]
     Conflict { what: String },
     #[error(
         "the registry refused the credentials: {message}; set MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD, or run `modelgate login`"
     )]
     Unauthorized { message: String },
-    #[error("the registry is unavailable: {message}; check that it runs and is reachable, then retry")]
+    #[error(
+        "the registry is unavailable: {message}; check that it runs and is reachable, then retry"
+    )]
     Unavailable { message: String },
     #[error("the registry sent a response modelgate cannot read: {message}")]
     InvalidResponse { message: String },
@@ -127,9 +133,21 @@ pub trait Registry: Send + Sync {
     /// Every file of the version's model directory, recursively, paths relative to it.
     async fn list_model_files(&self, name: &str, version: &str) -> Result<Vec<FileInfo>>;
     /// One file of the version's model directory; `TooLarge` past `max_bytes`.
-    async fn read_model_file(&self, name: &str, version: &str, path: &str, max_bytes: u64) -> Result<Vec<u8>>;
+    async fn read_model_file(
+        &self,
+        name: &str,
+        version: &str,
+        path: &str,
+        max_bytes: u64,
+    ) -> Result<Vec<u8>>;
 
-    async fn set_version_tag(&self, name: &str, version: &str, key: &str, value: &str) -> Result<()>;
+    async fn set_version_tag(
+        &self,
+        name: &str,
+        version: &str,
+        key: &str,
+        value: &str,
+    ) -> Result<()>;
     async fn delete_version_tag(&self, name: &str, version: &str, key: &str) -> Result<()>;
     async fn set_model_tag(&self, name: &str, key: &str, value: &str) -> Result<()>;
     async fn delete_model_tag(&self, name: &str, key: &str) -> Result<()>;
@@ -142,9 +160,15 @@ pub trait Registry: Send + Sync {
 #[async_trait]
 pub trait RegistryWriter: Registry {
     /// Creates the model, or updates its description and merges tags if it exists.
-    async fn ensure_registered_model(&self, name: &str, description: Option<&str>, tags: &Tags) -> Result<()>;
+    async fn ensure_registered_model(
+        &self,
+        name: &str,
+        description: Option<&str>,
+        tags: &Tags,
+    ) -> Result<()>;
     /// Creates a run in the named experiment (created when missing); returns its id.
-    async fn create_run(&self, experiment: &str, start_time_ms: i64, tags: &Tags) -> Result<String>;
+    async fn create_run(&self, experiment: &str, start_time_ms: i64, tags: &Tags)
+    -> Result<String>;
     async fn log_metrics(&self, run_id: &str, metrics: &[Metric]) -> Result<()>;
     async fn log_params(&self, run_id: &str, params: &Tags) -> Result<()>;
     /// Stores one artifact file of the run at a relative path (`model/MLmodel`, `modelgate/fairness.json`).

@@ -47,7 +47,11 @@ pub fn canonical_json<T: Serialize>(value: &T) -> Result<Vec<u8>, String> {
 /// Which model files get their content hashed (PROTOCOL 7): all of them when the
 /// directory totals at most `full_bytes`, else only `MLmodel`.
 pub fn files_mode(total_bytes: u64, full_bytes: u64) -> FilesMode {
-    if total_bytes <= full_bytes { FilesMode::Full } else { FilesMode::Listing }
+    if total_bytes <= full_bytes {
+        FilesMode::Full
+    } else {
+        FilesMode::Listing
+    }
 }
 
 /// Whether a model file's content goes into the digest in this mode.
@@ -76,8 +80,15 @@ mod tests {
             version: "7".into(),
             source: "runs:/abc/model".into(),
             run_id: Some("abc".into()),
-            metrics: BTreeMap::from([("auc".into(), Num(0.931)), ("loss".into(), Num(f64::NAN)), ("n".into(), Num(1e21))]),
-            schema: SchemaStrings { inputs: Some("[{\"type\": \"long\"}]".into()), outputs: None },
+            metrics: BTreeMap::from([
+                ("auc".into(), Num(0.931)),
+                ("loss".into(), Num(f64::NAN)),
+                ("n".into(), Num(1e21)),
+            ]),
+            schema: SchemaStrings {
+                inputs: Some("[{\"type\": \"long\"}]".into()),
+                outputs: None,
+            },
             files: BTreeMap::from([("model/MLmodel".into(), sha256_tagged(b"x"))]),
             files_mode: FilesMode::Full,
         }

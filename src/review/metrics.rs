@@ -45,7 +45,9 @@ impl Verdict {
     }
 }
 
-const LOWER_IS_BETTER: [&str; 10] = ["loss", "error", "latency", "rmse", "mae", "mse", "mape", "fpr", "fnr", "cost"];
+const LOWER_IS_BETTER: [&str; 10] = [
+    "loss", "error", "latency", "rmse", "mae", "mse", "mape", "fpr", "fnr", "cost",
+];
 
 /// Lower-is-better when the name says so (PROTOCOL 5), unless configuration overrides it.
 pub fn direction(name: &str, overrides: &BTreeMap<String, Better>) -> Better {
@@ -142,7 +144,14 @@ pub fn diff(
     names.dedup();
     names
         .into_iter()
-        .map(|n| one(n, candidate.get(n).copied(), base.get(n).copied(), direction(n, overrides)))
+        .map(|n| {
+            one(
+                n,
+                candidate.get(n).copied(),
+                base.get(n).copied(),
+                direction(n, overrides),
+            )
+        })
         .collect()
 }
 
@@ -151,11 +160,19 @@ pub fn extremes(diffs: &[MetricDiff]) -> (Option<&MetricDiff>, Option<&MetricDif
     let worst = diffs
         .iter()
         .filter(|d| d.verdict == Verdict::Regressed)
-        .min_by(|a, b| a.goodness().unwrap_or(f64::NEG_INFINITY).total_cmp(&b.goodness().unwrap_or(f64::NEG_INFINITY)));
+        .min_by(|a, b| {
+            a.goodness()
+                .unwrap_or(f64::NEG_INFINITY)
+                .total_cmp(&b.goodness().unwrap_or(f64::NEG_INFINITY))
+        });
     let best = diffs
         .iter()
         .filter(|d| d.verdict == Verdict::Improved)
-        .max_by(|a, b| a.goodness().unwrap_or(0.0).total_cmp(&b.goodness().unwrap_or(0.0)));
+        .max_by(|a, b| {
+            a.goodness()
+                .unwrap_or(0.0)
+                .total_cmp(&b.goodness().unwrap_or(0.0))
+        });
     (worst, best)
 }
 
@@ -171,7 +188,17 @@ mod tests {
     #[test]
     fn directions_by_name() {
         let none = BTreeMap::new();
-        for n in ["log_loss", "val_error", "latency_p95", "rmse", "MAE", "fpr", "serving_cost", "p99_ms", "train_seconds"] {
+        for n in [
+            "log_loss",
+            "val_error",
+            "latency_p95",
+            "rmse",
+            "MAE",
+            "fpr",
+            "serving_cost",
+            "p99_ms",
+            "train_seconds",
+        ] {
             assert_eq!(direction(n, &none), Better::Lower, "{n}");
         }
         for n in ["auc", "precision", "recall", "f1", "ms_coverage"] {
@@ -184,8 +211,18 @@ mod tests {
     #[test]
     fn verdicts_know_the_direction() {
         let d = diff(
-            &m(&[("auc", 0.931), ("log_loss", 0.30), ("new_one", 1.0), ("same", 2.0)]),
-            Some(&m(&[("auc", 0.912), ("log_loss", 0.25), ("gone", 1.0), ("same", 2.0)])),
+            &m(&[
+                ("auc", 0.931),
+                ("log_loss", 0.30),
+                ("new_one", 1.0),
+                ("same", 2.0),
+            ]),
+            Some(&m(&[
+                ("auc", 0.912),
+                ("log_loss", 0.25),
+                ("gone", 1.0),
+                ("same", 2.0),
+            ])),
             &BTreeMap::new(),
         );
         let v: Vec<_> = d.iter().map(|x| (x.name.as_str(), x.verdict)).collect();
@@ -209,7 +246,11 @@ mod tests {
 
     #[test]
     fn non_finite_values() {
-        let d = diff(&m(&[("auc", f64::NAN), ("loss", f64::INFINITY)]), Some(&m(&[("auc", 0.9), ("loss", 0.2)])), &BTreeMap::new());
+        let d = diff(
+            &m(&[("auc", f64::NAN), ("loss", f64::INFINITY)]),
+            Some(&m(&[("auc", 0.9), ("loss", 0.2)])),
+            &BTreeMap::new(),
+        );
         assert_eq!(d[0].verdict, Verdict::Regressed, "NaN is never better");
         assert_eq!(d[1].verdict, Verdict::Regressed);
         let json = serde_json::to_value(&d).unwrap();
@@ -220,7 +261,11 @@ mod tests {
 
     #[test]
     fn zero_baseline_has_no_relative_delta() {
-        let d = diff(&m(&[("auc", 0.5)]), Some(&m(&[("auc", 0.0)])), &BTreeMap::new());
+        let d = diff(
+            &m(&[("auc", 0.5)]),
+            Some(&m(&[("auc", 0.0)])),
+            &BTreeMap::new(),
+        );
         assert_eq!(d[0].relative_delta, None);
         assert_eq!(d[0].verdict, Verdict::Improved);
     }

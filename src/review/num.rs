@@ -67,9 +67,9 @@ impl<'de> Deserialize<'de> for Num {
         }
         match Raw::deserialize(d)? {
             Raw::N(v) => Ok(Num(v)),
-            Raw::S(s) => Num::parse_non_finite(&s)
-                .map(Num)
-                .ok_or_else(|| serde::de::Error::custom(format!("expected a number, got the string {s:?}"))),
+            Raw::S(s) => Num::parse_non_finite(&s).map(Num).ok_or_else(|| {
+                serde::de::Error::custom(format!("expected a number, got the string {s:?}"))
+            }),
         }
     }
 }
@@ -83,10 +83,16 @@ mod tests {
         for v in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 1.5, -0.25] {
             let text = serde_json::to_string(&Num(v)).unwrap();
             let back: Num = serde_json::from_str(&text).unwrap();
-            assert!(back.0 == v || (v.is_nan() && back.0.is_nan()), "{v} -> {text}");
+            assert!(
+                back.0 == v || (v.is_nan() && back.0.is_nan()),
+                "{v} -> {text}"
+            );
         }
         assert_eq!(serde_json::to_string(&Num(f64::NAN)).unwrap(), "\"NaN\"");
-        assert_eq!(serde_json::to_string(&Num(f64::NEG_INFINITY)).unwrap(), "\"-Infinity\"");
+        assert_eq!(
+            serde_json::to_string(&Num(f64::NEG_INFINITY)).unwrap(),
+            "\"-Infinity\""
+        );
     }
 
     #[test]

@@ -79,8 +79,17 @@ pub fn parse_time_ms(s: &str) -> Option<i64> {
 
 /// The baseline of a version (PROTOCOL 4): its `modelgate.baseline` tag, else the
 /// version holding the production alias, none when that is the version itself.
-pub fn baseline_of(version: &ModelVersion, model: Option<&RegisteredModel>, production_alias: &str) -> Option<String> {
-    if let Some(b) = version.tags.get(TAG_BASELINE).map(|b| b.trim()).filter(|b| !b.is_empty()) {
+pub fn baseline_of(
+    version: &ModelVersion,
+    model: Option<&RegisteredModel>,
+    production_alias: &str,
+) -> Option<String> {
+    if let Some(b) = version
+        .tags
+        .get(TAG_BASELINE)
+        .map(|b| b.trim())
+        .filter(|b| !b.is_empty())
+    {
         return (b != version.version).then(|| b.to_owned());
     }
     let champion = model?.aliases.get(production_alias)?;
@@ -113,13 +122,21 @@ pub fn build_item(input: &ReviewInput<'_>, settings: &QueueSettings<'_>, now_ms:
         s.state = SlaState::Stopped;
     }
     let metrics = match input.run {
-        Some(run) => metrics::diff(&run.metrics, input.baseline_run.map(|r| &r.metrics), settings.metric_direction),
+        Some(run) => metrics::diff(
+            &run.metrics,
+            input.baseline_run.map(|r| &r.metrics),
+            settings.metric_direction,
+        ),
         None => {
             problems.push(missing_run(v));
             Vec::new()
         }
     };
-    if let Some(tag) = v.tags.get(TAG_REVIEW).filter(|t| t.as_str() != input.state.as_str()) {
+    if let Some(tag) = v
+        .tags
+        .get(TAG_REVIEW)
+        .filter(|t| t.as_str() != input.state.as_str())
+    {
         problems.push(format!(
             "model {} version {}: its {TAG_REVIEW} tag says {tag:?} but the derived state is {}; no valid signed record supports the tag",
             v.name,
@@ -159,7 +176,10 @@ pub fn missing_run(v: &ModelVersion) -> String {
             "model {} version {}: its run {id} is gone from the registry; metrics and reports cannot be shown",
             v.name, v.version
         ),
-        None => format!("model {} version {}: it names no run; metrics and reports cannot be shown", v.name, v.version),
+        None => format!(
+            "model {} version {}: it names no run; metrics and reports cannot be shown",
+            v.name, v.version
+        ),
     }
 }
 
@@ -179,8 +199,15 @@ pub fn sort(items: &mut [QueueItem]) {
 }
 
 /// Builds and sorts the whole queue.
-pub fn build(inputs: &[ReviewInput<'_>], settings: &QueueSettings<'_>, now_ms: i64) -> Vec<QueueItem> {
-    let mut items: Vec<QueueItem> = inputs.iter().map(|i| build_item(i, settings, now_ms)).collect();
+pub fn build(
+    inputs: &[ReviewInput<'_>],
+    settings: &QueueSettings<'_>,
+    now_ms: i64,
+) -> Vec<QueueItem> {
+    let mut items: Vec<QueueItem> = inputs
+        .iter()
+        .map(|i| build_item(i, settings, now_ms))
+        .collect();
     sort(&mut items);
     items
 }
@@ -220,7 +247,10 @@ mod tests {
             creation_timestamp: 0,
             source: format!("runs:/r{v}/model"),
             run_id: Some(format!("r{v}")),
-            tags: tags.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+            tags: tags
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
             ..Default::default()
         }
     }
@@ -229,28 +259,54 @@ mod tests {
         RegisteredModel {
             name: name.into(),
             tags: Tags::from([("modelgate.risk".into(), risk.into())]),
-            aliases: champion.map(|c| ("champion".to_owned(), c.to_owned())).into_iter().collect(),
+            aliases: champion
+                .map(|c| ("champion".to_owned(), c.to_owned()))
+                .into_iter()
+                .collect(),
             ..Default::default()
         }
     }
 
     fn run(id: &str, auc: f64) -> Run {
-        Run { run_id: id.into(), metrics: BTreeMap::from([("auc".into(), auc)]), ..Default::default() }
+        Run {
+            run_id: id.into(),
+            metrics: BTreeMap::from([("auc".into(), auc)]),
+            ..Default::default()
+        }
     }
 
     #[test]
     fn queue_is_sorted_by_deadline_with_sla_states() {
         let rs = RiskSettings::default();
         let dirs = BTreeMap::new();
-        let settings = QueueSettings { risk: &rs, production_alias: "champion", metric_direction: &dirs };
+        let settings = QueueSettings {
+            risk: &rs,
+            production_alias: "champion",
+            metric_direction: &dirs,
+        };
         let crit = model("fraud", "critical", Some("5"));
         let low = model("churn", "low", None);
-        let v7 = version("fraud", "7", &[("modelgate.submitted_at", "1970-01-01T00:00:00Z")]);
-        let v2 = version("churn", "2", &[("modelgate.submitted_at", "1970-01-02T00:00:00Z")]);
+        let v7 = version(
+            "fraud",
+            "7",
+            &[("modelgate.submitted_at", "1970-01-01T00:00:00Z")],
+        );
+        let v2 = version(
+            "churn",
+            "2",
+            &[("modelgate.submitted_at", "1970-01-02T00:00:00Z")],
+        );
         let v3 = version("churn", "3", &[("modelgate.submitted_at", "garbage")]);
         let (r7, r5, r2) = (run("r7", 0.93), run("r5", 0.91), run("r2", 0.5));
         let inputs = [
-            ReviewInput { version: &v2, model: Some(&low), run: Some(&r2), baseline: None, baseline_run: None, state: ReviewState::Pending },
+            ReviewInput {
+                version: &v2,
+                model: Some(&low),
+                run: Some(&r2),
+                baseline: None,
+                baseline_run: None,
+                state: ReviewState::Pending,
+            },
             ReviewInput {
                 version: &v7,
                 model: Some(&crit),
@@ -259,42 +315,95 @@ mod tests {
                 baseline_run: Some(&r5),
                 state: ReviewState::Pending,
             },
-            ReviewInput { version: &v3, model: Some(&low), run: None, baseline: None, baseline_run: None, state: ReviewState::Pending },
+            ReviewInput {
+                version: &v3,
+                model: Some(&low),
+                run: None,
+                baseline: None,
+                baseline_run: None,
+                state: ReviewState::Pending,
+            },
         ];
         let q = build(&inputs, &settings, 30 * H);
-        let order: Vec<_> = q.iter().map(|i| (i.model.as_str(), i.version.as_str(), i.sla_state)).collect();
+        let order: Vec<_> = q
+            .iter()
+            .map(|i| (i.model.as_str(), i.version.as_str(), i.sla_state))
+            .collect();
         assert_eq!(
             order,
-            [("fraud", "7", SlaState::Breached), ("churn", "3", SlaState::OnTrack), ("churn", "2", SlaState::OnTrack)]
+            [
+                ("fraud", "7", SlaState::Breached),
+                ("churn", "3", SlaState::OnTrack),
+                ("churn", "2", SlaState::OnTrack)
+            ]
         );
         assert_eq!(q[0].baseline.as_deref(), Some("5"));
         assert_eq!(q[0].remaining_seconds, -6 * 3600);
         assert_eq!(q[0].deadline, "1970-01-02T00:00:00Z");
         assert_eq!(q[0].metrics[0].verdict, metrics::Verdict::Improved);
-        assert_eq!(q[1].problems.len(), 2, "bad time and missing run: {:?}", q[1].problems);
+        assert_eq!(
+            q[1].problems.len(),
+            2,
+            "bad time and missing run: {:?}",
+            q[1].problems
+        );
         assert!(q[1].problems[0].contains("churn version 3"));
-        assert_eq!(counts(&q), Counts { pending: 3, at_risk: 0, breached: 1 });
+        assert_eq!(
+            counts(&q),
+            Counts {
+                pending: 3,
+                at_risk: 0,
+                breached: 1
+            }
+        );
     }
 
     #[test]
     fn baseline_rules() {
         let m = model("fraud", "low", Some("5"));
-        assert_eq!(baseline_of(&version("fraud", "7", &[]), Some(&m), "champion").as_deref(), Some("5"));
-        assert_eq!(baseline_of(&version("fraud", "5", &[]), Some(&m), "champion"), None, "the champion itself");
+        assert_eq!(
+            baseline_of(&version("fraud", "7", &[]), Some(&m), "champion").as_deref(),
+            Some("5")
+        );
+        assert_eq!(
+            baseline_of(&version("fraud", "5", &[]), Some(&m), "champion"),
+            None,
+            "the champion itself"
+        );
         let tagged = version("fraud", "7", &[("modelgate.baseline", "3")]);
-        assert_eq!(baseline_of(&tagged, Some(&m), "champion").as_deref(), Some("3"));
-        assert_eq!(baseline_of(&version("fraud", "7", &[]), None, "champion"), None);
+        assert_eq!(
+            baseline_of(&tagged, Some(&m), "champion").as_deref(),
+            Some("3")
+        );
+        assert_eq!(
+            baseline_of(&version("fraud", "7", &[]), None, "champion"),
+            None
+        );
     }
 
     #[test]
     fn decided_reviews_stop_the_clock() {
         let rs = RiskSettings::default();
         let dirs = BTreeMap::new();
-        let settings = QueueSettings { risk: &rs, production_alias: "champion", metric_direction: &dirs };
+        let settings = QueueSettings {
+            risk: &rs,
+            production_alias: "champion",
+            metric_direction: &dirs,
+        };
         let v = version("m", "1", &[]);
         let r = run("r1", 0.5);
-        let i = ReviewInput { version: &v, model: None, run: Some(&r), baseline: None, baseline_run: None, state: ReviewState::Approved };
-        assert_eq!(build_item(&i, &settings, 1000 * H).sla_state, SlaState::Stopped);
+        let i = ReviewInput {
+            version: &v,
+            model: None,
+            run: Some(&r),
+            baseline: None,
+            baseline_run: None,
+            state: ReviewState::Approved,
+        };
+        assert_eq!(
+            build_item(&i, &settings, 1000 * H).sla_state,
+            SlaState::Stopped
+        );
     }
 
     #[test]

@@ -88,7 +88,10 @@ impl Default for RiskSettings {
         RiskSettings {
             risk_floor: Vec::new(),
             roles_by_risk: Risk::ALL.iter().map(|r| (*r, r.default_roles())).collect(),
-            sla_hours_by_risk: Risk::ALL.iter().map(|r| (*r, r.default_sla_hours())).collect(),
+            sla_hours_by_risk: Risk::ALL
+                .iter()
+                .map(|r| (*r, r.default_sla_hours()))
+                .collect(),
         }
     }
 }
@@ -127,7 +130,11 @@ impl RiskSettings {
         };
         let risk = floor.max(tagged);
 
-        let mut required_roles = self.roles_by_risk.get(&risk).cloned().unwrap_or_else(|| risk.default_roles());
+        let mut required_roles = self
+            .roles_by_risk
+            .get(&risk)
+            .cloned()
+            .unwrap_or_else(|| risk.default_roles());
         if let Some(extra) = tags.get(TAG_REQUIRED_ROLES) {
             for role in extra.split(',').map(str::trim).filter(|r| !r.is_empty()) {
                 if !ROLES.contains(&role) {
@@ -142,7 +149,11 @@ impl RiskSettings {
         }
         required_roles.sort();
 
-        let tier_hours = self.sla_hours_by_risk.get(&risk).copied().unwrap_or_else(|| risk.default_sla_hours());
+        let tier_hours = self
+            .sla_hours_by_risk
+            .get(&risk)
+            .copied()
+            .unwrap_or_else(|| risk.default_sla_hours());
         let sla_hours = match tags.get(TAG_SLA_HOURS) {
             None => tier_hours,
             Some(v) => match v.trim().parse::<f64>() {
@@ -155,7 +166,12 @@ impl RiskSettings {
                 }
             },
         };
-        Effective { risk, required_roles, sla_hours, problems }
+        Effective {
+            risk,
+            required_roles,
+            sla_hours,
+            problems,
+        }
     }
 }
 
@@ -164,7 +180,10 @@ mod tests {
     use super::*;
 
     fn tags(pairs: &[(&str, &str)]) -> Tags {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
     }
 
     #[test]
@@ -183,16 +202,25 @@ mod tests {
     fn unknown_risk_counts_as_critical_and_is_reported() {
         let e = RiskSettings::default().effective("m", &tags(&[(TAG_RISK, "meh")]));
         assert_eq!(e.risk, Risk::Critical);
-        assert!(e.problems[0].contains("treated as critical"), "{:?}", e.problems);
+        assert!(
+            e.problems[0].contains("treated as critical"),
+            "{:?}",
+            e.problems
+        );
     }
 
     #[test]
     fn tags_only_make_things_stricter() {
         let mut s = RiskSettings::default();
-        s.risk_floor.push((glob::Pattern::new("fraud-*").unwrap(), Risk::High));
+        s.risk_floor
+            .push((glob::Pattern::new("fraud-*").unwrap(), Risk::High));
         let e = s.effective(
             "fraud-scorer",
-            &tags(&[(TAG_RISK, "low"), (TAG_SLA_HOURS, "500"), (TAG_REQUIRED_ROLES, "compliance, validator")]),
+            &tags(&[
+                (TAG_RISK, "low"),
+                (TAG_SLA_HOURS, "500"),
+                (TAG_REQUIRED_ROLES, "compliance, validator"),
+            ]),
         );
         assert_eq!(e.risk, Risk::High, "the floor wins over a lower tag");
         assert_eq!(e.sla_hours, 48.0, "a tag never lengthens the SLA");

@@ -55,7 +55,11 @@ pub fn compute(submitted_ms: i64, sla_hours: f64, now_ms: i64) -> Sla {
     } else {
         SlaState::OnTrack
     };
-    Sla { deadline_ms, remaining_seconds: remaining_ms.div_euclid(1000), state }
+    Sla {
+        deadline_ms,
+        remaining_seconds: remaining_ms.div_euclid(1000),
+        state,
+    }
 }
 
 /// `3h12m`, `-4h05m`, `45m`, `-7m`: compact, sortable by eye.
@@ -63,7 +67,11 @@ pub fn format_remaining(seconds: i64) -> String {
     let sign = if seconds < 0 { "-" } else { "" };
     let minutes = seconds.unsigned_abs() / 60;
     let (h, m) = (minutes / 60, minutes % 60);
-    if h == 0 { format!("{sign}{m}m") } else { format!("{sign}{h}h{m:02}m") }
+    if h == 0 {
+        format!("{sign}{m}m")
+    } else {
+        format!("{sign}{h}h{m:02}m")
+    }
 }
 
 #[cfg(test)]
@@ -76,10 +84,21 @@ mod tests {
     #[test]
     fn states_at_the_boundaries() {
         let s = compute(0, 24.0, 0);
-        assert_eq!((s.state, s.remaining_seconds, s.deadline_ms), (SlaState::OnTrack, 24 * 3600, 24 * H));
+        assert_eq!(
+            (s.state, s.remaining_seconds, s.deadline_ms),
+            (SlaState::OnTrack, 24 * 3600, 24 * H)
+        );
         assert_eq!(compute(0, 24.0, 18 * H - 1).state, SlaState::OnTrack);
-        assert_eq!(compute(0, 24.0, 18 * H).state, SlaState::AtRisk, "exactly 25% left is at risk");
-        assert_eq!(compute(0, 24.0, 24 * H).state, SlaState::AtRisk, "zero left is at risk");
+        assert_eq!(
+            compute(0, 24.0, 18 * H).state,
+            SlaState::AtRisk,
+            "exactly 25% left is at risk"
+        );
+        assert_eq!(
+            compute(0, 24.0, 24 * H).state,
+            SlaState::AtRisk,
+            "zero left is at risk"
+        );
         assert_eq!(compute(0, 24.0, 24 * H + 1).state, SlaState::Breached);
     }
 

@@ -7,12 +7,15 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::ReviewService;
-use crate::registry::{FileInfo, ModelVersion, RegisteredModel, Registry, RegistryError, Result, Run};
+use crate::registry::{
+    FileInfo, ModelVersion, RegisteredModel, Registry, RegistryError, Result, Run,
+};
 use crate::review::evidence::{self, EvidenceDoc, FilesMode, SchemaStrings};
 use crate::review::num::Num;
 use crate::review::queue::{self, QueueItem, ReviewInput};
 use crate::review::reports::{
-    self, Explainability, Fairness, ImportanceRow, ImportanceShift, ModelCard, REPORT_MAX_BYTES, Report, SecurityScan,
+    self, Explainability, Fairness, ImportanceRow, ImportanceShift, ModelCard, REPORT_MAX_BYTES,
+    Report, SecurityScan,
 };
 use crate::review::schema::{self, SchemaDiff, Signature};
 
@@ -73,7 +76,10 @@ fn at(v: &ModelVersion, what: &str, e: impl std::fmt::Display) -> String {
 }
 
 async fn read_mlmodel(reg: &dyn Registry, v: &ModelVersion) -> Result<Option<Vec<u8>>> {
-    match reg.read_model_file(&v.name, &v.version, "MLmodel", REPORT_MAX_BYTES).await {
+    match reg
+        .read_model_file(&v.name, &v.version, "MLmodel", REPORT_MAX_BYTES)
+        .await
+    {
         Ok(b) => Ok(Some(b)),
         Err(RegistryError::NotFound { .. }) => Ok(None),
         Err(e) => Err(e),
@@ -84,17 +90,32 @@ async fn read_mlmodel(reg: &dyn Registry, v: &ModelVersion) -> Result<Option<Vec
 async fn signature(reg: &dyn Registry, v: &ModelVersion) -> Result<Option<Signature>, String> {
     match read_mlmodel(reg, v).await {
         Ok(None) => Ok(None),
-        Ok(Some(bytes)) => schema::parse_mlmodel(&bytes).map(Some).map_err(|e| at(v, "model/MLmodel", e)),
+        Ok(Some(bytes)) => schema::parse_mlmodel(&bytes)
+            .map(Some)
+            .map_err(|e| at(v, "model/MLmodel", e)),
         Err(e) => Err(at(v, "model/MLmodel", e)),
     }
 }
 
 fn strings(s: &Signature) -> SchemaStrings {
-    SchemaStrings { inputs: s.inputs.clone(), outputs: s.outputs.clone() }
+    SchemaStrings {
+        inputs: s.inputs.clone(),
+        outputs: s.outputs.clone(),
+    }
 }
 
-fn schema_view(cand: Result<Option<Signature>, String>, base: Option<Result<Option<Signature>, String>>) -> SchemaView {
-    let mut view = SchemaView { status: PartStatus::Absent, error: None, inputs: None, outputs: None, candidate: None, baseline: None };
+fn schema_view(
+    cand: Result<Option<Signature>, String>,
+    base: Option<Result<Option<Signature>, String>>,
+) -> SchemaView {
+    let mut view = SchemaView {
+        status: PartStatus::Absent,
+        error: None,
+        inputs: None,
+        outputs: None,
+        candidate: None,
+        baseline: None,
+    };
     let cand = match cand {
         Err(e) => {
             view.status = PartStatus::Error;
@@ -124,19 +145,29 @@ fn schema_view(cand: Result<Option<Signature>, String>, base: Option<Result<Opti
 }
 
 /// One report file of a run: `Ok(None)` when absent.
-async fn read_report(reg: &dyn Registry, run: &str, listing: &[FileInfo], path: &str) -> Result<Option<Vec<u8>>> {
+async fn read_report(
+    reg: &dyn Registry,
+    run: &str,
+    listing: &[FileInfo],
+    path: &str,
+) -> Result<Option<Vec<u8>>> {
     let name = path.trim_start_matches("modelgate/");
     if !listing.iter().any(|f| f.path == name) {
         return Ok(None);
     }
-    reg.read_run_artifact(run, path, REPORT_MAX_BYTES).await.map(Some)
+    reg.read_run_artifact(run, path, REPORT_MAX_BYTES)
+        .await
+        .map(Some)
 }
 
 /// A report read failure, said in the report's terms.
 fn report_read_error(v: &ModelVersion, path: &str, e: RegistryError) -> String {
     match e {
         RegistryError::TooLarge { size, .. } => {
-            format!("model {} version {}: {path} is {size} bytes, over the 10 MiB limit for reports", v.name, v.version)
+            format!(
+                "model {} version {}: {path} is {size} bytes, over the 10 MiB limit for reports",
+                v.name, v.version
+            )
         }
         e => at(v, path, e),
     }
@@ -156,19 +187,35 @@ impl ReviewService {
         let mut problems = Vec::new();
         let baseline_v = match &baseline_no {
             None => None,
-            Some(b) => match reg.get_version(name, b).await {
-                Ok(bv) => Some(bv),
-                Err(RegistryError::NotFound { .. }) => {
-                    problems.push(format!("model {name} version {version}: its baseline version {b} does not exist"));
-                    None
+            Some(b) => {
+                match reg.get_version(name, b).await {
+                    Ok(bv) => Some(bv),
+                    Err(RegistryError::NotFound { .. }) => {
+                        problems.push(format!("model {name} version {version}: its baseline version {b} does not exist"));
+                        None
+                    }
+                    Err(e) => return Err(e),
                 }
-                Err(e) => return Err(e),
-            },
+            }
         };
-        let ids: Vec<String> = [v.run_id.clone(), baseline_v.as_ref().and_then(|b| b.run_id.clone())].into_iter().flatten().collect();
-        let runs: BTreeMap<String, Run> = reg.get_runs(&ids).await?.into_iter().map(|r| (r.run_id.clone(), r)).collect();
+        let ids: Vec<String> = [
+            v.run_id.clone(),
+            baseline_v.as_ref().and_then(|b| b.run_id.clone()),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let runs: BTreeMap<String, Run> = reg
+            .get_runs(&ids)
+            .await?
+            .into_iter()
+            .map(|r| (r.run_id.clone(), r))
+            .collect();
         let run = v.run_id.as_ref().and_then(|id| runs.get(id));
-        let baseline_run = baseline_v.as_ref().and_then(|b| b.run_id.as_ref()).and_then(|id| runs.get(id));
+        let baseline_run = baseline_v
+            .as_ref()
+            .and_then(|b| b.run_id.as_ref())
+            .and_then(|id| runs.get(id));
 
         let input = ReviewInput {
             version: &v,
@@ -186,12 +233,30 @@ impl ReviewService {
             Some(bv) => Some(signature(reg, bv).await),
             None => None,
         };
-        let model_files = reg.list_model_files(&v.name, &v.version).await.map_err(|e| at(&v, "model directory", e));
+        let model_files = reg
+            .list_model_files(&v.name, &v.version)
+            .await
+            .map_err(|e| at(&v, "model directory", e));
 
-        let reports = self.reports(&v, run, baseline_v.as_ref().zip(baseline_run), model_files.as_ref().ok()).await;
+        let reports = self
+            .reports(
+                &v,
+                run,
+                baseline_v.as_ref().zip(baseline_run),
+                model_files.as_ref().ok(),
+            )
+            .await;
         let evidence = match (&model_files, run) {
             (Err(e), _) => Err(e.clone()),
-            (Ok(files), _) => self.evidence(&v, run, files, cand_sig.as_ref().ok().and_then(|s| s.as_ref())).await,
+            (Ok(files), _) => {
+                self.evidence(
+                    &v,
+                    run,
+                    files,
+                    cand_sig.as_ref().ok().and_then(|s| s.as_ref()),
+                )
+                .await
+            }
         };
         let (evidence_digest, evidence_files_mode, evidence_document) = match evidence {
             Ok(doc) => match doc.digest() {
@@ -202,7 +267,9 @@ impl ReviewService {
                 }
             },
             Err(e) => {
-                summary.problems.push(format!("{e}; the evidence digest cannot be computed"));
+                summary
+                    .problems
+                    .push(format!("{e}; the evidence digest cannot be computed"));
                 (None, None, None)
             }
         };
@@ -256,14 +323,27 @@ impl ReviewService {
             Ok(b) => Ok(b),
             Err(e) => Err(report_read_error(v, path, e)),
         };
-        let files: Vec<String> = model_files.map(|f| f.iter().map(|f| f.path.clone()).collect()).unwrap_or_default();
-        let explainability = report_status(read(EXPLAINABILITY).await, |b| reports::parse_explainability(EXPLAINABILITY, b));
-        let fairness = report_status(read(FAIRNESS).await, |b| reports::parse_fairness(FAIRNESS, b));
-        let security = report_status(read(SECURITY).await, |b| reports::parse_security(SECURITY, b, &files));
-        let model_card = report_status(read(MODEL_CARD).await, |b| reports::parse_model_card(MODEL_CARD, b));
+        let files: Vec<String> = model_files
+            .map(|f| f.iter().map(|f| f.path.clone()).collect())
+            .unwrap_or_default();
+        let explainability = report_status(read(EXPLAINABILITY).await, |b| {
+            reports::parse_explainability(EXPLAINABILITY, b)
+        });
+        let fairness = report_status(read(FAIRNESS).await, |b| {
+            reports::parse_fairness(FAIRNESS, b)
+        });
+        let security = report_status(read(SECURITY).await, |b| {
+            reports::parse_security(SECURITY, b, &files)
+        });
+        let model_card = report_status(read(MODEL_CARD).await, |b| {
+            reports::parse_model_card(MODEL_CARD, b)
+        });
         let shift = match (baseline, explainability.present()) {
             (Some((bv, brun)), Some(cand)) => {
-                let blist = reg.list_run_artifacts(&brun.run_id, REPORT_DIR).await.unwrap_or_default();
+                let blist = reg
+                    .list_run_artifacts(&brun.run_id, REPORT_DIR)
+                    .await
+                    .unwrap_or_default();
                 match read_report(reg, &brun.run_id, &blist, EXPLAINABILITY).await {
                     Ok(Some(bytes)) => reports::parse_explainability(EXPLAINABILITY, &bytes)
                         .present()
@@ -280,10 +360,29 @@ impl ReviewService {
             }
             _ => None,
         };
-        for e in [explainability.error_message(), fairness.error_message(), security.error_message(), model_card.error_message()].into_iter().flatten() {
-            problems.push(if e.starts_with("model ") { e.to_owned() } else { format!("model {} version {}: {e}", v.name, v.version) });
+        for e in [
+            explainability.error_message(),
+            fairness.error_message(),
+            security.error_message(),
+            model_card.error_message(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            problems.push(if e.starts_with("model ") {
+                e.to_owned()
+            } else {
+                format!("model {} version {}: {e}", v.name, v.version)
+            });
         }
-        Reports { explainability, shift, fairness, security, model_card, problems }
+        Reports {
+            explainability,
+            shift,
+            fairness,
+            security,
+            model_card,
+            problems,
+        }
     }
 
     /// The evidence document of PROTOCOL 7 for the candidate.
@@ -301,7 +400,12 @@ impl ReviewService {
         for f in model_files {
             let entry = if evidence::hashes_content(mode, &f.path) {
                 let bytes = reg
-                    .read_model_file(&v.name, &v.version, &f.path, self.config.evidence_full_bytes.max(f.size))
+                    .read_model_file(
+                        &v.name,
+                        &v.version,
+                        &f.path,
+                        self.config.evidence_full_bytes.max(f.size),
+                    )
                     .await
                     .map_err(|e| at(v, &format!("model/{}", f.path), e))?;
                 evidence::sha256_tagged(&bytes)
@@ -319,7 +423,11 @@ impl ReviewService {
             for f in listing {
                 let path = format!("{REPORT_DIR}/{}", f.path);
                 let bytes = reg
-                    .read_run_artifact(&run.run_id, &path, self.config.evidence_full_bytes.max(f.size))
+                    .read_run_artifact(
+                        &run.run_id,
+                        &path,
+                        self.config.evidence_full_bytes.max(f.size),
+                    )
                     .await
                     .map_err(|e| at(v, &path, e))?;
                 files.insert(format!("run/{path}"), evidence::sha256_tagged(&bytes));
@@ -330,8 +438,18 @@ impl ReviewService {
             version: v.version.clone(),
             source: v.source.clone(),
             run_id: v.run_id.clone(),
-            metrics: run.map(|r| r.metrics.iter().map(|(k, x)| (k.clone(), Num(*x))).collect()).unwrap_or_default(),
-            schema: sig.map(strings).unwrap_or(SchemaStrings { inputs: None, outputs: None }),
+            metrics: run
+                .map(|r| {
+                    r.metrics
+                        .iter()
+                        .map(|(k, x)| (k.clone(), Num(*x)))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            schema: sig.map(strings).unwrap_or(SchemaStrings {
+                inputs: None,
+                outputs: None,
+            }),
             files,
             files_mode: mode,
         })
@@ -368,7 +486,10 @@ impl Reports {
 }
 
 /// Absent, read error or parsed: never lets an error pass as absent.
-fn report_status<T>(read: std::result::Result<Option<Vec<u8>>, String>, parse: impl FnOnce(&[u8]) -> Report<T>) -> Report<T> {
+fn report_status<T>(
+    read: std::result::Result<Option<Vec<u8>>, String>,
+    parse: impl FnOnce(&[u8]) -> Report<T>,
+) -> Report<T> {
     match read {
         Ok(None) => Report::absent(),
         Ok(Some(bytes)) => parse(&bytes),

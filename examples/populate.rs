@@ -1,0 +1,76 @@
+//! Fills an embedded registry with many pending reviews, for benchmarks:
+//! `cargo run --release --example populate -- DB MODELS VERSIONS_PER_MODEL`.
+//! Every version is pending, has a run with five metrics and an MLmodel; every
+//! model has a champion (its version 1), so the queue carries metric diffs.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use modelgate::registry::local::LocalRegistry;
+use modelgate::registry::{Metric, Registry, RegistryWriter, Tags};
+
+const MLMODEL: &str = "signature:\n  inputs: '[{\"type\": \"double\", \"name\": \"a\", \"required\": true}, {\"type\": \"long\", \"name\": \"b\", \"required\": true}]'\n  outputs: '[{\"type\": \"double\", \"required\": true}]'\n";
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [db, models, per_model] = args.as_slice() else {
+        bail!("usage: populate DB MODELS VERSIONS_PER_MODEL");
+    };
+    let models: usize = models.parse().context("MODELS")?;
+    let per_model: usize = per_model.parse().context("VERSIONS_PER_MODEL")?;
+    let reg = LocalRegistry::create(&PathBuf::from(db))?;
+    let now = chrono::Utc::now().timestamp_millis();
+    let risks = ["low", "medium", "high", "critical"];
+    for m in 0..models {
+        let name = format!("model-{m:04}");
+        let model_tags = Tags::from([("modelgate.risk".to_owned(), risks[m % 4].to_owned())]);
+        reg.ensure_registered_model(&name, None, &model_tags)
+            .await?;
+        // Version 1 is the champion; the others wait for review.
+        for v in 0..=per_model {
+            let run = reg
+                .create_run(
+                    &name,
+                    now,
+                    &Tags::from([("mlflow.user".to_owned(), "bench".to_owned())]),
+                )
+                .await?;
+            let metrics: Vec<Metric> = ["auc", "precision", "recall", "log_loss", "latency_p95_ms"]
+                .iter()
+                .enumerate()
+                .map(|(k, key)| Metric {
+                    key: (*key).to_owned(),
+                    value: 0.5 + ((m * 7 + v * 13 + k * 3) % 100) as f64 / 1000.0,
+                    timestamp: now,
+                    step: 0,
+                })
+                .collect();
+            reg.log_metrics(&run, &metrics).await?;
+            reg.upload_artifact(&run, "model/MLmodel", MLMODEL.as_bytes())
+                .await?;
+            let mut tags = Tags::new();
+            if v > 0 {
+                let submitted = now - ((m * 131 + v * 977) % (100 * 3600)) as i64 * 1000;
+                let at = chrono::DateTime::from_timestamp_millis(submitted).context("time")?;
+                tags.insert("modelgate.review".into(), "pending".into());
+                tags.insert(
+                    "modelgate.submitted_at".into(),
+                    at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+                );
+                tags.insert("modelgate.submitted_by".into(), "owner@bench".into());
+            }
+            let version = reg
+                .create_model_version(&name, &format!("runs:/{run}/model"), &run, None, &tags)
+                .await?;
+            if v == 0 {
+                reg.set_alias(&name, "champion", &version).await?;
+            }
+        }
+    }
+    println!(
+        "{db}: {models} models, {} pending versions",
+        models * per_model
+    );
+    Ok(())
+}

@@ -11,3 +11,4 @@ pub mod registry;
 pub mod review;
 pub mod service;
 pub mod text;
+pub mod trust;

@@ -559,3 +559,27 @@ fn roster_is_valid_and_matches_its_keys() {
     let other = demo::write_roster(&dir.path().join("other"), SEED + 1).unwrap();
     assert_ne!(std::fs::read_to_string(other).unwrap(), text);
 }
+
+/// The demo roster passes the same load-time checks as any roster (PROTOCOL 8).
+#[test]
+fn demo_roster_passes_the_roster_checks() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let path = demo::write_roster(dir.path(), 7).unwrap();
+    let roster = modelgate::trust::roster::Roster::load(&path).unwrap();
+    for role in modelgate::review::risk::ROLES {
+        assert!(
+            roster.reviewers.values().any(|r| r.has_role(role)),
+            "no {role}"
+        );
+    }
+    assert!(
+        roster
+            .reviewers
+            .values()
+            .filter(|r| r.has_role("sre"))
+            .count()
+            >= 2,
+        "ratification needs two sre"
+    );
+    assert!(roster.allowed_signers().unwrap().lines().count() >= roster.reviewers.len());
+}

@@ -1,0 +1,5 @@
+//! Trust: the roster of reviewers and their keys, and signed records
+//! (PROTOCOL 6 and 8). Records are verified before they count.
+
+pub mod record;
+pub mod roster;

@@ -3,3 +3,4 @@
 
 pub mod record;
 pub mod roster;
+pub mod state;

@@ -1,0 +1,831 @@
+//! Derived state of a version from its records (PROTOCOL 9). Pure: records are
+//! already checked, and the current evidence and gate results come in.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, HashSet};
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::record::Checked;
+use crate::review::risk::Risk;
+use crate::review::state::ReviewState;
+
+/// A valid record with the fields derivation reads.
+#[derive(Debug, Clone)]
+pub struct Rec<'a> {
+    pub id: &'a str,
+    pub action: &'a str,
+    pub actor: &'a str,
+    pub role: &'a str,
+    pub at: &'a str,
+    pub evidence: Option<&'a str>,
+    pub parents: Vec<&'a str>,
+    pub fields: &'a serde_json::Map<String, Value>,
+}
+
+impl<'a> Rec<'a> {
+    pub fn from_checked(c: &'a Checked) -> Option<Rec<'a>> {
+        if !c.valid() {
+            return None;
+        }
+        let f = c.fields.as_ref()?;
+        let s = |k: &str| f.get(k).and_then(Value::as_str);
+        Some(Rec {
+            id: &c.id,
+            action: s("action")?,
+            actor: s("actor")?,
+            role: s("role")?,
+            at: s("at")?,
+            evidence: s("evidence"),
+            parents: f
+                .get("parents")?
+                .as_array()?
+                .iter()
+                .filter_map(Value::as_str)
+                .collect(),
+            fields: f,
+        })
+    }
+
+    fn str(&self, k: &str) -> Option<&'a str> {
+        self.fields.get(k).and_then(Value::as_str)
+    }
+
+    fn strings(&self, k: &str) -> Vec<&'a str> {
+        self.fields
+            .get(k)
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default()
+    }
+}
+
+/// Parents first, then by `at`, then by id (PROTOCOL 9). Parents that are not
+/// among the records (missing, or invalid) do not hold a record back.
+pub fn order<'a>(recs: &[Rec<'a>]) -> Vec<Rec<'a>> {
+    let index: HashMap<&str, usize> = recs.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
+    let mut waiting = vec![0usize; recs.len()];
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); recs.len()];
+    for (i, r) in recs.iter().enumerate() {
+        for p in r.parents.iter().collect::<BTreeSet<_>>() {
+            if let Some(&pi) = index.get(*p)
+                && pi != i
+            {
+                waiting[i] += 1;
+                children[pi].push(i);
+            }
+        }
+    }
+    let key = |i: usize| Reverse((recs[i].at, recs[i].id, i));
+    let mut ready: BinaryHeap<_> = (0..recs.len())
+        .filter(|&i| waiting[i] == 0)
+        .map(key)
+        .collect();
+    let mut out = Vec::with_capacity(recs.len());
+    let mut done = vec![false; recs.len()];
+    while let Some(Reverse((_, _, i))) = ready.pop() {
+        done[i] = true;
+        out.push(recs[i].clone());
+        for &c in &children[i] {
+            waiting[c] -= 1;
+            if waiting[c] == 0 {
+                ready.push(key(c));
+            }
+        }
+    }
+    // A parent cycle cannot come from honest signers (ids are hashes of content
+    // that names the parents); order what is left by time so nothing is lost.
+    let mut rest: Vec<usize> = (0..recs.len()).filter(|&i| !done[i]).collect();
+    rest.sort_by_key(|&i| (recs[i].at, recs[i].id));
+    out.extend(rest.into_iter().map(|i| recs[i].clone()));
+    out
+}
+
+/// What derivation needs besides the records.
+#[derive(Debug, Clone)]
+pub struct Context<'a> {
+    /// `sha256:<hex>` of the current evidence; `None` when it cannot be computed
+    /// (then no decision can be shown to be current, and none counts).
+    pub evidence: Option<&'a str>,
+    pub risk: Risk,
+    pub required_roles: &'a [String],
+    /// The `modelgate.submitted_by` tag, for unsigned submissions.
+    pub submitted_by_tag: Option<&'a str>,
+    /// Roster ids of the run's author (`mlflow.user` mapped through the roster).
+    pub run_authors: &'a [String],
+    /// The configured policy evaluated now on the current evidence.
+    pub gate_denies: &'a [String],
+    pub gate_error: Option<&'a str>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ApprovalView {
+    pub id: String,
+    pub actor: String,
+    pub role: String,
+    pub at: String,
+    /// Signed on evidence that is not the current one.
+    pub stale: bool,
+    /// Cancelled by the actor's own revoke.
+    pub revoked: bool,
+    /// The actor is the submitter or a run author.
+    pub by_author: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Derived {
+    pub state: ReviewState,
+    pub submitter: Option<String>,
+    pub signed_submission: bool,
+    /// `at` of the latest valid submit (the SLA clock's start), if any.
+    pub submitted_at: Option<String>,
+    pub authors: Vec<String>,
+    pub approvals: Vec<ApprovalView>,
+    /// Required roles with a counted approval, by role.
+    pub covered_roles: BTreeMap<String, String>,
+    pub missing_roles: Vec<String>,
+    /// Gate denies that a valid override waives.
+    pub waived: Vec<String>,
+    /// `at` of the record that decided the state, when it is not pending.
+    pub decided_at: Option<String>,
+    /// Why the state is what it is, and what was not counted.
+    pub findings: Vec<String>,
+}
+
+/// Assigns required roles to distinct approvers (a small bipartite matching).
+fn assign<'a>(roles: &[String], approvals: &[(&'a str, &'a str)]) -> BTreeMap<String, String> {
+    fn go<'a>(
+        i: usize,
+        roles: &[String],
+        approvals: &[(&'a str, &'a str)],
+        used: &mut HashSet<&'a str>,
+        cur: &mut Vec<(String, String)>,
+        best: &mut Vec<(String, String)>,
+    ) {
+        if cur.len() > best.len() {
+            *best = cur.clone();
+        }
+        if i == roles.len() || best.len() == roles.len() {
+            return;
+        }
+        for &(actor, role) in approvals.iter().filter(|(_, r)| *r == roles[i]) {
+            if used.insert(actor) {
+                cur.push((roles[i].clone(), actor.to_owned()));
+                go(i + 1, roles, approvals, used, cur, best);
+                cur.pop();
+                used.remove(actor);
+            }
+        }
+        go(i + 1, roles, approvals, used, cur, best);
+    }
+    let mut best = Vec::new();
+    go(
+        0,
+        roles,
+        approvals,
+        &mut HashSet::new(),
+        &mut Vec::new(),
+        &mut best,
+    );
+    best.into_iter().collect()
+}
+
+pub fn derive(records: &[Rec<'_>], ctx: &Context<'_>) -> Derived {
+    let ordered = order(records);
+    let mut findings = Vec::new();
+    let current = |r: &Rec<'_>| ctx.evidence.is_some() && r.evidence == ctx.evidence;
+
+    // The round: records after the latest valid submit.
+    let last_submit = ordered.iter().rposition(|r| r.action == "submit");
+    let (before, round): (&[Rec<'_>], &[Rec<'_>]) = match last_submit {
+        Some(i) => (&ordered[..=i], &ordered[i + 1..]),
+        None => (&[], &ordered[..]),
+    };
+    let submit = last_submit.map(|i| &ordered[i]);
+    let submitter = submit
+        .map(|s| s.actor.to_owned())
+        .or_else(|| ctx.submitted_by_tag.map(str::to_owned));
+    if submit.is_none() && ctx.submitted_by_tag.is_some() {
+        findings.push(
+            "unsigned submission: the submitter is known only from the modelgate.submitted_by tag"
+                .into(),
+        );
+    }
+    let mut authors: Vec<String> = submitter
+        .iter()
+        .cloned()
+        .chain(ctx.run_authors.iter().cloned())
+        .collect();
+    authors.sort();
+    authors.dedup();
+    let is_author = |a: &str| authors.iter().any(|x| x == a);
+
+    // Rejections and change requests signed on the same evidence as the new
+    // submit carry over: resubmitting unchanged evidence does not clear them.
+    let carried: Vec<&Rec<'_>> = match submit {
+        Some(s) => before
+            .iter()
+            .filter(|r| {
+                matches!(r.action, "reject" | "request_changes")
+                    && r.evidence.is_some()
+                    && r.evidence == s.evidence
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let in_play: Vec<&Rec<'_>> = carried.into_iter().chain(round.iter()).collect();
+
+    let revoked: HashSet<&str> = in_play
+        .iter()
+        .filter(|r| r.action == "revoke")
+        .filter_map(|r| {
+            let target = r.str("revokes")?;
+            let approve = in_play
+                .iter()
+                .find(|a| a.id == target && a.action == "approve")?;
+            (approve.actor == r.actor).then_some(target)
+        })
+        .collect();
+
+    let decided = |r: &&Rec<'_>| r.at.to_owned();
+    let mut required: Vec<String> = ctx.required_roles.to_vec();
+    let mut risk = ctx.risk;
+    let approvals: Vec<ApprovalView> = in_play
+        .iter()
+        .filter(|r| r.action == "approve")
+        .map(|r| {
+            for role in r.strings("required_roles") {
+                if !required.iter().any(|x| x == role) {
+                    required.push(role.to_owned());
+                }
+            }
+            if let Some(rr) = r.str("risk").and_then(Risk::parse) {
+                risk = risk.max(rr);
+            }
+            ApprovalView {
+                id: r.id.to_owned(),
+                actor: r.actor.to_owned(),
+                role: r.role.to_owned(),
+                at: r.at.to_owned(),
+                stale: !current(r),
+                revoked: revoked.contains(r.id),
+                by_author: is_author(r.actor),
+            }
+        })
+        .collect();
+    required.sort();
+
+    let mut d = Derived {
+        state: ReviewState::Pending,
+        submitter: submitter.clone(),
+        signed_submission: submit.is_some(),
+        submitted_at: submit.map(|s| s.at.to_owned()),
+        authors: authors.clone(),
+        approvals: approvals.clone(),
+        covered_roles: BTreeMap::new(),
+        missing_roles: Vec::new(),
+        waived: Vec::new(),
+        decided_at: None,
+        findings: Vec::new(),
+    };
+
+    if let Some(w) = in_play
+        .iter()
+        .rev()
+        .find(|r| r.action == "withdraw" && Some(r.actor) == submitter.as_deref())
+    {
+        d.state = ReviewState::Withdrawn;
+        d.decided_at = Some(decided(w));
+        d.findings = findings;
+        return d;
+    }
+    let stands = |r: &&&Rec<'_>| current(r);
+    if let Some(r) = in_play
+        .iter()
+        .filter(|r| r.action == "reject" && required.iter().any(|x| x == r.role))
+        .rev()
+        .find(stands)
+    {
+        d.state = ReviewState::Rejected;
+        d.decided_at = Some(decided(r));
+        d.findings = findings;
+        return d;
+    }
+    if let Some(r) = in_play
+        .iter()
+        .filter(|r| r.action == "request_changes")
+        .rev()
+        .find(stands)
+    {
+        d.state = ReviewState::ChangesRequested;
+        d.decided_at = Some(decided(r));
+        d.findings = findings;
+        return d;
+    }
+
+    for a in &approvals {
+        let why = if a.revoked {
+            Some("revoked by its signer")
+        } else if a.stale {
+            Some("stale: signed on other evidence")
+        } else if a.by_author {
+            Some("signed by an author of the version")
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            findings.push(format!(
+                "approval {} by {} as {} does not count: {why}",
+                &a.id[..a.id.len().min(12)],
+                a.actor,
+                a.role
+            ));
+        }
+    }
+    let counted: Vec<(&str, &str)> = approvals
+        .iter()
+        .filter(|a| !a.revoked && !a.stale && !a.by_author)
+        .map(|a| (a.actor.as_str(), a.role.as_str()))
+        .collect();
+    d.covered_roles = assign(&required, &counted);
+    d.missing_roles = required
+        .iter()
+        .filter(|r| !d.covered_roles.contains_key(*r))
+        .cloned()
+        .collect();
+
+    let approvers: HashSet<&str> = d.covered_roles.values().map(String::as_str).collect();
+    let waivers: Vec<&Rec<'_>> = in_play
+        .iter()
+        .filter(|r| {
+            r.action == "override"
+                && current(r)
+                && !is_author(r.actor)
+                && !approvers.contains(r.actor)
+        })
+        .copied()
+        .collect();
+    let waived: BTreeSet<&str> = waivers.iter().flat_map(|r| r.strings("waives")).collect();
+    let unwaived: Vec<&String> = ctx
+        .gate_denies
+        .iter()
+        .filter(|m| !waived.contains(m.as_str()))
+        .collect();
+    d.waived = ctx
+        .gate_denies
+        .iter()
+        .filter(|m| waived.contains(m.as_str()))
+        .cloned()
+        .collect();
+
+    let needs_signed_submit = risk >= Risk::High;
+    let mut blockers = Vec::new();
+    if !d.missing_roles.is_empty() {
+        blockers.push(format!(
+            "no counted approval yet for {}",
+            d.missing_roles.join(", ")
+        ));
+    }
+    if needs_signed_submit && submit.is_none() {
+        blockers.push(format!("{risk} risk needs a signed submit"));
+    }
+    if let Some(e) = ctx.gate_error {
+        blockers.push(format!(
+            "the policy could not be evaluated ({e}); that counts as a deny"
+        ));
+    }
+    if !unwaived.is_empty() {
+        blockers.push(format!("{} policy deny(s) not waived", unwaived.len()));
+    }
+    if ctx.evidence.is_none() {
+        blockers.push(
+            "the current evidence cannot be computed, so no decision can be shown to be current"
+                .into(),
+        );
+    }
+    if blockers.is_empty() {
+        d.state = ReviewState::Approved;
+        d.decided_at = approvals
+            .iter()
+            .filter(|a| approvers.contains(a.actor.as_str()))
+            .map(|a| a.at.clone())
+            .max();
+    } else {
+        findings.extend(blockers);
+    }
+    d.findings = findings;
+    d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const EV: &str = "sha256:aaaa";
+    const EV2: &str = "sha256:bbbb";
+
+    struct R {
+        id: String,
+        fields: serde_json::Map<String, Value>,
+    }
+
+    fn rec(id: &str, action: &str, actor: &str, role: &str, at: &str, extra: Value) -> R {
+        let mut f =
+            json!({"action": action, "actor": actor, "role": role, "at": at, "parents": []});
+        if let (Some(o), Some(e)) = (f.as_object_mut(), extra.as_object()) {
+            o.extend(e.clone());
+        }
+        R {
+            id: id.to_owned(),
+            fields: f.as_object().cloned().unwrap(),
+        }
+    }
+
+    fn recs(rs: &[R]) -> Vec<Rec<'_>> {
+        rs.iter()
+            .map(|r| {
+                let s = |k: &str| r.fields.get(k).and_then(Value::as_str).unwrap_or("");
+                Rec {
+                    id: &r.id,
+                    action: s("action"),
+                    actor: s("actor"),
+                    role: s("role"),
+                    at: s("at"),
+                    evidence: r.fields.get("evidence").and_then(Value::as_str),
+                    parents: r.fields["parents"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .collect(),
+                    fields: &r.fields,
+                }
+            })
+            .collect()
+    }
+
+    fn ctx<'a>(roles: &'a [String], denies: &'a [String]) -> Context<'a> {
+        Context {
+            evidence: Some(EV),
+            risk: Risk::High,
+            required_roles: roles,
+            submitted_by_tag: None,
+            run_authors: &[],
+            gate_denies: denies,
+            gate_error: None,
+        }
+    }
+
+    fn roles() -> Vec<String> {
+        vec!["domain".into(), "validator".into()]
+    }
+
+    fn submit(at: &str) -> R {
+        rec("s1", "submit", "owen", "owner", at, json!({"evidence": EV}))
+    }
+
+    fn approve(id: &str, actor: &str, role: &str, ev: &str) -> R {
+        rec(
+            id,
+            "approve",
+            actor,
+            role,
+            "2026-01-02T00:00:00Z",
+            json!({"evidence": ev, "required_roles": ["domain", "validator"], "risk": "high"}),
+        )
+    }
+
+    #[test]
+    fn approved_needs_every_role_by_distinct_non_authors() {
+        let r = roles();
+        let rs = [
+            submit("2026-01-01T00:00:00Z"),
+            approve("a1", "val", "validator", EV),
+            approve("a2", "dom", "domain", EV),
+        ];
+        let d = derive(&recs(&rs), &ctx(&r, &[]));
+        assert_eq!(d.state, ReviewState::Approved, "{:?}", d.findings);
+        // One person cannot fill two roles.
+        let rs = [
+            submit("2026-01-01T00:00:00Z"),
+            approve("a1", "val", "validator", EV),
+            approve("a2", "val", "domain", EV),
+        ];
+        assert_eq!(
+            derive(&recs(&rs), &ctx(&r, &[])).state,
+            ReviewState::Pending
+        );
+        // The submitter approving does not count.
+        let rs = [
+            submit("2026-01-01T00:00:00Z"),
+            approve("a1", "owen", "validator", EV),
+            approve("a2", "dom", "domain", EV),
+        ];
+        let d = derive(&recs(&rs), &ctx(&r, &[]));
+        assert_eq!(d.state, ReviewState::Pending);
+        assert!(
+            d.findings.iter().any(|f| f.contains("author")),
+            "{:?}",
+            d.findings
+        );
+        // A run author approving does not count either.
+        let authors = vec!["val".to_owned()];
+        let rs = [
+            submit("2026-01-01T00:00:00Z"),
+            approve("a1", "val", "validator", EV),
+            approve("a2", "dom", "domain", EV),
+        ];
+        let mut c = ctx(&r, &[]);
+        c.run_authors = &authors;
+        assert_eq!(derive(&recs(&rs), &c).state, ReviewState::Pending);
+    }
+
+    #[test]
+    fn stale_revoked_and_unsigned() {
+        let r = roles();
+        let rs = [
+            submit("2026-01-01T00:00:00Z"),
+            approve("a1", "val", "validator", EV2),
+            approve("a2", "dom", "domain", EV),
+        ];
+        let d = derive(&recs(&rs), &ctx(&r, &[]));
+        assert_eq!(d.state, ReviewState::Pending);
+        assert!(d.approvals.iter().any(|a| a.stale));
+        let rs = [
+            submit("2026-01-01T00:00:00Z"),
+            approve("a1", "val", "validator", EV),
+            approve("a2", "dom", "domain", EV),
+            rec(
+                "rv",
+                "revoke",
+                "val",
+                "validator",
+                "2026-01-03T00:00:00Z",
+                json!({"revokes": "a1", "reason": "oops"}),
+            ),
+        ];
+        assert_eq!(
+            derive(&recs(&rs), &ctx(&r, &[])).state,
+            ReviewState::Pending
+        );
+        // Someone else's revoke cancels nothing.
+        let rs = [
+            submit("2026-01-01T00:00:00Z"),
+            approve("a1", "val", "validator", EV),
+            approve("a2", "dom", "domain", EV),
+            rec(
+                "rv",
+                "revoke",
+                "dom",
+                "domain",
+                "2026-01-03T00:00:00Z",
+                json!({"revokes": "a1", "reason": "x"}),
+            ),
+        ];
+        assert_eq!(
+            derive(&recs(&rs), &ctx(&r, &[])).state,
+            ReviewState::Approved
+        );
+        // High risk without a signed submit stays pending, and says why.
+        let rs = [
+            approve("a1", "val", "validator", EV),
+            approve("a2", "dom", "domain", EV),
+        ];
+        let mut c = ctx(&r, &[]);
+        c.submitted_by_tag = Some("owen");
+        let d = derive(&recs(&rs), &c);
+        assert_eq!(d.state, ReviewState::Pending);
+        assert!(d.findings.iter().any(|f| f.contains("unsigned submission")));
+        assert!(d.findings.iter().any(|f| f.contains("signed submit")));
+        c.risk = Risk::Low;
+        assert_eq!(
+            derive(&recs(&rs), &c).state,
+            ReviewState::Pending,
+            "the approvals recorded high risk: still stricter"
+        );
+        let low = |id: &str, actor: &str, role: &str| {
+            rec(
+                id,
+                "approve",
+                actor,
+                role,
+                "2026-01-02T00:00:00Z",
+                json!({"evidence": EV, "required_roles": ["domain", "validator"], "risk": "low"}),
+            )
+        };
+        let rs = [low("a1", "val", "validator"), low("a2", "dom", "domain")];
+        assert_eq!(
+            derive(&recs(&rs), &c).state,
+            ReviewState::Approved,
+            "low risk needs no signed submit"
+        );
+    }
+
+    #[test]
+    fn recorded_roles_and_risk_only_add() {
+        let r = vec!["validator".to_owned()];
+        let rs = [
+            submit("2026-01-01T00:00:00Z"),
+            approve("a1", "val", "validator", EV),
+        ];
+        // The approval recorded that domain was required too: still needed.
+        let d = derive(&recs(&rs), &ctx(&r, &[]));
+        assert_eq!(d.state, ReviewState::Pending);
+        assert_eq!(d.missing_roles, ["domain"]);
+    }
+
+    #[test]
+    fn gates_and_overrides() {
+        let r = roles();
+        let denies = vec!["fairness: DI 0.7 < 0.8".to_owned()];
+        let base = [
+            submit("2026-01-01T00:00:00Z"),
+            approve("a1", "val", "validator", EV),
+            approve("a2", "dom", "domain", EV),
+        ];
+        assert_eq!(
+            derive(&recs(&base), &ctx(&r, &denies)).state,
+            ReviewState::Pending
+        );
+        let waive = |actor: &str| {
+            rec(
+                "o1",
+                "override",
+                actor,
+                "compliance",
+                "2026-01-03T00:00:00Z",
+                json!({"evidence": EV, "waives": [denies[0]], "reason": "accepted"}),
+            )
+        };
+        let mut rs: Vec<R> = base
+            .iter()
+            .map(|x| R {
+                id: x.id.clone(),
+                fields: x.fields.clone(),
+            })
+            .collect();
+        rs.push(waive("comp"));
+        let d = derive(&recs(&rs), &ctx(&r, &denies));
+        assert_eq!(d.state, ReviewState::Approved, "{:?}", d.findings);
+        assert_eq!(d.waived, denies);
+        // An approver cannot waive.
+        rs.pop();
+        rs.push(waive("val"));
+        assert_eq!(
+            derive(&recs(&rs), &ctx(&r, &denies)).state,
+            ReviewState::Pending
+        );
+        // A policy error is never waivable.
+        let mut c = ctx(&r, &[]);
+        c.gate_error = Some("timeout");
+        assert_eq!(derive(&recs(&base), &c).state, ReviewState::Pending);
+    }
+
+    #[test]
+    fn reject_changes_withdraw_and_carry_over() {
+        let r = roles();
+        let reject = rec(
+            "rj",
+            "reject",
+            "val",
+            "validator",
+            "2026-01-02T00:00:00Z",
+            json!({"evidence": EV, "reason": "no"}),
+        );
+        let rs = [submit("2026-01-01T00:00:00Z"), reject];
+        assert_eq!(
+            derive(&recs(&rs), &ctx(&r, &[])).state,
+            ReviewState::Rejected
+        );
+        // A new submit on the same evidence carries the rejection over.
+        let again = rec(
+            "s2",
+            "submit",
+            "owen",
+            "owner",
+            "2026-01-03T00:00:00Z",
+            json!({"evidence": EV, "parents": ["rj"]}),
+        );
+        let rs = [
+            submit("2026-01-01T00:00:00Z"),
+            rec(
+                "rj",
+                "reject",
+                "val",
+                "validator",
+                "2026-01-02T00:00:00Z",
+                json!({"evidence": EV, "reason": "no"}),
+            ),
+            again,
+        ];
+        assert_eq!(
+            derive(&recs(&rs), &ctx(&r, &[])).state,
+            ReviewState::Rejected
+        );
+        // A new submit on new evidence clears it.
+        let mut c = ctx(&r, &[]);
+        c.evidence = Some(EV2);
+        let fresh = rec(
+            "s2",
+            "submit",
+            "owen",
+            "owner",
+            "2026-01-03T00:00:00Z",
+            json!({"evidence": EV2}),
+        );
+        let rs = [
+            submit("2026-01-01T00:00:00Z"),
+            rec(
+                "rj",
+                "reject",
+                "val",
+                "validator",
+                "2026-01-02T00:00:00Z",
+                json!({"evidence": EV, "reason": "no"}),
+            ),
+            fresh,
+        ];
+        assert_eq!(derive(&recs(&rs), &c).state, ReviewState::Pending);
+        // Changes requested, and a withdraw by the submitter.
+        let rs = [
+            submit("2026-01-01T00:00:00Z"),
+            rec(
+                "rc",
+                "request_changes",
+                "dom",
+                "domain",
+                "2026-01-02T00:00:00Z",
+                json!({"evidence": EV, "reason": "docs"}),
+            ),
+        ];
+        assert_eq!(
+            derive(&recs(&rs), &ctx(&r, &[])).state,
+            ReviewState::ChangesRequested
+        );
+        let rs = [
+            submit("2026-01-01T00:00:00Z"),
+            rec(
+                "w",
+                "withdraw",
+                "owen",
+                "owner",
+                "2026-01-02T00:00:00Z",
+                json!({}),
+            ),
+        ];
+        assert_eq!(
+            derive(&recs(&rs), &ctx(&r, &[])).state,
+            ReviewState::Withdrawn
+        );
+        let rs = [
+            submit("2026-01-01T00:00:00Z"),
+            rec(
+                "w",
+                "withdraw",
+                "val",
+                "validator",
+                "2026-01-02T00:00:00Z",
+                json!({}),
+            ),
+        ];
+        assert_eq!(
+            derive(&recs(&rs), &ctx(&r, &[])).state,
+            ReviewState::Pending,
+            "only the submitter withdraws"
+        );
+    }
+
+    #[test]
+    fn order_follows_parents_then_time_then_id() {
+        let a = rec(
+            "a",
+            "comment",
+            "x",
+            "validator",
+            "2026-01-05T00:00:00Z",
+            json!({}),
+        );
+        let b = rec(
+            "b",
+            "comment",
+            "x",
+            "validator",
+            "2026-01-01T00:00:00Z",
+            json!({"parents": ["a"]}),
+        );
+        let c = rec(
+            "c",
+            "comment",
+            "x",
+            "validator",
+            "2026-01-01T00:00:00Z",
+            json!({}),
+        );
+        let rs = [b, a, c];
+        let ids: Vec<&str> = order(&recs(&rs)).iter().map(|r| r.id).collect();
+        // b claims an earlier time than its parent a, but comes after it.
+        assert_eq!(ids, ["c", "a", "b"]);
+    }
+}

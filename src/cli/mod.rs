@@ -1,6 +1,7 @@
 //! The command line: global flags, subcommands, exit codes. One file per command.
 
 mod demo;
+mod keys;
 pub mod output;
 mod queue;
 mod register;
@@ -84,6 +85,12 @@ pub enum Command {
     Show(show::ShowArgs),
     /// Add a model version to the embedded registry.
     Register(register::RegisterArgs),
+    /// Signing keys: make one, or show its public half for the roster.
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
+    /// The roster of reviewers: export it for OpenSSH.
+    #[command(subcommand)]
+    Roster(keys::RosterCommand),
 }
 
 impl GlobalArgs {
@@ -134,6 +141,8 @@ async fn run(cli: Cli, out: &mut Out) -> Result<ExitCode> {
         Some(Command::Queue(a)) => queue::run(a, &config, out).await,
         Some(Command::Show(a)) => show::run(a, &config, out).await,
         Some(Command::Register(a)) => register::run(a, &config, out).await,
+        Some(Command::Keys(c)) => keys::run(c, &config, out).await,
+        Some(Command::Roster(c)) => keys::run_roster(c, &config, out).await,
         // The console is not built yet: print the queue, as `demo` does.
         None => queue::run(queue::QueueArgs::default(), &config, out).await,
     }

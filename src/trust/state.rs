@@ -169,7 +169,7 @@ fn assign<'a>(roles: &[String], approvals: &[(&'a str, &'a str)]) -> BTreeMap<St
         if i == roles.len() || best.len() == roles.len() {
             return;
         }
-        for &(actor, role) in approvals.iter().filter(|(_, r)| *r == roles[i]) {
+        for &(actor, _) in approvals.iter().filter(|(_, r)| *r == roles[i]) {
             if used.insert(actor) {
                 cur.push((roles[i].clone(), actor.to_owned()));
                 go(i + 1, roles, approvals, used, cur, best);

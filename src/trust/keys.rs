@@ -1,0 +1,151 @@
+//! Signing keys: Ed25519 in OpenSSH format, from a key file that only its owner
+//! can read (as ssh insists), or made fresh.
+
+use std::path::Path;
+
+use ssh_key::{Algorithm, HashAlg, LineEnding, PrivateKey};
+
+/// `SHA256:<base64>` of a key's public half, as records and ssh-keygen write it.
+pub fn fingerprint(key: &PrivateKey) -> String {
+    key.public_key().fingerprint(HashAlg::Sha256).to_string()
+}
+
+/// The public key line for the roster, without a comment.
+pub fn public_line(key: &PrivateKey) -> Result<String, String> {
+    let public = ssh_key::PublicKey::new(key.public_key().key_data().clone(), "");
+    public
+        .to_openssh()
+        .map(|s| s.trim().to_owned())
+        .map_err(|e| format!("cannot write the public key: {e}"))
+}
+
+/// A fresh Ed25519 key from the operating system's randomness.
+pub fn generate() -> Result<PrivateKey, String> {
+    let mut seed = zeroize::Zeroizing::new([0u8; 32]);
+    getrandom::fill(seed.as_mut())
+        .map_err(|e| format!("no randomness from the operating system: {e}"))?;
+    Ok(PrivateKey::from(
+        ssh_key::private::Ed25519Keypair::from_seed(&seed),
+    ))
+}
+
+/// Parses an OpenSSH private key and checks it can sign records.
+pub fn parse_private(what: &str, text: &str) -> Result<PrivateKey, String> {
+    let key = PrivateKey::from_openssh(text.trim_start())
+        .map_err(|e| format!("{what} is not an OpenSSH private key ({e}); make one with `modelgate keys init` or `ssh-keygen -t ed25519`"))?;
+    if key.is_encrypted() {
+        return Err(format!(
+            "{what} is encrypted with a passphrase, which modelgate cannot prompt for; use an unencrypted key kept with mode 0600, or the OS keyring (`modelgate keys init`)"
+        ));
+    }
+    if key.algorithm() != Algorithm::Ed25519 {
+        return Err(format!(
+            "{what} is a {} key; modelgate signs with Ed25519 only",
+            key.algorithm()
+        ));
+    }
+    Ok(key)
+}
+
+/// Refuses a key file that others can read or write, as ssh does.
+#[cfg(unix)]
+fn check_private_mode(path: &Path) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = std::fs::metadata(path)
+        .map_err(|e| format!("cannot read the key file {}: {e}", path.display()))?;
+    let mode = meta.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        return Err(format!(
+            "permissions {mode:04o} for the key file {} are too open: others could read it; run `chmod 600 {}`",
+            path.display(),
+            path.display()
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn check_private_mode(_path: &Path) -> Result<(), String> {
+    Ok(())
+}
+
+/// Loads a private key file (`--key-file`, `MODELGATE_KEY_FILE`).
+pub fn load_key_file(path: &Path) -> Result<PrivateKey, String> {
+    check_private_mode(path)?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read the key file {}: {e}", path.display()))?;
+    parse_private(&format!("the key file {}", path.display()), &text)
+}
+
+/// Writes a new key file readable only by its owner; never overwrites one.
+pub fn write_key_file(path: &Path, key: &PrivateKey) -> Result<(), String> {
+    use std::io::Write;
+    let text = key
+        .to_openssh(LineEnding::LF)
+        .map_err(|e| format!("cannot encode the key: {e}"))?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => {
+            format!(
+                "{} already exists; modelgate never overwrites a key (choose another path)",
+                path.display()
+            )
+        }
+        _ => format!("cannot create the key file {}: {e}", path.display()),
+    })?;
+    file.write_all(text.as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_keys_round_trip_through_a_private_file() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let path = dir.path().join("keys/me");
+        let key = generate().unwrap();
+        write_key_file(&path, &key).unwrap();
+        let back = load_key_file(&path).unwrap();
+        assert_eq!(fingerprint(&back), fingerprint(&key));
+        assert!(fingerprint(&key).starts_with("SHA256:"));
+        assert!(public_line(&key).unwrap().starts_with("ssh-ed25519 AAAA"));
+        let again = write_key_file(&path, &generate().unwrap()).unwrap_err();
+        assert!(again.contains("never overwrites"), "{again}");
+        assert_ne!(
+            fingerprint(&generate().unwrap()),
+            fingerprint(&key),
+            "fresh keys differ"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn open_key_files_are_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::TempDir::new().unwrap();
+        let path = dir.path().join("me");
+        write_key_file(&path, &generate().unwrap()).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let e = load_key_file(&path).unwrap_err();
+        assert!(e.contains("too open") && e.contains("chmod 600"), "{e}");
+    }
+
+    #[test]
+    fn not_a_key() {
+        let e = parse_private("k", "hello").unwrap_err();
+        assert!(e.contains("not an OpenSSH private key"), "{e}");
+    }
+}

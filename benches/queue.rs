@@ -6,10 +6,9 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use modelgate::registry::{ModelVersion, RegisteredModel, Run, Tags};
-use modelgate::review::queue::{self, QueueSettings, ReviewInput};
+use modelgate::review::queue::{self, QueueSettings, ReviewInput, Trust};
 use modelgate::review::risk::RiskSettings;
 use modelgate::review::sla;
-use modelgate::review::state::ReviewState;
 
 const N: usize = 100_000;
 const H: i64 = 3_600_000;
@@ -109,7 +108,7 @@ fn bench(c: &mut Criterion) {
                     run: Some(&f.runs[i]),
                     baseline: Some("1".to_owned()),
                     baseline_run: Some(&f.runs[(i + 1) % N]),
-                    state: ReviewState::Pending,
+                    trust: Trust::default(),
                 })
                 .collect();
             b.iter(|| black_box(queue::build(&inputs, &settings, now)))

@@ -31,6 +31,39 @@ pub struct FileSettings {
     pub evidence_full_bytes: Option<u64>,
     pub metric_direction: Option<BTreeMap<String, Better>>,
     pub readonly: Option<bool>,
+    /// The console's look; a profile overrides it field by field.
+    pub theme: Option<ThemeSettings>,
+    /// The console's keys: command name -> key or keys (see docs/tui.md).
+    pub keys: Option<BTreeMap<String, KeyList>>,
+    /// `[mlflow]`: the MLflow client's timeouts, retries, concurrency, page size.
+    pub mlflow: Option<crate::registry::mlflow::MlflowSettings>,
+}
+
+/// `[theme]`: `mode` is "dark" or "light"; `accent` a colour name or `#rrggbb`;
+/// `production = true` draws a red frame, for a production registry's profile.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThemeSettings {
+    pub mode: Option<String>,
+    pub accent: Option<String>,
+    pub production: Option<bool>,
+}
+
+/// One key (`"q"`) or several (`["q", "ctrl-c"]`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum KeyList {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl KeyList {
+    pub fn keys(&self) -> Vec<String> {
+        match self {
+            KeyList::One(k) => vec![k.clone()],
+            KeyList::Many(k) => k.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -81,6 +114,9 @@ pub struct Config {
     pub evidence_full_bytes: u64,
     pub metric_direction: BTreeMap<String, Better>,
     pub readonly: bool,
+    pub theme: ThemeSettings,
+    pub keys: BTreeMap<String, Vec<String>>,
+    pub mlflow: crate::registry::mlflow::MlflowSettings,
 }
 
 /// `$XDG_CONFIG_HOME/modelgate/config.toml`, or `MODELGATE_CONFIG`.
@@ -143,6 +179,21 @@ fn merge(base: &mut FileSettings, over: &FileSettings) {
         metric_direction,
         readonly
     );
+    if let Some(m) = &over.mlflow {
+        base.mlflow.get_or_insert_with(Default::default).merge(m);
+    }
+    // A profile's theme changes only the fields it names (an accent, say).
+    if let Some(t) = &over.theme {
+        let b = base.theme.get_or_insert_with(Default::default);
+        b.mode = t.mode.clone().or(b.mode.take());
+        b.accent = t.accent.clone().or(b.accent.take());
+        b.production = t.production.or(b.production);
+    }
+    if let Some(k) = &over.keys {
+        base.keys
+            .get_or_insert_with(Default::default)
+            .extend(k.clone());
+    }
 }
 
 fn parse_risk(what: &str, s: &str) -> Result<Risk> {
@@ -261,6 +312,22 @@ impl Config {
             evidence_full_bytes: s.evidence_full_bytes.unwrap_or(DEFAULT_EVIDENCE_FULL_BYTES),
             metric_direction: s.metric_direction.clone().unwrap_or_default(),
             readonly: s.readonly.unwrap_or(false),
+            theme: match &s.theme {
+                Some(t) if !matches!(t.mode.as_deref(), None | Some("dark") | Some("light")) => {
+                    bail!(
+                        "theme.mode {:?} is unknown; use \"dark\" or \"light\"",
+                        t.mode.as_deref().unwrap_or_default()
+                    )
+                }
+                t => t.clone().unwrap_or_default(),
+            },
+            keys: s
+                .keys
+                .iter()
+                .flatten()
+                .map(|(k, v)| (k.clone(), v.keys()))
+                .collect(),
+            mlflow: s.mlflow.clone().unwrap_or_default().checked()?,
         })
     }
 
@@ -339,6 +406,36 @@ production_alias = "live"
                 .db,
             PathBuf::from("/y.db")
         );
+    }
+
+    #[test]
+    fn profile_theme_and_keys_merge_field_by_field() {
+        let f = parse(
+            r#"
+default_profile = "prod"
+keys = { quit = "q", down = ["j", "down"] }
+[theme]
+mode = "light"
+accent = "cyan"
+[profiles.prod]
+theme = { accent = "red", production = true }
+keys = { quit = ["ctrl-q"] }
+"#,
+        );
+        let c = Config::resolve(Some(("c.toml".into(), f)), &Overrides::default()).unwrap();
+        assert_eq!(
+            c.theme,
+            ThemeSettings {
+                mode: Some("light".into()),
+                accent: Some("red".into()),
+                production: Some(true)
+            }
+        );
+        assert_eq!(c.keys["quit"], ["ctrl-q"]);
+        assert_eq!(c.keys["down"], ["j", "down"]);
+        let bad = parse("[theme]\nmode = \"neon\"");
+        let err = Config::resolve(Some(("c.toml".into(), bad)), &Overrides::default()).unwrap_err();
+        assert!(err.to_string().contains("theme.mode"), "{err}");
     }
 
     #[test]

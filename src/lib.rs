@@ -7,8 +7,10 @@
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod policy;
 pub mod registry;
 pub mod review;
 pub mod service;
 pub mod text;
 pub mod trust;
+pub mod tui;

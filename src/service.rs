@@ -1,10 +1,16 @@
 //! The review service: asks the registry, builds plain review values with the
 //! pure core, and hands them to a front end. Front ends never call the registry.
 
+pub mod audit;
+pub mod decide;
+pub mod deploy;
+pub mod gates;
+pub mod history;
+pub mod records;
 pub mod show;
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use futures_util::{StreamExt, stream};
 
@@ -19,6 +25,10 @@ const CONCURRENCY: usize = 16;
 pub struct ReviewService {
     pub registry: Arc<dyn Registry>,
     pub config: Config,
+    /// The configured policy bundle, loaded on first use.
+    gates: OnceLock<Arc<crate::policy::Gates>>,
+    /// The configured roster, loaded on first use.
+    roster: OnceLock<records::RosterState>,
 }
 
 /// The queue and what could not be loaded at all.
@@ -36,7 +46,12 @@ struct Loaded {
 
 impl ReviewService {
     pub fn new(registry: Arc<dyn Registry>, config: Config) -> Self {
-        ReviewService { registry, config }
+        ReviewService {
+            registry,
+            config,
+            gates: OnceLock::new(),
+            roster: OnceLock::new(),
+        }
     }
 
     fn queue_settings(&self) -> QueueSettings<'_> {
@@ -142,6 +157,59 @@ impl ReviewService {
         })
     }
 
+    /// The queue with each review's gate counts (`{"deny", "warn", "error"}`)
+    /// from the configured bundle. Reads every review's reports, a bounded
+    /// number at once, with the same code as `show`.
+    pub async fn queue_with_gates(&self, all: bool, now_ms: i64) -> Result<QueueResult> {
+        let versions = self.review_versions(all).await?;
+        let loaded = self.load(&versions).await?;
+        let inputs: Vec<ReviewInput<'_>> =
+            versions.iter().map(|v| self.input(v, &loaded)).collect();
+        let items = queue::build(&inputs, &self.queue_settings(), now_ms);
+        let by_key: HashMap<(&str, &str), &ModelVersion> = versions
+            .iter()
+            .map(|v| ((v.name.as_str(), v.version.as_str()), v))
+            .collect();
+        let gates = self.gates();
+        let items = stream::iter(items)
+            .map(|mut item| {
+                let gates = &gates;
+                let v = by_key
+                    .get(&(item.model.as_str(), item.version.as_str()))
+                    .copied();
+                let loaded = &loaded;
+                async move {
+                    if let Some(v) = v {
+                        let detail = self
+                            .assemble(self.parts(v, loaded), item.clone(), show::Evidence::Skip)
+                            .await;
+                        let counts = gates.evaluate(&detail).result.counts();
+                        item.gates = Some(crate::policy::ItemGates::Counts(counts));
+                    }
+                    item
+                }
+            })
+            .buffered(CONCURRENCY)
+            .collect()
+            .await;
+        Ok(QueueResult { items })
+    }
+
+    fn parts<'a>(&self, v: &'a ModelVersion, loaded: &'a Loaded) -> show::Parts<'a> {
+        let model = loaded.models.get(&v.name);
+        let baseline = queue::baseline_of(v, model, &self.config.production_alias)
+            .and_then(|b| loaded.baselines.get(&(v.name.clone(), b)));
+        show::Parts {
+            version: v,
+            model,
+            baseline,
+            run: v.run_id.as_ref().and_then(|id| loaded.runs.get(id)),
+            baseline_run: baseline
+                .and_then(|bv| bv.run_id.as_ref())
+                .and_then(|id| loaded.runs.get(id)),
+        }
+    }
+
     fn input<'a>(&self, v: &'a ModelVersion, loaded: &'a Loaded) -> ReviewInput<'a> {
         let model = loaded.models.get(&v.name);
         let baseline = queue::baseline_of(v, model, &self.config.production_alias);
@@ -150,19 +218,14 @@ impl ReviewService {
             .and_then(|b| loaded.baselines.get(&(v.name.clone(), b.clone())))
             .and_then(|bv| bv.run_id.as_ref())
             .and_then(|id| loaded.runs.get(id));
+        let run = v.run_id.as_ref().and_then(|id| loaded.runs.get(id));
         ReviewInput {
             version: v,
             model,
-            run: v.run_id.as_ref().and_then(|id| loaded.runs.get(id)),
+            run,
             baseline,
             baseline_run,
-            state: derived_state(v),
+            trust: self.queue_trust(v, model, run),
         }
     }
-}
-
-/// The derived state (PROTOCOL 9). Signed records are not read yet, and without
-/// records every version under review is `pending`; the tag is a search index only.
-pub fn derived_state(_v: &ModelVersion) -> ReviewState {
-    ReviewState::Pending
 }

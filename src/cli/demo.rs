@@ -22,6 +22,9 @@ pub struct DemoArgs {
     /// Seed of the demo content.
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
+    /// Write the demo into this MLflow tracking server instead of a file.
+    #[arg(long, value_name = "URL", conflicts_with_all = ["reset", "db"])]
+    pub mlflow: Option<String>,
 }
 
 /// The roster and demo keys live beside the registry file.
@@ -53,9 +56,12 @@ pub async fn run(
     config: &Config,
     out: &mut Out,
 ) -> Result<ExitCode> {
+    if let Some(url) = &args.mlflow {
+        return run_mlflow(&args, url, config, out).await;
+    }
     if config.registry != RegistryKind::Embedded && over.db.is_none() {
         bail!(
-            "the demo writes an embedded registry; `demo --mlflow URL` comes with the MLflow backend"
+            "the demo writes an embedded registry unless given a server: `modelgate demo --mlflow URL`"
         );
     }
     let db = match &over.db {
@@ -100,6 +106,51 @@ pub async fn run(
     out.line("")?;
     let mut demo_config = config.clone();
     demo_config.registry = RegistryKind::Embedded;
+    // "mine" in the console needs the demo roster, unless one is configured.
+    if demo_config.roster.is_none() {
+        demo_config.roster = Some(roster_dir(&db).join(crate::demo::ROSTER_FILE));
+    }
     demo_config.db = db;
-    super::queue::run(super::queue::QueueArgs::default(), &demo_config, out).await
+    super::console::open(&demo_config, out).await
+}
+
+/// `demo --mlflow URL`: the same dataset written into an MLflow server over REST
+/// (experiments, runs, metrics with history, artifacts, versions, tags, aliases).
+async fn run_mlflow(
+    args: &DemoArgs,
+    url: &str,
+    config: &Config,
+    out: &mut Out,
+) -> Result<ExitCode> {
+    let mut demo_config = config.clone();
+    demo_config.registry = RegistryKind::Mlflow;
+    demo_config.uri = Some(url.to_owned());
+    let reg = super::login::open_mlflow(&demo_config, Some(url)).await?;
+    let summary = populate(
+        &reg,
+        &DemoOptions {
+            seed: args.seed,
+            now_ms: super::now_ms(),
+        },
+    )
+    .await?;
+    let roster = write_roster(&config::data_dir()?.join("demo-mlflow-roster"), args.seed)?;
+    let shown = crate::registry::Registry::describe(&reg);
+    out.line(&format!(
+        "Demo written to {shown}: {} models, {} versions, {} pending reviews.\nDemo roster {}",
+        summary.models,
+        summary.versions,
+        summary.pending,
+        roster.display()
+    ))?;
+    if args.no_open {
+        out.line(&format!("Try: modelgate --uri {shown} queue"))?;
+        out.flush()?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    out.line("")?;
+    if demo_config.roster.is_none() {
+        demo_config.roster = Some(roster);
+    }
+    super::console::open(&demo_config, out).await
 }

@@ -1,8 +1,15 @@
 //! The command line: global flags, subcommands, exit codes. One file per command.
 
+mod audit;
+mod console;
+mod decide;
 mod demo;
+mod deploy;
+mod gate;
 mod keys;
+mod login;
 pub mod output;
+mod policy;
 mod queue;
 mod register;
 mod show;
@@ -11,7 +18,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::config::{Config, Overrides, RegistryKind};
@@ -66,6 +73,9 @@ pub struct GlobalArgs {
     /// Colour in human output.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Draw the console's first frame and exit (the startup benchmark).
+    #[arg(long, global = true, hide = true)]
+    pub exit_after_first_frame: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -85,12 +95,45 @@ pub enum Command {
     Show(show::ShowArgs),
     /// Add a model version to the embedded registry.
     Register(register::RegisterArgs),
+    /// Store an MLflow token in the OS keyring (--uri URL; the token is read from stdin).
+    Login(login::LoginArgs),
+    /// Evaluate the policy gates on one review: exit 0 pass, 1 deny, 2 no verdict.
+    Gate(gate::GateArgs),
+    /// Policy authoring: the input document, the bundle's tests, the default bundle.
+    #[command(subcommand)]
+    Policy(policy::PolicyCommand),
     /// Signing keys: make one, or show its public half for the roster.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
     /// The roster of reviewers: export it for OpenSSH.
     #[command(subcommand)]
     Roster(keys::RosterCommand),
+    /// Ask for review: a signed submit (role owner) opens a new review round.
+    Submit(decide::DecideArgs),
+    /// Approve a pending review in one of your roles.
+    Approve(decide::DecideArgs),
+    /// Reject a pending review (--reason required).
+    Reject(decide::DecideArgs),
+    /// Ask for changes to a pending review (--reason required).
+    RequestChanges(decide::DecideArgs),
+    /// Sign a comment on a review.
+    Comment(decide::DecideArgs),
+    /// Withdraw your own submission.
+    Withdraw(decide::DecideArgs),
+    /// Cancel your own approval (--reason required).
+    Revoke(decide::DecideArgs),
+    /// Waive named policy denies (role compliance; --waive MSG and --reason required).
+    Override(decide::OverrideArgs),
+    /// Every signed record with its validity; `audit verify` checks integrity.
+    Audit(audit::AuditArgs),
+    /// May this version ship? Exit 0 approved, 1 not approved, 2 cannot tell.
+    Check(deploy::CheckArgs),
+    /// Move the production alias to an approved version (role owner or sre).
+    Promote(deploy::PromoteArgs),
+    /// Emergency: move the production alias back to an earlier version (role sre).
+    Rollback(deploy::RollbackArgs),
+    /// Ratify someone else's rollback (role sre or compliance).
+    Ratify(deploy::RatifyArgs),
 }
 
 impl GlobalArgs {
@@ -116,9 +159,7 @@ pub async fn open_registry(config: &Config) -> Result<Arc<dyn Registry>> {
             let reg = LocalRegistry::open(&config.db)?;
             Ok(Arc::new(reg))
         }
-        RegistryKind::Mlflow => bail!(
-            "the MLflow backend is not built yet; use the embedded registry (--db PATH, or `modelgate demo`)"
-        ),
+        RegistryKind::Mlflow => Ok(Arc::new(login::open_mlflow(config, None).await?)),
     }
 }
 
@@ -135,23 +176,46 @@ pub fn now_ms() -> i64 {
 
 async fn run(cli: Cli, out: &mut Out) -> Result<ExitCode> {
     let over = cli.global.overrides();
+    console::set_exit_after_first_frame(cli.global.exit_after_first_frame);
     let config = Config::load(&over)?;
     match cli.command {
         Some(Command::Demo(a)) => demo::run(a, &over, &config, out).await,
         Some(Command::Queue(a)) => queue::run(a, &config, out).await,
         Some(Command::Show(a)) => show::run(a, &config, out).await,
         Some(Command::Register(a)) => register::run(a, &config, out).await,
+        Some(Command::Login(a)) => login::run(a, &config, out).await,
+        Some(Command::Gate(a)) => gate::run(a, &config, out).await,
+        Some(Command::Policy(c)) => policy::run(c, &config, out).await,
         Some(Command::Keys(c)) => keys::run(c, &config, out).await,
         Some(Command::Roster(c)) => keys::run_roster(c, &config, out).await,
-        // The console is not built yet: print the queue, as `demo` does.
-        None => queue::run(queue::QueueArgs::default(), &config, out).await,
+        Some(Command::Submit(a)) => decide::run("submit", a, Vec::new(), &config, out).await,
+        Some(Command::Approve(a)) => decide::run("approve", a, Vec::new(), &config, out).await,
+        Some(Command::Reject(a)) => decide::run("reject", a, Vec::new(), &config, out).await,
+        Some(Command::RequestChanges(a)) => {
+            decide::run("request_changes", a, Vec::new(), &config, out).await
+        }
+        Some(Command::Comment(a)) => decide::run("comment", a, Vec::new(), &config, out).await,
+        Some(Command::Withdraw(a)) => decide::run("withdraw", a, Vec::new(), &config, out).await,
+        Some(Command::Revoke(a)) => decide::run("revoke", a, Vec::new(), &config, out).await,
+        Some(Command::Override(a)) => {
+            decide::run("override", a.decide, a.waive, &config, out).await
+        }
+        Some(Command::Audit(a)) => audit::run(a, &config, out).await,
+        Some(Command::Check(a)) => deploy::check(a, &config, out).await,
+        Some(Command::Promote(a)) => deploy::promote(a, &config, out).await,
+        Some(Command::Rollback(a)) => deploy::rollback(a, &config, out).await,
+        Some(Command::Ratify(a)) => deploy::ratify(a, &config, out).await,
+        // The console on a terminal; the queue as text for scripts and pipes.
+        None => console::open(&config, out).await,
     }
 }
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let mut out = Out::stdout(cli.global.color);
-    let runtime = tokio::runtime::Builder::new_current_thread()
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        // The console's effects run on workers while its loop keeps the main thread.
+        .worker_threads(2)
         .enable_all()
         .build()
         .context("cannot start the async runtime");

@@ -7,6 +7,7 @@ use clap::Args;
 
 use super::output::{Cell, Out, Paint, table};
 use crate::config::Config;
+use crate::policy::ItemGates;
 use crate::review::metrics::{self, MetricDiff};
 use crate::review::queue::{QueueItem, counts};
 use crate::review::sla::{SlaState, format_remaining};
@@ -20,15 +21,30 @@ pub struct QueueArgs {
     /// Include reviews in every state, not only pending ones.
     #[arg(long)]
     pub all: bool,
+    /// Evaluate the policy gates of every review (reads each review's reports).
+    #[arg(long)]
+    pub gates: bool,
 }
 
 pub async fn run(args: QueueArgs, config: &Config, out: &mut Out) -> Result<ExitCode> {
     let service = super::open_service(config).await?;
-    let q = service.queue(args.all, super::now_ms()).await?;
+    let q = if args.gates {
+        service.queue_with_gates(args.all, super::now_ms()).await?
+    } else {
+        service.queue(args.all, super::now_ms()).await?
+    };
     if args.json {
         out.json(&q.items)?;
     } else {
-        print_table(&q.items, &service.registry.describe(), out)?;
+        print_table(&q.items, &service.registry.describe(), args.gates, out)?;
+        if args.gates {
+            let g = service.gates();
+            out.line(&format!(
+                "gates: policy {} from {}",
+                g.digest(),
+                sanitize_line(g.source())
+            ))?;
+        }
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
@@ -52,7 +68,31 @@ fn metric_note(d: &MetricDiff) -> String {
     format!("{} {} {rel}", d.verdict.glyph(), d.name)
 }
 
-pub fn print_table(items: &[QueueItem], registry: &str, out: &mut Out) -> Result<()> {
+/// The GATES cell: `✖ 2 ▲ 1`, `▲ 1`, `● pass`, `✖ error`.
+fn gates_cell(i: &QueueItem) -> Cell {
+    match &i.gates {
+        Some(ItemGates::Counts(c)) => {
+            if c.error.is_some() {
+                Cell::painted("✖ error", Paint::Red)
+            } else if c.deny > 0 {
+                let warn = if c.warn > 0 {
+                    format!(" ▲ {}", c.warn)
+                } else {
+                    String::new()
+                };
+                Cell::painted(&format!("✖ {}{warn}", c.deny), Paint::Red)
+            } else if c.warn > 0 {
+                Cell::painted(&format!("▲ {}", c.warn), Paint::Yellow)
+            } else {
+                Cell::painted("● pass", Paint::Green)
+            }
+        }
+        Some(ItemGates::Report(r)) => Cell::new(&super::gate::verdict(r)),
+        None => Cell::new("-"),
+    }
+}
+
+pub fn print_table(items: &[QueueItem], registry: &str, gates: bool, out: &mut Out) -> Result<()> {
     let c = counts(items);
     let head = format!(
         "registry {}   {} pending, {} at risk, {} breached",
@@ -76,7 +116,7 @@ pub fn print_table(items: &[QueueItem], registry: &str, out: &mut Out) -> Result
                 format_remaining(i.remaining_seconds)
             );
             let approvals = format!("{}/{}", i.approvals.len(), i.required_roles.len());
-            vec![
+            let mut row = vec![
                 Cell::painted(&sla, sla_paint(i.sla_state)),
                 Cell::new(i.risk.as_str()),
                 Cell::new(&i.model),
@@ -87,31 +127,35 @@ pub fn print_table(items: &[QueueItem], registry: &str, out: &mut Out) -> Result
                 Cell::new(&approvals),
                 Cell::new(&worst.map(metric_note).unwrap_or_default()),
                 Cell::new(&best.map(metric_note).unwrap_or_default()),
-                Cell::new(&if i.problems.is_empty() {
-                    String::new()
-                } else {
-                    format!("⚠ {}", i.problems.len())
-                }),
-            ]
+            ];
+            if gates {
+                row.push(gates_cell(i));
+            }
+            row.push(Cell::new(&if i.problems.is_empty() {
+                String::new()
+            } else {
+                format!("⚠ {}", i.problems.len())
+            }));
+            row
         })
         .collect();
-    table(
-        out,
-        &[
-            "SLA",
-            "RISK",
-            "MODEL",
-            "VER",
-            "BASE",
-            "SUBMITTER",
-            "STATE",
-            "APPR",
-            "WORST",
-            "BEST",
-            "PROBLEMS",
-        ],
-        rows,
-    )?;
+    let mut header = vec![
+        "SLA",
+        "RISK",
+        "MODEL",
+        "VER",
+        "BASE",
+        "SUBMITTER",
+        "STATE",
+        "APPR",
+        "WORST",
+        "BEST",
+    ];
+    if gates {
+        header.push("GATES");
+    }
+    header.push("PROBLEMS");
+    table(out, &header, rows)?;
     let problems: Vec<&String> = items.iter().flat_map(|i| &i.problems).collect();
     if !problems.is_empty() {
         out.line("")?;

@@ -104,6 +104,18 @@ pub fn print(d: &ReviewDetail, out: &mut Out) -> Result<()> {
         s.approvals.len(),
         s.required_roles.len()
     ))?;
+    if let Some(crate::policy::ItemGates::Report(r)) = &s.gates {
+        let paint = if r.result.passes() {
+            Paint::Green
+        } else {
+            Paint::Red
+        };
+        let l = out.paint(
+            &format!("gates {}   (see Gates below)", super::gate::verdict(r)),
+            paint,
+        );
+        out.line(&l)?;
+    }
     out.line(&format!(
         "source {}   run {}{}",
         sanitize_line(&d.source),
@@ -133,6 +145,7 @@ pub fn print(d: &ReviewDetail, out: &mut Out) -> Result<()> {
     print_fairness(d, out)?;
     print_security(d, out)?;
     print_model_card(d, out)?;
+    print_gates(d, out)?;
     heading(out, "Evidence")?;
     match &d.evidence {
         Some(digest) => {
@@ -143,7 +156,7 @@ pub fn print(d: &ReviewDetail, out: &mut Out) -> Result<()> {
         }
         None => out.line("  cannot be computed (see problems)")?,
     }
-    out.line("  records: none yet (signed decisions are not built yet)")?;
+    print_records(d, out)?;
     if !s.problems.is_empty() {
         heading(out, "Problems")?;
         for p in &s.problems {
@@ -430,6 +443,21 @@ fn print_security(d: &ReviewDetail, out: &mut Out) -> Result<()> {
     Ok(())
 }
 
+fn print_gates(d: &ReviewDetail, out: &mut Out) -> Result<()> {
+    match &d.summary.gates {
+        Some(crate::policy::ItemGates::Report(r)) => {
+            heading(out, &format!("Gates   {}", super::gate::verdict(r)))?;
+            super::gate::print_report(r, "  ", out)?;
+        }
+        Some(crate::policy::ItemGates::Counts(c)) => {
+            heading(out, "Gates")?;
+            out.line(&format!("  {} deny, {} warn", c.deny, c.warn))?;
+        }
+        None => {}
+    }
+    Ok(())
+}
+
 fn print_model_card(d: &ReviewDetail, out: &mut Out) -> Result<()> {
     heading(out, "Model card")?;
     if !report_line(out, &d.model_card)? {
@@ -450,6 +478,63 @@ fn print_model_card(d: &ReviewDetail, out: &mut Out) -> Result<()> {
                 lines.len() - 40
             ))?;
         }
+    }
+    Ok(())
+}
+
+fn print_records(d: &ReviewDetail, out: &mut Out) -> Result<()> {
+    let s = &d.summary;
+    heading(out, &format!("Signed records ({})", d.records.len()))?;
+    let str_of = |r: &serde_json::Value, k: &str| {
+        r.get(k).and_then(|v| v.as_str()).unwrap_or("?").to_owned()
+    };
+    for r in &d.records {
+        let valid = r.get("valid").and_then(|v| v.as_bool()) == Some(true);
+        let glyph = if valid {
+            out.paint("✓", Paint::Green)
+        } else {
+            out.paint("✖ invalid", Paint::Red)
+        };
+        out.line(&format!(
+            "  {glyph} {}  {} as {} by {}  {}",
+            str_of(r, "at"),
+            sanitize_line(&str_of(r, "action")),
+            sanitize_line(&str_of(r, "role")),
+            sanitize_line(&str_of(r, "actor")),
+            &str_of(r, "id")[..12.min(str_of(r, "id").len())]
+        ))?;
+        for f in r
+            .get("findings")
+            .and_then(|f| f.as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(|f| f.as_str())
+        {
+            out.line(&format!("      {}", sanitize_line(f)))?;
+        }
+    }
+    let approvals: Vec<String> = s
+        .approvals
+        .iter()
+        .map(|a| {
+            format!(
+                "{} as {}{}",
+                sanitize_line(&a.actor),
+                a.role,
+                if a.verified { "" } else { " (stale)" }
+            )
+        })
+        .collect();
+    out.line(&format!(
+        "  approvals: {}",
+        if approvals.is_empty() {
+            "none".to_owned()
+        } else {
+            approvals.join(", ")
+        }
+    ))?;
+    for reason in &d.state_reasons {
+        out.line(&format!("  · {}", sanitize_line(reason)))?;
     }
     Ok(())
 }

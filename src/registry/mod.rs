@@ -1,9 +1,10 @@
 //! The registry boundary: the primitives of PROTOCOL section 1, and nothing more.
 //!
-//! Two implementations: the embedded SQLite registry (`local`) and, later, the
-//! MLflow REST client. Everything above this module is registry-agnostic.
+//! Two implementations: the embedded SQLite registry (`local`) and the MLflow
+//! REST client (`mlflow`). Everything above this module is registry-agnostic.
 
 pub mod local;
+pub mod mlflow;
 
 use std::collections::BTreeMap;
 

@@ -37,11 +37,16 @@ pub struct QueueItem {
     pub required_roles: Vec<String>,
     pub approvals: Vec<Approval>,
     pub metrics: Vec<MetricDiff>,
-    pub gates: Option<serde_json::Value>,
+    /// Null unless asked for: counts in `queue --gates`, the full report in `show`.
+    pub gates: Option<crate::policy::ItemGates>,
     /// What could not be read or trusted, each naming model, version and cause.
     pub problems: Vec<String>,
     #[serde(skip)]
     pub deadline_ms: i64,
+    /// The run's author (`mlflow.user`): the console's "mine" filter needs the
+    /// authors of PROTOCOL 9 without a second fetch.
+    #[serde(skip)]
+    pub run_user: Option<String>,
 }
 
 /// Everything the queue needs of one version, already fetched.
@@ -52,7 +57,20 @@ pub struct ReviewInput<'a> {
     pub baseline: Option<String>,
     /// `None` when there is no baseline or its run could not be found.
     pub baseline_run: Option<&'a Run>,
+    /// What the signed records say (the trust layer fills it).
+    pub trust: Trust,
+}
+
+/// The signed records' view of a review (PROTOCOL 9, 10).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Trust {
     pub state: ReviewState,
+    pub approvals: Vec<Approval>,
+    /// The latest valid signed submit: it replaces the submission tags.
+    pub submitted_ms: Option<i64>,
+    pub submitted_by: Option<String>,
+    /// When the deciding record was signed: the SLA clock stops there.
+    pub decided_ms: Option<i64>,
 }
 
 /// What the queue settings hold beyond risk: the production alias and metric directions.
@@ -116,9 +134,18 @@ pub fn build_item(input: &ReviewInput<'_>, settings: &QueueSettings<'_>, now_ms:
     let model_tags = input.model.map(|m| &m.tags).unwrap_or(&empty);
     let eff = settings.risk.effective(&v.name, model_tags);
     let mut problems = eff.problems;
-    let submitted = submitted_ms(v, &mut problems);
-    let mut s = sla::compute(submitted, eff.sla_hours, now_ms);
-    if !input.state.clock_runs() {
+    let t = &input.trust;
+    let submitted = match t.submitted_ms {
+        Some(ms) => ms,
+        None => submitted_ms(v, &mut problems),
+    };
+    let clock_end = if t.state.clock_runs() {
+        now_ms
+    } else {
+        t.decided_ms.unwrap_or(now_ms).min(now_ms)
+    };
+    let mut s = sla::compute(submitted, eff.sla_hours, clock_end);
+    if !t.state.clock_runs() {
         s.state = SlaState::Stopped;
     }
     let metrics = match input.run {
@@ -135,13 +162,13 @@ pub fn build_item(input: &ReviewInput<'_>, settings: &QueueSettings<'_>, now_ms:
     if let Some(tag) = v
         .tags
         .get(TAG_REVIEW)
-        .filter(|t| t.as_str() != input.state.as_str())
+        .filter(|tag| tag.as_str() != t.state.as_str())
     {
         problems.push(format!(
             "model {} version {}: its {TAG_REVIEW} tag says {tag:?} but the derived state is {}; no valid signed record supports the tag",
             v.name,
             v.version,
-            input.state.as_str()
+            t.state.as_str()
         ));
     }
     if let (Some(b), None) = (&input.baseline, input.baseline_run) {
@@ -154,20 +181,45 @@ pub fn build_item(input: &ReviewInput<'_>, settings: &QueueSettings<'_>, now_ms:
         model: v.name.clone(),
         version: v.version.clone(),
         risk: eff.risk,
-        state: input.state,
+        state: t.state,
         submitted_at: rfc3339_ms(submitted),
-        submitted_by: v.tags.get(TAG_SUBMITTED_BY).cloned(),
+        submitted_by: t
+            .submitted_by
+            .clone()
+            .or_else(|| v.tags.get(TAG_SUBMITTED_BY).cloned()),
         deadline: rfc3339_ms(s.deadline_ms),
         sla_state: s.state,
         remaining_seconds: s.remaining_seconds,
         baseline: input.baseline.clone(),
         required_roles: eff.required_roles,
-        approvals: Vec::new(),
+        approvals: t.approvals.clone(),
         metrics,
         gates: None,
         problems,
         deadline_ms: s.deadline_ms,
+        run_user: input.run.and_then(|r| r.user().map(str::to_owned)),
     }
+}
+
+/// Applies a fuller trust view to an item built earlier: state, approvals and
+/// the SLA clock, which stops when the deciding record was signed.
+pub fn restate(item: &mut QueueItem, t: &Trust, now_ms: i64) {
+    item.state = t.state;
+    item.approvals = t.approvals.clone();
+    let end = if t.state.clock_runs() {
+        now_ms
+    } else {
+        t.decided_ms.unwrap_or(now_ms).min(now_ms)
+    };
+    let submitted = parse_time_ms(&item.submitted_at).unwrap_or(item.deadline_ms);
+    let hours = (item.deadline_ms - submitted) as f64 / 3_600_000.0;
+    let s = sla::compute(submitted, hours, end);
+    item.remaining_seconds = s.remaining_seconds;
+    item.sla_state = if t.state.clock_runs() {
+        s.state
+    } else {
+        SlaState::Stopped
+    };
 }
 
 pub fn missing_run(v: &ModelVersion) -> String {
@@ -305,7 +357,7 @@ mod tests {
                 run: Some(&r2),
                 baseline: None,
                 baseline_run: None,
-                state: ReviewState::Pending,
+                trust: Trust::default(),
             },
             ReviewInput {
                 version: &v7,
@@ -313,7 +365,7 @@ mod tests {
                 run: Some(&r7),
                 baseline: baseline_of(&v7, Some(&crit), "champion"),
                 baseline_run: Some(&r5),
-                state: ReviewState::Pending,
+                trust: Trust::default(),
             },
             ReviewInput {
                 version: &v3,
@@ -321,7 +373,7 @@ mod tests {
                 run: None,
                 baseline: None,
                 baseline_run: None,
-                state: ReviewState::Pending,
+                trust: Trust::default(),
             },
         ];
         let q = build(&inputs, &settings, 30 * H);
@@ -398,7 +450,10 @@ mod tests {
             run: Some(&r),
             baseline: None,
             baseline_run: None,
-            state: ReviewState::Approved,
+            trust: Trust {
+                state: ReviewState::Approved,
+                ..Default::default()
+            },
         };
         assert_eq!(
             build_item(&i, &settings, 1000 * H).sla_state,

@@ -7,9 +7,10 @@ pub const TAG_SUBMITTED_AT: &str = "modelgate.submitted_at";
 pub const TAG_SUBMITTED_BY: &str = "modelgate.submitted_by";
 pub const TAG_BASELINE: &str = "modelgate.baseline";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReviewState {
+    #[default]
     Pending,
     ChangesRequested,
     Rejected,

@@ -44,6 +44,11 @@ pub struct SchemaView {
     pub outputs: Option<schema::SideDiff>,
     pub candidate: Option<SchemaStrings>,
     pub baseline: Option<SchemaStrings>,
+    /// The parsed signatures, for the policy input's column details.
+    #[serde(skip)]
+    pub candidate_signature: Option<Signature>,
+    #[serde(skip)]
+    pub baseline_signature: Option<Signature>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -63,11 +68,43 @@ pub struct ReviewDetail {
     pub fairness: Report<Fairness>,
     pub security: Report<SecurityScan>,
     pub model_card: Report<ModelCard>,
+    /// The version's signed records, each a `RecordView` (id, action, actor,
+    /// role, at, valid, findings, record).
     pub records: Vec<serde_json::Value>,
+    /// Why the derived state is what it is (what is missing, what did not count).
+    pub state_reasons: Vec<String>,
+    #[serde(skip)]
+    pub derived: Option<crate::trust::state::Derived>,
+    /// The version's tags, for the trust layer.
+    #[serde(skip)]
+    pub version_tags: crate::registry::Tags,
     /// `sha256:<hex>` of the evidence document (PROTOCOL 7), null when it cannot be computed.
     pub evidence: Option<String>,
     pub evidence_files_mode: Option<FilesMode>,
     pub evidence_document: Option<EvidenceDoc>,
+    /// The entries of `problems` that only the evidence digest raised (the
+    /// policy input leaves them out: the queue does not compute the digest).
+    #[serde(skip)]
+    pub evidence_problems: Vec<String>,
+}
+
+/// What one review is built from, already fetched.
+#[derive(Clone, Copy)]
+pub(crate) struct Parts<'a> {
+    pub version: &'a ModelVersion,
+    pub model: Option<&'a RegisteredModel>,
+    /// The baseline version, when there is one and it exists.
+    pub baseline: Option<&'a ModelVersion>,
+    pub run: Option<&'a Run>,
+    pub baseline_run: Option<&'a Run>,
+}
+
+/// Whether [`ReviewService::detail`] computes the evidence digest, which
+/// hashes every model file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Evidence {
+    Compute,
+    Skip,
 }
 
 /// Prefixes a part's error with the model and version it belongs to.
@@ -115,6 +152,8 @@ fn schema_view(
         outputs: None,
         candidate: None,
         baseline: None,
+        candidate_signature: None,
+        baseline_signature: None,
     };
     let cand = match cand {
         Err(e) => {
@@ -139,8 +178,10 @@ fn schema_view(
             view.inputs = Some(inputs);
             view.outputs = Some(outputs);
             view.baseline = Some(strings(&b));
+            view.baseline_signature = Some(b);
         }
     }
+    view.candidate_signature = Some(cand);
     view
 }
 
@@ -174,8 +215,26 @@ fn report_read_error(v: &ModelVersion, path: &str, e: RegistryError) -> String {
 }
 
 impl ReviewService {
-    /// One review in full. Fails only when the version itself cannot be read.
+    /// One review in full, with the gates of the configured policy bundle.
+    /// Fails only when the version itself cannot be read.
     pub async fn show(&self, name: &str, version: &str, now_ms: i64) -> Result<ReviewDetail> {
+        let mut detail = self
+            .detail(name, version, now_ms, Evidence::Compute)
+            .await?;
+        let report = self.gates().evaluate(&detail);
+        self.apply_trust(&mut detail, &report.result, now_ms);
+        detail.summary.gates = Some(crate::policy::ItemGates::Report(report));
+        Ok(detail)
+    }
+
+    /// One review without gates; with [`Evidence::Skip`] without the digest.
+    pub async fn detail(
+        &self,
+        name: &str,
+        version: &str,
+        now_ms: i64,
+        evidence: Evidence,
+    ) -> Result<ReviewDetail> {
         let reg = self.registry.as_ref();
         let v = reg.get_version(name, version).await?;
         let model: Option<RegisteredModel> = match reg.get_registered_model(name).await {
@@ -184,19 +243,13 @@ impl ReviewService {
             Err(e) => return Err(e),
         };
         let baseline_no = queue::baseline_of(&v, model.as_ref(), &self.config.production_alias);
-        let mut problems = Vec::new();
         let baseline_v = match &baseline_no {
             None => None,
-            Some(b) => {
-                match reg.get_version(name, b).await {
-                    Ok(bv) => Some(bv),
-                    Err(RegistryError::NotFound { .. }) => {
-                        problems.push(format!("model {name} version {version}: its baseline version {b} does not exist"));
-                        None
-                    }
-                    Err(e) => return Err(e),
-                }
-            }
+            Some(b) => match reg.get_version(name, b).await {
+                Ok(bv) => Some(bv),
+                Err(RegistryError::NotFound { .. }) => None,
+                Err(e) => return Err(e),
+            },
         };
         let ids: Vec<String> = [
             v.run_id.clone(),
@@ -211,77 +264,106 @@ impl ReviewService {
             .into_iter()
             .map(|r| (r.run_id.clone(), r))
             .collect();
-        let run = v.run_id.as_ref().and_then(|id| runs.get(id));
-        let baseline_run = baseline_v
-            .as_ref()
-            .and_then(|b| b.run_id.as_ref())
-            .and_then(|id| runs.get(id));
-
-        let input = ReviewInput {
+        let parts = Parts {
             version: &v,
             model: model.as_ref(),
-            run,
-            baseline: baseline_no.clone(),
-            baseline_run,
-            state: super::derived_state(&v),
+            baseline: baseline_v.as_ref(),
+            run: v.run_id.as_ref().and_then(|id| runs.get(id)),
+            baseline_run: baseline_v
+                .as_ref()
+                .and_then(|b| b.run_id.as_ref())
+                .and_then(|id| runs.get(id)),
         };
-        let mut summary = queue::build_item(&input, &self.queue_settings(), now_ms);
-        summary.problems.extend(problems);
+        let input = ReviewInput {
+            version: &v,
+            model: parts.model,
+            run: parts.run,
+            baseline: baseline_no.clone(),
+            baseline_run: parts.baseline_run,
+            trust: self.queue_trust(&v, parts.model, parts.run),
+        };
+        let summary = queue::build_item(&input, &self.queue_settings(), now_ms);
+        Ok(self.assemble(parts, summary, evidence).await)
+    }
 
-        let cand_sig = signature(reg, &v).await;
-        let base_sig = match &baseline_v {
+    /// The rest of a review around its queue summary: schema, reports and,
+    /// with [`Evidence::Compute`], the evidence digest. The queue calls this
+    /// with what it already fetched.
+    pub(crate) async fn assemble(
+        &self,
+        p: Parts<'_>,
+        mut summary: QueueItem,
+        evidence: Evidence,
+    ) -> ReviewDetail {
+        let reg = self.registry.as_ref();
+        let v = p.version;
+        let run = p.run;
+        if let (Some(b), None) = (&summary.baseline, p.baseline) {
+            summary.problems.push(format!(
+                "model {} version {}: its baseline version {b} does not exist",
+                v.name, v.version
+            ));
+        }
+        let cand_sig = signature(reg, v).await;
+        let base_sig = match p.baseline {
             Some(bv) => Some(signature(reg, bv).await),
             None => None,
         };
         let model_files = reg
             .list_model_files(&v.name, &v.version)
             .await
-            .map_err(|e| at(&v, "model directory", e));
+            .map_err(|e| at(v, "model directory", e));
 
         let reports = self
             .reports(
-                &v,
+                v,
                 run,
-                baseline_v.as_ref().zip(baseline_run),
+                p.baseline.zip(p.baseline_run),
                 model_files.as_ref().ok(),
             )
             .await;
-        let evidence = match (&model_files, run) {
-            (Err(e), _) => Err(e.clone()),
-            (Ok(files), _) => {
-                self.evidence(
-                    &v,
-                    run,
-                    files,
-                    cand_sig.as_ref().ok().and_then(|s| s.as_ref()),
-                )
-                .await
-            }
-        };
+        let mut evidence_problems = Vec::new();
         let (evidence_digest, evidence_files_mode, evidence_document) = match evidence {
-            Ok(doc) => match doc.digest() {
-                Ok(d) => (Some(d), Some(doc.files_mode), Some(doc)),
-                Err(e) => {
-                    summary.problems.push(at(&v, "evidence", e));
-                    (None, None, None)
+            Evidence::Skip => (None, None, None),
+            Evidence::Compute => {
+                let doc = match &model_files {
+                    Err(e) => Err(e.clone()),
+                    Ok(files) => {
+                        self.evidence(
+                            v,
+                            run,
+                            files,
+                            cand_sig.as_ref().ok().and_then(|s| s.as_ref()),
+                        )
+                        .await
+                    }
+                };
+                match doc {
+                    Ok(doc) => match doc.digest() {
+                        Ok(d) => (Some(d), Some(doc.files_mode), Some(doc)),
+                        Err(e) => {
+                            evidence_problems.push(at(v, "evidence", e));
+                            (None, None, None)
+                        }
+                    },
+                    Err(e) => {
+                        evidence_problems
+                            .push(format!("{e}; the evidence digest cannot be computed"));
+                        (None, None, None)
+                    }
                 }
-            },
-            Err(e) => {
-                summary
-                    .problems
-                    .push(format!("{e}; the evidence digest cannot be computed"));
-                (None, None, None)
             }
         };
+        summary.problems.extend(evidence_problems.iter().cloned());
         let schema = schema_view(cand_sig, base_sig);
         for err in [schema.error.as_ref()].into_iter().flatten() {
             summary.problems.push(err.clone());
         }
         summary.problems.extend(reports.problems);
-        Ok(ReviewDetail {
+        ReviewDetail {
             summary,
             description: v.description.clone(),
-            model_description: model.as_ref().and_then(|m| m.description.clone()),
+            model_description: p.model.and_then(|m| m.description.clone()),
             source: v.source.clone(),
             run_id: v.run_id.clone(),
             run_user: run.and_then(|r| r.user().map(str::to_owned)),
@@ -293,10 +375,14 @@ impl ReviewService {
             security: reports.security,
             model_card: reports.model_card,
             records: Vec::new(),
+            state_reasons: Vec::new(),
+            derived: None,
+            version_tags: v.tags.clone(),
             evidence: evidence_digest,
             evidence_files_mode,
             evidence_document,
-        })
+            evidence_problems,
+        }
     }
 
     /// The four reports of PROTOCOL 5 from the candidate's run, and the

@@ -66,6 +66,19 @@ pub fn record_tags(model: &str, version: &str, tags: &Tags) -> Vec<Found> {
 
 /// Checks many records, on every core: signature verification dominates.
 pub fn check_all(found: &[Found], registry: &str, roster: &Roster) -> Vec<Checked> {
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    check_all_on(found, registry, roster, threads)
+}
+
+/// [`check_all`] on at most `threads` threads (the bench compares one core).
+pub fn check_all_on(
+    found: &[Found],
+    registry: &str,
+    roster: &Roster,
+    threads: usize,
+) -> Vec<Checked> {
     let one = |f: &Found| {
         let at = Location {
             registry,
@@ -74,10 +87,7 @@ pub fn check_all(found: &[Found], registry: &str, roster: &Roster) -> Vec<Checke
         };
         record::check(&f.key, &f.value, at, roster)
     };
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1);
-    if threads == 1 || found.len() < 64 {
+    if threads <= 1 || found.len() < 64 {
         return found.iter().map(one).collect();
     }
     let chunk = found.len().div_ceil(threads);

@@ -1,0 +1,261 @@
+//! The input document a policy sees, built from a [`ReviewDetail`]. Pure: the
+//! same review gives the same document, byte for byte (`modelgate policy
+//! input` prints it). `docs/policy.md` describes it field by field.
+//!
+//! Numbers follow the protocol: non-finite values are the strings `"NaN"`,
+//! `"Infinity"` and `"-Infinity"`, so a rule must check `is_number` before it
+//! compares (in Rego a string is greater than every number).
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+
+use crate::review::metrics::MetricDiff;
+use crate::review::reports::{
+    Explainability, Fairness, ImportanceShift, ModelCard, Report, SecurityScan,
+};
+use crate::review::risk::Risk;
+use crate::review::schema::{Change, SideDiff, Signature, Spec};
+use crate::review::state::ReviewState;
+use crate::service::show::{PartStatus, ReviewDetail};
+
+/// Bumped when a field changes meaning or goes away; new fields do not bump it.
+pub const INPUT_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PolicyInput<'a> {
+    pub input_version: u32,
+    pub model: &'a str,
+    pub version: &'a str,
+    pub risk: Risk,
+    pub state: ReviewState,
+    pub required_roles: &'a [String],
+    /// The `modelgate.submitted_by` tag (a signed `submit` later).
+    pub submitter: Option<&'a str>,
+    pub submitted_at: &'a str,
+    /// The version compared against, null without one.
+    pub baseline: Option<&'a str>,
+    pub source: &'a str,
+    pub run_id: Option<&'a str>,
+    /// The run's `mlflow.user`.
+    pub run_user: Option<&'a str>,
+    /// By name: `{name, candidate, baseline, delta, relative_delta, better, verdict}`.
+    pub metrics: BTreeMap<&'a str, &'a MetricDiff>,
+    pub schema: SchemaInput<'a>,
+    pub explainability: &'a Report<Explainability>,
+    /// The feature whose share of importance moved most against the baseline.
+    pub explainability_shift: Option<&'a ImportanceShift>,
+    pub fairness: &'a Report<Fairness>,
+    pub security: &'a Report<SecurityScan>,
+    pub model_card: ModelCardInput<'a>,
+    /// What could not be read or trusted (the evidence digest's own problems
+    /// excepted: the queue does not compute the digest, and the gates of a
+    /// review must not depend on where they were evaluated).
+    pub problems: Vec<&'a str>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SchemaInput<'a> {
+    pub status: &'a PartStatus,
+    pub error: Option<&'a str>,
+    /// The candidate's columns, null when its signature has no such side.
+    pub candidate: Option<Columns>,
+    /// Null without a baseline (or when the schema is absent or broken).
+    pub inputs: Option<SideInput<'a>>,
+    pub outputs: Option<SideInput<'a>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Columns {
+    pub inputs: Option<Vec<Column>>,
+    pub outputs: Option<Vec<Column>>,
+}
+
+/// One column or tensor: `#<position>` when unnamed, its rendered type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Column {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub ty: String,
+    pub required: bool,
+}
+
+/// Added columns as the candidate has them, removed ones as the baseline had them.
+#[derive(Debug, Clone, Serialize)]
+pub struct SideInput<'a> {
+    pub added: Vec<Column>,
+    pub removed: Vec<Column>,
+    pub changed: &'a [Change],
+}
+
+/// The model card's presence, not its text.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModelCardInput<'a> {
+    pub status: &'static str,
+    pub error: Option<&'a str>,
+    /// Characters of Markdown; 0 unless present.
+    pub characters: usize,
+    /// Its Markdown headings (`#` lines), without the `#`s.
+    pub headings: Vec<&'a str>,
+}
+
+/// The input document of one review.
+pub fn build(d: &ReviewDetail) -> PolicyInput<'_> {
+    let s = &d.summary;
+    PolicyInput {
+        input_version: INPUT_VERSION,
+        model: &s.model,
+        version: &s.version,
+        risk: s.risk,
+        state: s.state,
+        required_roles: &s.required_roles,
+        submitter: s.submitted_by.as_deref(),
+        submitted_at: &s.submitted_at,
+        baseline: s.baseline.as_deref(),
+        source: &d.source,
+        run_id: d.run_id.as_deref(),
+        run_user: d.run_user.as_deref(),
+        metrics: s.metrics.iter().map(|m| (m.name.as_str(), m)).collect(),
+        schema: schema(d),
+        explainability: &d.explainability,
+        explainability_shift: d
+            .explainability_shift
+            .as_ref()
+            .and_then(|v| v.largest_shift.as_ref()),
+        fairness: &d.fairness,
+        security: &d.security,
+        model_card: model_card(&d.model_card),
+        problems: s
+            .problems
+            .iter()
+            .filter(|p| !d.evidence_problems.contains(p))
+            .map(String::as_str)
+            .collect(),
+    }
+}
+
+/// The input document as JSON.
+pub fn to_json(d: &ReviewDetail) -> serde_json::Value {
+    // Serializing plain structs and maps with string keys cannot fail.
+    serde_json::to_value(build(d)).unwrap_or(serde_json::Value::Null)
+}
+
+fn columns(specs: Option<&[Spec]>) -> Option<Vec<Column>> {
+    specs.map(|specs| {
+        specs
+            .iter()
+            .enumerate()
+            .map(|(i, s)| column(s, i))
+            .collect()
+    })
+}
+
+fn column(s: &Spec, position: usize) -> Column {
+    Column {
+        name: s.column_name(position).into_owned(),
+        ty: s.type_name(),
+        required: s.required,
+    }
+}
+
+/// Columns of one side by the name the diff uses.
+fn by_name(specs: Option<&[Spec]>) -> HashMap<String, Column> {
+    specs
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let c = column(s, i);
+            (c.name.clone(), c)
+        })
+        .collect()
+}
+
+fn side<'a>(diff: &'a SideDiff, cand: Option<&[Spec]>, base: Option<&[Spec]>) -> SideInput<'a> {
+    let (cand, base) = (by_name(cand), by_name(base));
+    // The diff was computed from these very specs, so every name is found;
+    // a miss would be a bug, shown as an unknown required column rather than lost.
+    let find = |map: &HashMap<String, Column>, name: &String| {
+        map.get(name).cloned().unwrap_or_else(|| Column {
+            name: name.clone(),
+            ty: "unknown".into(),
+            required: true,
+        })
+    };
+    SideInput {
+        added: diff.added.iter().map(|n| find(&cand, n)).collect(),
+        removed: diff.removed.iter().map(|n| find(&base, n)).collect(),
+        changed: &diff.changed,
+    }
+}
+
+fn specs(s: Option<&Signature>, inputs: bool) -> Option<&[Spec]> {
+    s.and_then(|s| {
+        if inputs {
+            s.input_specs.as_deref()
+        } else {
+            s.output_specs.as_deref()
+        }
+    })
+}
+
+fn schema(d: &ReviewDetail) -> SchemaInput<'_> {
+    let v = &d.schema;
+    let cand: Option<&Signature> = v.candidate_signature.as_ref();
+    let base: Option<&Signature> = v.baseline_signature.as_ref();
+    SchemaInput {
+        status: &v.status,
+        error: v.error.as_deref(),
+        candidate: cand.map(|c| Columns {
+            inputs: columns(c.input_specs.as_deref()),
+            outputs: columns(c.output_specs.as_deref()),
+        }),
+        inputs: v
+            .inputs
+            .as_ref()
+            .map(|i| side(i, specs(cand, true), specs(base, true))),
+        outputs: v
+            .outputs
+            .as_ref()
+            .map(|o| side(o, specs(cand, false), specs(base, false))),
+    }
+}
+
+fn model_card(r: &Report<ModelCard>) -> ModelCardInput<'_> {
+    let (characters, headings) = match r {
+        Report::Present(card) => (card.markdown.chars().count(), headings(&card.markdown)),
+        _ => (0, Vec::new()),
+    };
+    ModelCardInput {
+        status: r.status(),
+        error: r.error_message(),
+        characters,
+        headings,
+    }
+}
+
+/// ATX headings (`# Title`) outside fenced code blocks.
+fn headings(markdown: &str) -> Vec<&str> {
+    let mut fenced = false;
+    let mut out = Vec::new();
+    for line in markdown.lines() {
+        let t = line.trim_start();
+        if t.starts_with("```") || t.starts_with("~~~") {
+            fenced = !fenced;
+            continue;
+        }
+        if fenced || !t.starts_with('#') {
+            continue;
+        }
+        let rest = t.trim_start_matches('#');
+        let level = t.len() - rest.len();
+        // `#hashtag` is not a heading: one space (or nothing) must follow the #s.
+        if level <= 6 && (rest.is_empty() || rest.starts_with([' ', '\t'])) {
+            let h = rest.trim().trim_end_matches('#').trim();
+            if !h.is_empty() {
+                out.push(h);
+            }
+        }
+    }
+    out
+}

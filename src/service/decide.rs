@@ -1,0 +1,552 @@
+//! Signed decisions (PROTOCOL 6, 9): build the record from freshly read
+//! evidence and gate results, refuse what the protocol forbids before anything
+//! is written, then write evidence, record and review tag, in that order.
+
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+use ssh_key::PrivateKey;
+
+use super::ReviewService;
+use super::records::{self, RecordView};
+use crate::review::evidence::canonical_json;
+use crate::review::state::{ReviewState, TAG_REVIEW};
+use crate::trust::keys;
+use crate::trust::record::{self, Checked, allowed_roles};
+use crate::trust::state::{Context, Derived};
+
+/// Model-version tag values may hold this many characters (PROTOCOL 1).
+const VERSION_TAG_MAX: usize = 100_000;
+pub const EVIDENCE_TAG_PREFIX: &str = "modelgate.evidence.";
+
+/// Who signs: a roster id and its private key.
+pub struct Signer {
+    pub identity: String,
+    pub key: PrivateKey,
+}
+
+/// What the reviewer decided.
+#[derive(Debug, Clone, Default)]
+pub struct Decision {
+    pub action: String,
+    pub role: Option<String>,
+    pub reason: Option<String>,
+    /// `override`: the exact deny messages waived.
+    pub waives: Vec<String>,
+    /// The evidence digest the reviewer looked at; signing refuses if it moved.
+    pub expected_evidence: Option<String>,
+    /// `promote`, `rollback`: the alias to move (default: the production alias).
+    pub alias: Option<String>,
+    /// `rollback`: the incident id, and whether the target need not be approved.
+    pub incident: Option<String>,
+    pub break_glass: bool,
+    /// `ratify`: the rollback record ratified.
+    pub ratifies: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    pub id: String,
+    pub action: String,
+    pub written: bool,
+    pub state: ReviewState,
+    pub record: Map<String, Value>,
+}
+
+/// Why a decision was refused; nothing was written.
+#[derive(Debug, thiserror::Error)]
+pub enum Refused {
+    #[error("{0}")]
+    Rule(String),
+    #[error(transparent)]
+    Registry(#[from] crate::registry::RegistryError),
+}
+
+fn refuse<T>(msg: impl Into<String>) -> Result<T, Refused> {
+    Err(Refused::Rule(msg.into()))
+}
+
+const DECISIONS: [&str; 5] = ["approve", "reject", "request_changes", "override", "revoke"];
+
+fn nonce() -> Result<String, Refused> {
+    let mut b = [0u8; 16];
+    getrandom::fill(&mut b)
+        .map_err(|e| Refused::Rule(format!("no randomness from the operating system: {e}")))?;
+    Ok(hex::encode(b))
+}
+
+/// Ids of valid records no other valid record names as a parent.
+fn heads(checked: &[Checked]) -> Vec<String> {
+    let valid: Vec<&Checked> = checked.iter().filter(|c| c.valid()).collect();
+    let named: std::collections::HashSet<&str> = valid
+        .iter()
+        .filter_map(|c| c.fields.as_ref()?.get("parents")?.as_array())
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    let mut out: Vec<String> = valid
+        .iter()
+        .map(|c| c.id.clone())
+        .filter(|id| !named.contains(id.as_str()))
+        .collect();
+    out.sort();
+    out
+}
+
+impl ReviewService {
+    /// Records one decision. Refuses, writing nothing, when the protocol forbids it;
+    /// returns the existing record when the same decision is already recorded.
+    pub async fn decide(
+        &self,
+        model: &str,
+        version: &str,
+        d: &Decision,
+        signer: &Signer,
+        now_ms: i64,
+    ) -> Result<Outcome, Refused> {
+        let roster = self.roster().map_err(Refused::Rule)?;
+        let Some(me) = roster.get(&signer.identity) else {
+            return refuse(format!(
+                "identity {:?} is not in the roster; ask whoever keeps the roster to add you",
+                signer.identity
+            ));
+        };
+        let fingerprint = keys::fingerprint(&signer.key);
+        let at_now = chrono::DateTime::from_timestamp_millis(now_ms).unwrap_or_default();
+        match me.keys.iter().find(|k| k.fingerprint == fingerprint) {
+            None => {
+                return refuse(format!(
+                    "the key {fingerprint} is not a key of {} in the roster (`modelgate keys show` prints yours)",
+                    me.id
+                ));
+            }
+            Some(k) if !k.valid_at(at_now) => {
+                return refuse(format!(
+                    "the key {fingerprint} of {} is not valid now (see its window in the roster)",
+                    me.id
+                ));
+            }
+            Some(_) => {}
+        }
+
+        // Evidence and gates are read now, just before signing.
+        let detail = self.show(model, version, now_ms).await?;
+        let Some(evidence) = detail.evidence.clone() else {
+            return refuse(format!(
+                "the evidence of {model} version {version} cannot be computed ({}); nothing can be signed on it",
+                detail.summary.problems.join("; ")
+            ));
+        };
+        if let Some(expected) = &d.expected_evidence
+            && expected != &evidence
+        {
+            return refuse(format!(
+                "the evidence changed since it was shown (was {expected}, is {evidence}); review it again"
+            ));
+        }
+        let gates = self.evaluate_gates(&detail).result;
+        let v = self.registry.get_version(model, version).await?;
+        let checked = self.check_records(&v);
+        let run_authors = self.run_authors_of(&v).await?;
+        let ctx = Context {
+            evidence: Some(&evidence),
+            risk: detail.summary.risk,
+            required_roles: &detail.summary.required_roles,
+            submitted_by_tag: v
+                .tags
+                .get(crate::review::state::TAG_SUBMITTED_BY)
+                .map(String::as_str),
+            run_authors: &run_authors,
+            gate_denies: &gates.deny,
+            gate_error: gates.error.as_deref(),
+        };
+        let derived = records::derive(&checked, &ctx);
+
+        let action = d.action.as_str();
+        let role = self.pick_role(d, me, &detail.summary.required_roles, &derived)?;
+        if !me.has_role(&role) {
+            return refuse(format!(
+                "the roster does not give {} the role {role}",
+                me.id
+            ));
+        }
+        if let Some(allowed) = allowed_roles(action)
+            && !allowed.contains(&role.as_str())
+        {
+            return refuse(format!(
+                "{action} is signed as {}, not {role}",
+                allowed.join(" or ")
+            ));
+        }
+        let reason = d.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
+        if ["reject", "request_changes", "revoke", "override"].contains(&action) && reason.is_none()
+        {
+            return refuse(format!("{action} needs a reason (--reason TEXT)"));
+        }
+        if reason.is_some_and(|r| r.chars().count() > 4000) {
+            return refuse("the reason is over 4,000 characters");
+        }
+        // The same decision already recorded in this round: a retry writes nothing.
+        if let Some(existing) =
+            self.same_decision(&checked, &derived, &me.id, action, &role, &evidence, reason)
+        {
+            return Ok(Outcome {
+                id: existing.id.clone(),
+                action: action.to_owned(),
+                written: false,
+                state: derived.state,
+                record: existing.fields.clone().unwrap_or_default(),
+            });
+        }
+
+        if DECISIONS.contains(&action) && derived.state != ReviewState::Pending {
+            return refuse(format!(
+                "{model} version {version} is {}, not pending; a new `modelgate submit` opens a new round",
+                derived.state.as_str()
+            ));
+        }
+        if action == "withdraw" && derived.submitter.as_deref() != Some(me.id.as_str()) {
+            return refuse("only the submitter withdraws a review");
+        }
+        let is_author = derived.authors.iter().any(|a| a == &me.id);
+        if matches!(action, "approve" | "override") && is_author {
+            return refuse(format!(
+                "{} is an author of {model} version {version} (its submitter or run author) and cannot {action} it",
+                me.id
+            ));
+        }
+        let mut extra = Map::new();
+        match action {
+            "submit" => {
+                extra.insert(
+                    "baseline".into(),
+                    detail
+                        .summary
+                        .baseline
+                        .clone()
+                        .map_or(Value::Null, Value::String),
+                );
+            }
+            "override" => {
+                if d.waives.is_empty() {
+                    return refuse(
+                        "override needs at least one --waive MESSAGE, naming a deny exactly",
+                    );
+                }
+                if let Some(bad) = d.waives.iter().find(|w| !gates.deny.contains(w)) {
+                    return refuse(format!(
+                        "{bad:?} is not a current deny message; `modelgate gate {model} {version}` lists them"
+                    ));
+                }
+                if derived.covered_roles.values().any(|a| a == &me.id) {
+                    return refuse(format!(
+                        "{} approved this version and cannot also waive its denies",
+                        me.id
+                    ));
+                }
+                extra.insert("waives".into(), json!(d.waives));
+            }
+            "checkpoint" => {
+                // Covers every valid record now on the version: the ancestors of its heads.
+                let mut ids: Vec<&str> = checked
+                    .iter()
+                    .filter(|c| c.valid())
+                    .map(|c| c.id.as_str())
+                    .collect();
+                if ids.is_empty() {
+                    return refuse(format!(
+                        "{model} version {version} has no valid record to cover"
+                    ));
+                }
+                ids.sort();
+                extra.insert(
+                    "covers".into(),
+                    json!({"count": ids.len(), "ids_sha256": record::hex_sha256(ids.join("\n").as_bytes())}),
+                );
+            }
+            "promote" | "rollback" => {
+                let alias = d
+                    .alias
+                    .clone()
+                    .unwrap_or_else(|| self.config.production_alias.clone());
+                let holder = self
+                    .registry
+                    .get_registered_model(model)
+                    .await?
+                    .aliases
+                    .get(&alias)
+                    .cloned();
+                let target: u64 = version.parse().unwrap_or(0);
+                if action == "promote" && derived.state != ReviewState::Approved {
+                    return refuse(format!(
+                        "{model} version {version} is {}, not approved; only approved versions are promoted",
+                        derived.state.as_str()
+                    ));
+                }
+                if action == "rollback" {
+                    if d.incident.as_deref().is_none_or(|i| i.trim().is_empty()) {
+                        return refuse("rollback needs an incident id (--incident ID)");
+                    }
+                    let Some(from) = &holder else {
+                        return refuse(format!(
+                            "no version of {model} holds the alias {alias}: there is nothing to roll back"
+                        ));
+                    };
+                    if from.parse::<u64>().is_ok_and(|f| target >= f) {
+                        return refuse(format!(
+                            "version {version} is not earlier than version {from}, which holds {alias}; rollback goes back, promote goes forward"
+                        ));
+                    }
+                    if d.break_glass {
+                        if !self.once_held(model, &alias, version).await? {
+                            return refuse(format!(
+                                "break-glass rollback only goes to a version that once held {alias} by a valid promote or rollback record; version {version} never did"
+                            ));
+                        }
+                    } else if derived.state != ReviewState::Approved {
+                        return refuse(format!(
+                            "version {version} is {}, not approved; a rollback to it needs --break-glass (and a version that once held {alias})",
+                            derived.state.as_str()
+                        ));
+                    }
+                    extra.insert(
+                        "incident".into(),
+                        json!(d.incident.as_deref().map(str::trim)),
+                    );
+                    extra.insert("break_glass".into(), json!(d.break_glass));
+                }
+                if holder.as_deref() == Some(version) {
+                    return refuse(format!("version {version} already holds {alias}"));
+                }
+                extra.insert("alias".into(), json!(alias));
+                extra.insert(
+                    "from_version".into(),
+                    holder.map_or(Value::Null, Value::String),
+                );
+            }
+            "ratify" => {
+                let Some(target) = d.ratifies.as_deref() else {
+                    return refuse("ratify needs the rollback record's id (--record ID)");
+                };
+                let rollback = checked
+                    .iter()
+                    .filter(|c| c.valid())
+                    .find(|c| c.id == target || (target.len() >= 8 && c.id.starts_with(target)));
+                let Some(rollback) = rollback.filter(|c| c.action() == Some("rollback")) else {
+                    return refuse(format!(
+                        "no valid rollback record {target} on {model} version {version}"
+                    ));
+                };
+                if rollback.actor() == Some(me.id.as_str()) {
+                    return refuse(
+                        "a rollback is ratified by a second person, not by whoever rolled back",
+                    );
+                }
+                extra.insert("ratifies".into(), json!(rollback.id));
+            }
+            "revoke" => {
+                let mine = derived
+                    .approvals
+                    .iter()
+                    .rev()
+                    .find(|a| a.actor == me.id && !a.revoked);
+                let Some(a) = mine else {
+                    return refuse(format!(
+                        "{} has no approval of {model} version {version} to revoke",
+                        me.id
+                    ));
+                };
+                extra.insert("revokes".into(), json!(a.id));
+            }
+            _ => {}
+        }
+
+        let mut f = Map::new();
+        f.insert("v".into(), json!(1));
+        f.insert("action".into(), json!(action));
+        f.insert("registry".into(), json!(self.registry_id()));
+        f.insert("model".into(), json!(model));
+        f.insert("version".into(), json!(version));
+        f.insert("actor".into(), json!(me.id));
+        f.insert("role".into(), json!(role));
+        f.insert(
+            "at".into(),
+            json!(at_now.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
+        );
+        f.insert("nonce".into(), json!(nonce()?));
+        f.insert("parents".into(), json!(heads(&checked)));
+        f.insert("roster".into(), json!(roster.digest));
+        f.insert("key".into(), json!(fingerprint));
+        if let Some(r) = reason {
+            f.insert("reason".into(), json!(r));
+        }
+        if [
+            "submit",
+            "approve",
+            "reject",
+            "request_changes",
+            "override",
+            "promote",
+        ]
+        .contains(&action)
+        {
+            f.insert("evidence".into(), json!(evidence));
+            f.insert(
+                "gates".into(),
+                serde_json::to_value(&gates).map_err(|e| Refused::Rule(e.to_string()))?,
+            );
+            f.insert("risk".into(), json!(detail.summary.risk.as_str()));
+            f.insert(
+                "required_roles".into(),
+                json!(detail.summary.required_roles),
+            );
+        }
+        f.extend(extra);
+        let signed = record::sign(f, &signer.key).map_err(Refused::Rule)?;
+
+        // Evidence document first, so a record never names evidence an auditor cannot see.
+        if let Some(doc) = &detail.evidence_document
+            && let Ok(bytes) = canonical_json(doc)
+            && let Ok(text) = String::from_utf8(bytes)
+            && text.chars().count() <= VERSION_TAG_MAX
+        {
+            let key = format!(
+                "{EVIDENCE_TAG_PREFIX}{}",
+                evidence.trim_start_matches("sha256:")
+            );
+            if v.tags.get(&key) != Some(&text) {
+                self.registry
+                    .set_version_tag(model, version, &key, &text)
+                    .await?;
+            }
+        }
+        self.registry
+            .set_version_tag(model, version, &signed.tag_key, &signed.tag_value)
+            .await?;
+
+        // The review tag follows the derived state, now with the new record.
+        let mut all = checked;
+        all.push(Checked {
+            id: signed.id.clone(),
+            fields: Some(signed.fields.clone()),
+            findings: Vec::new(),
+        });
+        let after = records::derive(&all, &ctx);
+        if v.tags.get(TAG_REVIEW).map(String::as_str) != Some(after.state.as_str()) {
+            self.registry
+                .set_version_tag(model, version, TAG_REVIEW, after.state.as_str())
+                .await?;
+        }
+        Ok(Outcome {
+            id: signed.id,
+            action: action.to_owned(),
+            written: true,
+            state: after.state,
+            record: signed.fields,
+        })
+    }
+
+    /// The role to sign in: `--role`, else the one the action implies.
+    fn pick_role(
+        &self,
+        d: &Decision,
+        me: &crate::trust::roster::Reviewer,
+        required: &[String],
+        derived: &Derived,
+    ) -> Result<String, Refused> {
+        if let Some(r) = &d.role {
+            return Ok(r.clone());
+        }
+        if let Some(allowed) = allowed_roles(&d.action) {
+            return match allowed.iter().find(|r| me.has_role(r)) {
+                Some(r) => Ok((*r).to_owned()),
+                None => refuse(format!(
+                    "{} needs the role {}, which the roster does not give {}",
+                    d.action,
+                    allowed.join(" or "),
+                    me.id
+                )),
+            };
+        }
+        // A required role nobody covers yet, then any required role, then any role.
+        let open = required
+            .iter()
+            .find(|r| me.has_role(r) && !derived.covered_roles.contains_key(*r));
+        let any = required.iter().find(|r| me.has_role(r));
+        match open.or(any).or(me.roles.first()) {
+            Some(r) => Ok(r.clone()),
+            None => refuse(format!("the roster gives {} no role", me.id)),
+        }
+    }
+
+    /// A valid record by this actor in the current round with the same decision.
+    #[allow(clippy::too_many_arguments)]
+    fn same_decision<'a>(
+        &self,
+        checked: &'a [Checked],
+        derived: &Derived,
+        actor: &str,
+        action: &str,
+        role: &str,
+        evidence: &str,
+        reason: Option<&str>,
+    ) -> Option<&'a Checked> {
+        let since = derived.submitted_at.as_deref().unwrap_or("");
+        checked.iter().filter(|c| c.valid()).find(|c| {
+            let f = c.fields.as_ref();
+            let s = |k: &str| f.and_then(|f| f.get(k)).and_then(Value::as_str);
+            c.actor() == Some(actor)
+                && c.action() == Some(action)
+                && c.role() == Some(role)
+                && c.at().is_some_and(|at| at >= since)
+                && s("evidence").is_none_or(|e| e == evidence)
+                && s("reason") == reason
+                && !matches!(action, "comment" | "checkpoint")
+        })
+    }
+
+    /// Whether a valid promote or rollback record ever moved `alias` to `version`.
+    pub async fn once_held(
+        &self,
+        model: &str,
+        alias: &str,
+        version: &str,
+    ) -> crate::registry::Result<bool> {
+        for v in self.registry.list_versions(model).await? {
+            if v.version != version {
+                continue;
+            }
+            return Ok(self
+                .check_records(&v)
+                .iter()
+                .filter(|c| c.valid())
+                .any(|c| {
+                    matches!(c.action(), Some("promote" | "rollback"))
+                        && c.fields
+                            .as_ref()
+                            .and_then(|f| f.get("alias"))
+                            .and_then(Value::as_str)
+                            == Some(alias)
+                }));
+        }
+        Ok(false)
+    }
+
+    /// Roster ids of the version's run author.
+    pub async fn run_authors_of(
+        &self,
+        v: &crate::registry::ModelVersion,
+    ) -> crate::registry::Result<Vec<String>> {
+        let runs = match &v.run_id {
+            Some(id) => self.registry.get_runs(std::slice::from_ref(id)).await?,
+            None => Vec::new(),
+        };
+        Ok(self.run_authors(runs.first()))
+    }
+}
+
+pub fn views(model: &str, version: &str, checked: &[Checked]) -> Vec<RecordView> {
+    checked
+        .iter()
+        .map(|c| RecordView::new(model, version, c))
+        .collect()
+}

@@ -1,0 +1,381 @@
+//! `update` driven by hand: no terminal, no registry, a fixed clock.
+
+use std::sync::Arc;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+
+use super::*;
+use crate::review::queue::{QueueItem, rfc3339_ms};
+use crate::review::risk::Risk;
+use crate::review::sla::SlaState;
+use crate::review::state::ReviewState;
+use crate::tui::list::Me;
+
+const H: i64 = 3_600_000;
+
+fn item(model: &str, version: &str, risk: Risk, submitted: i64) -> QueueItem {
+    QueueItem {
+        model: model.into(),
+        version: version.into(),
+        risk,
+        state: ReviewState::Pending,
+        submitted_at: rfc3339_ms(submitted),
+        submitted_by: Some("ana@x".into()),
+        deadline: rfc3339_ms(submitted + 24 * H),
+        sla_state: SlaState::OnTrack,
+        remaining_seconds: 0,
+        baseline: None,
+        required_roles: vec!["validator".into()],
+        approvals: vec![],
+        metrics: vec![],
+        gates: None,
+        problems: vec![],
+        deadline_ms: submitted + 24 * H,
+        run_user: None,
+    }
+}
+
+fn app() -> App {
+    App::new(AppOptions {
+        registry: "test.db".into(),
+        identity: None,
+        readonly: false,
+        theme: Theme::default(),
+        keymap: KeyMap::default(),
+        now_ms: 0,
+        size: (120, 30),
+    })
+}
+
+fn loaded(n: usize) -> App {
+    let mut a = app();
+    let effects = a.start();
+    assert_eq!(
+        effects,
+        vec![Effect::LoadQueue { all: false }, Effect::LoadIdentity]
+    );
+    let items = (0..n)
+        .map(|i| {
+            item(
+                &format!("model-{i:03}"),
+                "1",
+                Risk::ALL[i % 4],
+                i as i64 * 1000,
+            )
+        })
+        .collect();
+    let effects = update(
+        &mut a,
+        Action::QueueLoaded {
+            all: false,
+            result: Ok(items),
+        },
+    );
+    assert_eq!(
+        effects,
+        vec![Effect::EvaluateGates { all: false }],
+        "gates are evaluated in the background after the queue"
+    );
+    a
+}
+
+fn key(a: &mut App, code: KeyCode) -> Vec<Effect> {
+    update(a, Action::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn typed(a: &mut App, s: &str) {
+    for c in s.chars() {
+        key(a, KeyCode::Char(c));
+    }
+}
+
+#[test]
+fn vim_keys_and_arrows_move_the_selection_within_bounds() {
+    let mut a = loaded(100);
+    key(&mut a, KeyCode::Char('j'));
+    key(&mut a, KeyCode::Down);
+    assert_eq!(a.queue.selected, 2);
+    key(&mut a, KeyCode::Char('k'));
+    assert_eq!(a.queue.selected, 1);
+    key(&mut a, KeyCode::Char('G'));
+    assert_eq!(a.queue.selected, 99);
+    let h = views::queue_list_area(Rect::new(0, 0, 120, 30)).height as usize;
+    assert_eq!(a.queue.offset, 100 - h, "the window follows the selection");
+    key(&mut a, KeyCode::Char('j'));
+    assert_eq!(a.queue.selected, 99, "no wrap past the end");
+    key(&mut a, KeyCode::Char('g'));
+    assert_eq!((a.queue.selected, a.queue.offset), (0, 0));
+    key(&mut a, KeyCode::PageDown);
+    assert_eq!(a.queue.selected, h);
+}
+
+#[test]
+fn filter_as_you_type_then_escape_clears() {
+    let mut a = loaded(100);
+    key(&mut a, KeyCode::Char('/'));
+    assert!(a.queue.editing);
+    typed(&mut a, "model-01");
+    assert_eq!(a.queue.visible.len(), 10, "model-010 .. model-019");
+    // While typing, letters are text, not commands: `q` does not quit.
+    assert!(key(&mut a, KeyCode::Char('q')).is_empty());
+    assert_eq!(a.queue.visible.len(), 0);
+    key(&mut a, KeyCode::Backspace);
+    key(&mut a, KeyCode::Enter);
+    assert!(!a.queue.editing);
+    assert_eq!(a.queue.filter, "model-01");
+    key(&mut a, KeyCode::Esc);
+    assert_eq!(a.queue.filter, "");
+    assert_eq!(a.queue.visible.len(), 100);
+}
+
+#[test]
+fn toggles_narrow_and_state_asks_for_every_state() {
+    let mut a = loaded(8);
+    key(&mut a, KeyCode::Char('r'));
+    assert_eq!(a.queue.risk, Some(Risk::Critical));
+    assert_eq!(a.queue.visible.len(), 2);
+    let effects = key(&mut a, KeyCode::Char('t'));
+    assert_eq!(effects, vec![Effect::LoadQueue { all: true }]);
+    assert_eq!(a.queue.state, StateFilter::All);
+    key(&mut a, KeyCode::Char('s'));
+    assert_eq!(a.queue.sort, SortKey::Risk);
+}
+
+#[test]
+fn mine_explains_what_is_missing_then_filters() {
+    let mut a = loaded(4);
+    key(&mut a, KeyCode::Char('m'));
+    assert!(!a.queue.mine);
+    assert!(
+        a.status.as_ref().unwrap().text.contains("roster"),
+        "{:?}",
+        a.status
+    );
+    update(
+        &mut a,
+        Action::IdentityLoaded(Identity::Unavailable("set identity".into())),
+    );
+    key(&mut a, KeyCode::Char('m'));
+    assert_eq!(a.status.as_ref().unwrap().text, "set identity");
+    update(
+        &mut a,
+        Action::IdentityLoaded(Identity::Known(Me {
+            id: "ben@x".into(),
+            roles: vec!["domain".into()],
+            mlflow_users: vec![],
+        })),
+    );
+    key(&mut a, KeyCode::Char('m'));
+    assert!(a.queue.mine);
+    assert!(
+        a.queue.visible.is_empty(),
+        "no review needs a domain reviewer"
+    );
+    assert!(views::queue::empty_reason(&a).contains("mine"));
+}
+
+#[test]
+fn open_loads_once_and_ignores_stale_answers() {
+    let mut a = loaded(3);
+    key(&mut a, KeyCode::Char('j'));
+    let effects = key(&mut a, KeyCode::Enter);
+    let want = ("model-001".to_owned(), "1".to_owned());
+    assert_eq!(
+        effects,
+        vec![Effect::LoadReview {
+            key: want.clone(),
+            style: a.highlight_style()
+        }]
+    );
+    assert_eq!(a.screen(), Screen::Review);
+    // An answer for a review no longer shown changes nothing.
+    let stale = update(
+        &mut a,
+        Action::ReviewLoaded {
+            key: ("model-000".into(), "1".into()),
+            result: Err("late".into()),
+        },
+    );
+    assert!(stale.is_empty());
+    assert!(matches!(a.review.as_ref().unwrap().detail, Load::Loading));
+    update(
+        &mut a,
+        Action::ReviewLoaded {
+            key: want,
+            result: Err("the registry is unavailable".into()),
+        },
+    );
+    assert!(matches!(a.review.as_ref().unwrap().detail, Load::Failed(_)));
+    assert_eq!(a.status.as_ref().unwrap().level, Level::Error);
+    // Tabs cycle both ways; Esc goes back; reopening reuses what was loaded.
+    key(&mut a, KeyCode::Tab);
+    assert_eq!(a.review.as_ref().unwrap().tab, Tab::Metrics);
+    update(
+        &mut a,
+        Action::Key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT)),
+    );
+    update(
+        &mut a,
+        Action::Key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT)),
+    );
+    assert_eq!(a.review.as_ref().unwrap().tab, Tab::Records);
+    key(&mut a, KeyCode::Esc);
+    assert_eq!(a.screen(), Screen::Queue);
+    assert!(key(&mut a, KeyCode::Enter).is_empty());
+}
+
+#[test]
+fn errors_stay_in_the_status_line_and_never_quit() {
+    let mut a = app();
+    a.start();
+    let e = update(
+        &mut a,
+        Action::QueueLoaded {
+            all: false,
+            result: Err("the registry is unavailable: connection refused".into()),
+        },
+    );
+    assert!(e.is_empty());
+    assert!(views::queue::empty_reason(&a).contains("connection refused"));
+    assert_eq!(a.status.as_ref().unwrap().level, Level::Error);
+    // A key press keeps an error (info messages go away).
+    key(&mut a, KeyCode::Char('j'));
+    assert!(a.status.is_some());
+    assert_eq!(
+        key(&mut a, KeyCode::F(5)),
+        vec![Effect::LoadQueue { all: false }]
+    );
+}
+
+#[test]
+fn help_palette_and_quit() {
+    let mut a = loaded(2);
+    key(&mut a, KeyCode::Char('?'));
+    assert_eq!(a.overlay, Some(Overlay::Help));
+    key(&mut a, KeyCode::Char('x'));
+    assert_eq!(a.overlay, None, "any key closes help");
+    key(&mut a, KeyCode::Char(':'));
+    typed(&mut a, "au");
+    assert_eq!(a.palette_matches("au"), vec![PALETTE[1]]);
+    key(&mut a, KeyCode::Tab);
+    assert_eq!(
+        a.overlay,
+        Some(Overlay::Palette(Palette {
+            input: "audit".into(),
+            selected: 0
+        }))
+    );
+    key(&mut a, KeyCode::Enter);
+    assert_eq!(a.screen(), Screen::Audit);
+    key(&mut a, KeyCode::Esc);
+    assert_eq!(a.screen(), Screen::Queue);
+    key(&mut a, KeyCode::Char(':'));
+    typed(&mut a, "quit");
+    assert_eq!(key(&mut a, KeyCode::Enter), vec![Effect::Quit]);
+    assert_eq!(key(&mut a, KeyCode::Char('q')), vec![Effect::Quit]);
+    assert_eq!(
+        update(
+            &mut a,
+            Action::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL))
+        ),
+        vec![Effect::Quit]
+    );
+}
+
+#[test]
+fn readonly_hides_the_deploy_screen() {
+    let mut a = loaded(1);
+    assert!(a.palette_matches("").iter().any(|(n, _)| *n == "deploy"));
+    a.readonly = true;
+    assert!(!a.palette_matches("").iter().any(|(n, _)| *n == "deploy"));
+    a.run_palette("deploy");
+    assert_eq!(a.screen(), Screen::Queue);
+}
+
+#[test]
+fn mouse_wheel_scrolls_and_clicks_select_then_open() {
+    let mut a = loaded(50);
+    let ev = |kind, column, row| {
+        Action::Mouse(MouseEvent {
+            kind,
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    update(&mut a, ev(MouseEventKind::ScrollDown, 5, 5));
+    assert_eq!(a.queue.selected, 3);
+    let list = views::queue_list_area(Rect::new(0, 0, 120, 30));
+    update(
+        &mut a,
+        ev(MouseEventKind::Down(MouseButton::Left), 10, list.y + 5),
+    );
+    assert_eq!(a.queue.selected, 5);
+    let effects = update(
+        &mut a,
+        ev(MouseEventKind::Down(MouseButton::Left), 10, list.y + 5),
+    );
+    assert!(matches!(effects.as_slice(), [Effect::LoadReview { .. }]));
+    let tabs = views::review_tabs_area(Rect::new(0, 0, 120, 30));
+    let (_, x, _) = views::review::tab_layout(tabs)[4];
+    update(
+        &mut a,
+        ev(MouseEventKind::Down(MouseButton::Left), x + 1, tabs.y),
+    );
+    assert_eq!(a.review.as_ref().unwrap().tab, Tab::Fairness);
+    a.dirty = false;
+    update(&mut a, ev(MouseEventKind::Moved, 1, 1));
+    assert!(!a.dirty, "mouse motion does not redraw");
+}
+
+#[test]
+fn the_clock_moves_countdowns_and_counts() {
+    let mut a = loaded(4);
+    assert_eq!(a.queue.counts, (4, 0, 0));
+    update(&mut a, Action::Tick(30 * H));
+    assert_eq!(a.queue.counts, (4, 0, 4), "all four are past 24 hours");
+    let row = a.selected_row().unwrap();
+    assert_eq!(row.live_sla(a.now_ms).0, SlaState::Breached);
+}
+
+#[test]
+fn gate_counts_fill_in_after_the_queue() {
+    use crate::policy::{GateCounts, ItemGates};
+    let mut a = loaded(2);
+    assert!(a.busy());
+    let g = ItemGates::Counts(GateCounts {
+        deny: 1,
+        warn: 0,
+        error: None,
+    });
+    update(
+        &mut a,
+        Action::GatesEvaluated {
+            result: Ok(vec![(("model-001".into(), "1".into()), g.clone())]),
+        },
+    );
+    assert_eq!(a.queue.rows[1].item.gates, Some(g));
+    assert_eq!(a.queue.rows[0].item.gates, None);
+}
+
+#[test]
+fn resize_relays_the_review_out() {
+    let mut a = loaded(1);
+    key(&mut a, KeyCode::Enter);
+    update(
+        &mut a,
+        Action::ReviewLoaded {
+            key: ("model-000".into(), "1".into()),
+            result: Err("x".repeat(500)),
+        },
+    );
+    let lines_wide = a.review.as_ref().unwrap().docs[0].len();
+    update(&mut a, Action::Resize(60, 30));
+    let r = a.review.as_ref().unwrap();
+    assert_eq!(
+        r.doc_width,
+        views::review_content_area(Rect::new(0, 0, 60, 30)).width
+    );
+    assert!(r.docs[0].len() > lines_wide, "narrower means more lines");
+    let _ = Arc::new(());
+}

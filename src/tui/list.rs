@@ -1,0 +1,527 @@
+//! The queue as the console shows it: filter as you type, toggles, "mine",
+//! sort, and the live SLA of each row. Pure: rows and `now` in, indices out.
+
+use crate::policy::ItemGates;
+use crate::review::queue::{QueueItem, parse_time_ms};
+use crate::review::risk::Risk;
+use crate::review::sla::{self, SlaState};
+use crate::review::state::ReviewState;
+
+/// One queue item with what the console computes once per load.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub item: QueueItem,
+    /// Submission time in ms: with the deadline it gives the live SLA state.
+    pub submitted_ms: i64,
+    /// Lower-case model, submitter, risk and state, for the filter.
+    hay: String,
+}
+
+impl Row {
+    pub fn new(item: QueueItem) -> Row {
+        let submitted_ms = parse_time_ms(&item.submitted_at).unwrap_or(item.deadline_ms);
+        let hay = format!(
+            "{}\u{1f}{}\u{1f}{}\u{1f}{}",
+            item.model,
+            item.submitted_by.as_deref().unwrap_or(""),
+            item.risk.as_str(),
+            item.state.as_str()
+        )
+        .to_lowercase();
+        Row {
+            item,
+            submitted_ms,
+            hay,
+        }
+    }
+
+    /// SLA state and seconds left at `now_ms` (PROTOCOL 10): the countdown
+    /// moves while the console is open; a stopped clock stays stopped.
+    pub fn live_sla(&self, now_ms: i64) -> (SlaState, i64) {
+        if self.item.sla_state == SlaState::Stopped {
+            return (SlaState::Stopped, self.item.remaining_seconds);
+        }
+        let total = self.item.deadline_ms.saturating_sub(self.submitted_ms);
+        let remaining_ms = self.item.deadline_ms.saturating_sub(now_ms);
+        let state = if remaining_ms < 0 {
+            SlaState::Breached
+        } else if remaining_ms.saturating_mul(4) <= total {
+            SlaState::AtRisk
+        } else {
+            SlaState::OnTrack
+        };
+        (state, remaining_ms.div_euclid(1000))
+    }
+}
+
+/// `2h05m`, and to the second within the last hour either side of the
+/// deadline (`41m07s`, `-3m12s`), where a 1 Hz tick is worth watching.
+pub fn countdown(seconds: i64) -> String {
+    if seconds.unsigned_abs() >= 3600 {
+        return sla::format_remaining(seconds);
+    }
+    let sign = if seconds < 0 { "-" } else { "" };
+    let s = seconds.unsigned_abs();
+    format!("{sign}{}m{:02}s", s / 60, s % 60)
+}
+
+/// `3d`, `5h`, `12m`: how long ago a review was submitted.
+pub fn age(submitted_ms: i64, now_ms: i64) -> String {
+    let s = (now_ms - submitted_ms).max(0) / 1000;
+    match s {
+        s if s >= 86_400 => format!("{}d", s / 86_400),
+        s if s >= 3600 => format!("{}h", s / 3600),
+        s => format!("{}m", s / 60),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortKey {
+    /// Breached first, then the nearest deadline (the queue's own order).
+    #[default]
+    Deadline,
+    /// Critical first, then deadline.
+    Risk,
+    /// Oldest submission first.
+    Age,
+    /// Model name, then version.
+    Model,
+}
+
+impl SortKey {
+    pub fn next(self) -> SortKey {
+        match self {
+            SortKey::Deadline => SortKey::Risk,
+            SortKey::Risk => SortKey::Age,
+            SortKey::Age => SortKey::Model,
+            SortKey::Model => SortKey::Deadline,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SortKey::Deadline => "deadline",
+            SortKey::Risk => "risk",
+            SortKey::Age => "age",
+            SortKey::Model => "model",
+        }
+    }
+}
+
+/// Which review states the queue shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StateFilter {
+    #[default]
+    Pending,
+    All,
+    Only(ReviewState),
+}
+
+impl StateFilter {
+    pub fn next(self) -> StateFilter {
+        match self {
+            StateFilter::Pending => StateFilter::All,
+            StateFilter::All => StateFilter::Only(ReviewState::ChangesRequested),
+            StateFilter::Only(ReviewState::ChangesRequested) => {
+                StateFilter::Only(ReviewState::Rejected)
+            }
+            StateFilter::Only(ReviewState::Rejected) => StateFilter::Only(ReviewState::Approved),
+            StateFilter::Only(ReviewState::Approved) => StateFilter::Only(ReviewState::Withdrawn),
+            StateFilter::Only(_) => StateFilter::Pending,
+        }
+    }
+
+    /// Whether the registry must be asked for every state, not only pending.
+    pub fn needs_all(self) -> bool {
+        self != StateFilter::Pending
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            StateFilter::Pending => "pending",
+            StateFilter::All => "all",
+            StateFilter::Only(s) => s.as_str(),
+        }
+    }
+
+    pub fn admits(self, s: ReviewState) -> bool {
+        match self {
+            StateFilter::Pending => s == ReviewState::Pending,
+            StateFilter::All => true,
+            StateFilter::Only(o) => s == o,
+        }
+    }
+}
+
+/// The risk toggle: all, then one tier at a time, most severe first.
+pub fn next_risk(r: Option<Risk>) -> Option<Risk> {
+    match r {
+        None => Some(Risk::Critical),
+        Some(Risk::Critical) => Some(Risk::High),
+        Some(Risk::High) => Some(Risk::Medium),
+        Some(Risk::Medium) => Some(Risk::Low),
+        Some(Risk::Low) => None,
+    }
+}
+
+/// Who I am in the roster: enough to tell which reviews need me.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Me {
+    pub id: String,
+    pub roles: Vec<String>,
+    pub mlflow_users: Vec<String>,
+}
+
+impl Me {
+    /// PROTOCOL 9's authors: the submitter, and whoever logged the run.
+    pub fn authored(&self, item: &QueueItem) -> bool {
+        item.submitted_by.as_deref() == Some(self.id.as_str())
+            || item
+                .run_user
+                .as_deref()
+                .is_some_and(|u| self.mlflow_users.iter().any(|m| m == u))
+    }
+
+    /// Pending, still missing a role I hold, and not mine to approve away.
+    pub fn needed_for(&self, item: &QueueItem) -> bool {
+        item.state == ReviewState::Pending
+            && !self.authored(item)
+            && item.required_roles.iter().any(|role| {
+                self.roles.contains(role) && !item.approvals.iter().any(|a| &a.role == role)
+            })
+    }
+}
+
+/// Everything that narrows the queue.
+#[derive(Debug, Clone, Default)]
+pub struct Filters<'a> {
+    /// Words that must all appear (case-insensitive) in model, submitter, risk or state.
+    pub text: &'a str,
+    pub risk: Option<Risk>,
+    pub state: StateFilter,
+    /// Some when "mine" is on.
+    pub mine: Option<&'a Me>,
+}
+
+impl Filters<'_> {
+    pub fn admits(&self, row: &Row, words: &[String]) -> bool {
+        self.state.admits(row.item.state)
+            && self.risk.is_none_or(|r| row.item.risk == r)
+            && self.mine.is_none_or(|me| me.needed_for(&row.item))
+            && words.iter().all(|w| row.hay.contains(w.as_str()))
+    }
+}
+
+/// Indices of the rows to show, in display order.
+pub fn visible(rows: &[Row], filters: &Filters<'_>, sort: SortKey) -> Vec<u32> {
+    let words: Vec<String> = filters
+        .text
+        .split_whitespace()
+        .map(str::to_lowercase)
+        .collect();
+    let mut out: Vec<u32> = rows
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| filters.admits(r, &words))
+        .map(|(i, _)| i as u32)
+        .collect();
+    let item = |i: &u32| &rows[*i as usize];
+    // Rows arrive in deadline order; a stable sort keeps it as the tie-breaker.
+    match sort {
+        SortKey::Deadline => {}
+        SortKey::Risk => out.sort_by_key(|i| std::cmp::Reverse(item(i).item.risk)),
+        SortKey::Age => out.sort_by_key(|i| item(i).submitted_ms),
+        SortKey::Model => out.sort_by(|a, b| {
+            let (a, b) = (&item(a).item, &item(b).item);
+            a.model.cmp(&b.model).then_with(|| {
+                let n = |v: &str| v.parse::<u64>().unwrap_or(u64::MAX);
+                n(&a.version).cmp(&n(&b.version))
+            })
+        }),
+    }
+    out
+}
+
+/// Pending, at risk and breached at `now_ms`, over every row loaded.
+pub fn counts(rows: &[Row], now_ms: i64) -> (usize, usize, usize) {
+    let (mut pending, mut at_risk, mut breached) = (0, 0, 0);
+    for r in rows.iter().filter(|r| r.item.state == ReviewState::Pending) {
+        pending += 1;
+        match r.live_sla(now_ms).0 {
+            SlaState::AtRisk => at_risk += 1,
+            SlaState::Breached => breached += 1,
+            _ => {}
+        }
+    }
+    (pending, at_risk, breached)
+}
+
+/// Gate results in a few characters: `✖2 ▲1`, `▲1`, `✓ pass`, `! error`
+/// (an evaluation that failed, which counts as a deny); `–` until the
+/// background evaluation has answered.
+pub fn gate_summary(gates: Option<&ItemGates>) -> String {
+    let (deny, warn, error) = match gates {
+        None => return "–".into(),
+        Some(ItemGates::Counts(c)) => (c.deny, c.warn, c.error.is_some()),
+        Some(ItemGates::Report(r)) => (
+            r.result.deny.len(),
+            r.result.warn.len(),
+            r.result.error.is_some(),
+        ),
+    };
+    if error {
+        return "! error".into();
+    }
+    match (deny, warn) {
+        (0, 0) => "✓ pass".into(),
+        (d, 0) => format!("✖{d}"),
+        (0, w) => format!("▲{w}"),
+        (d, w) => format!("✖{d} ▲{w}"),
+    }
+}
+
+/// `1/3`, with `?` when some approvals are not yet verified against the
+/// current evidence (PROTOCOL 9 lets the queue show them as unverified).
+pub fn approvals(item: &QueueItem) -> String {
+    let verified = item.approvals.iter().filter(|a| a.verified).count();
+    let unverified = item.approvals.len() - verified;
+    let base = format!("{verified}/{}", item.required_roles.len());
+    if unverified > 0 {
+        format!("{base}+{unverified}?")
+    } else {
+        base
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::review::queue::{Approval, rfc3339_ms};
+
+    const H: i64 = 3_600_000;
+
+    fn item(model: &str, risk: Risk, state: ReviewState, submitted: i64, hours: i64) -> QueueItem {
+        QueueItem {
+            model: model.into(),
+            version: "1".into(),
+            risk,
+            state,
+            submitted_at: rfc3339_ms(submitted),
+            submitted_by: Some(format!("{model}-owner@x")),
+            deadline: rfc3339_ms(submitted + hours * H),
+            sla_state: if state == ReviewState::Pending {
+                SlaState::OnTrack
+            } else {
+                SlaState::Stopped
+            },
+            remaining_seconds: 0,
+            baseline: None,
+            required_roles: vec!["validator".into(), "domain".into()],
+            approvals: vec![],
+            metrics: vec![],
+            gates: None,
+            problems: vec![],
+            deadline_ms: submitted + hours * H,
+            run_user: Some(format!("{model}.user")),
+        }
+    }
+
+    fn rows() -> Vec<Row> {
+        [
+            item("fraud-scorer", Risk::Critical, ReviewState::Pending, 0, 24),
+            item("churn", Risk::Low, ReviewState::Pending, 0, 120),
+            item("credit-limit", Risk::High, ReviewState::Approved, 0, 48),
+            item(
+                "fraud-rules",
+                Risk::Medium,
+                ReviewState::Pending,
+                -50 * H,
+                72,
+            ),
+        ]
+        .into_iter()
+        .map(Row::new)
+        .collect()
+    }
+
+    #[test]
+    fn live_sla_moves_with_the_clock() {
+        let r = &rows()[0];
+        assert_eq!(r.live_sla(0), (SlaState::OnTrack, 24 * 3600));
+        assert_eq!(r.live_sla(18 * H).0, SlaState::AtRisk);
+        assert_eq!(r.live_sla(24 * H + 1000), (SlaState::Breached, -1));
+        assert_eq!(rows()[2].live_sla(1000 * H).0, SlaState::Stopped);
+        assert_eq!(counts(&rows(), 23 * H), (3, 1, 1));
+    }
+
+    #[test]
+    fn countdown_shows_seconds_near_the_deadline() {
+        assert_eq!(countdown(2 * 3600 + 5 * 60 + 9), "2h05m");
+        assert_eq!(countdown(41 * 60 + 7), "41m07s");
+        assert_eq!(countdown(-(3 * 60 + 12)), "-3m12s");
+        assert_eq!(countdown(-(5 * 3600)), "-5h00m");
+        assert_eq!(age(0, 3 * 86_400_000 + 5), "3d");
+        assert_eq!(age(0, 5 * H), "5h");
+    }
+
+    #[test]
+    fn filter_words_toggles_and_sorts() {
+        let rows = rows();
+        let f = |text, risk, state| Filters {
+            text,
+            risk,
+            state,
+            mine: None,
+        };
+        let names = |v: Vec<u32>| -> Vec<String> {
+            v.iter()
+                .map(|i| rows[*i as usize].item.model.clone())
+                .collect()
+        };
+        assert_eq!(
+            names(visible(
+                &rows,
+                &f("", None, StateFilter::Pending),
+                SortKey::Deadline
+            )),
+            ["fraud-scorer", "churn", "fraud-rules"]
+        );
+        assert_eq!(
+            names(visible(
+                &rows,
+                &f("FRAUD", None, StateFilter::Pending),
+                SortKey::Deadline
+            )),
+            ["fraud-scorer", "fraud-rules"]
+        );
+        assert_eq!(
+            names(visible(
+                &rows,
+                &f("fraud medium", None, StateFilter::Pending),
+                SortKey::Deadline
+            )),
+            ["fraud-rules"],
+            "every word must match, in any field"
+        );
+        assert_eq!(
+            names(visible(
+                &rows,
+                &f("churn-owner", None, StateFilter::Pending),
+                SortKey::Deadline
+            )),
+            ["churn"],
+            "the submitter is searched"
+        );
+        assert_eq!(
+            names(visible(
+                &rows,
+                &f("", Some(Risk::High), StateFilter::All),
+                SortKey::Deadline
+            )),
+            ["credit-limit"]
+        );
+        assert_eq!(
+            names(visible(
+                &rows,
+                &f("", None, StateFilter::Only(ReviewState::Approved)),
+                SortKey::Deadline
+            )),
+            ["credit-limit"]
+        );
+        assert_eq!(
+            names(visible(
+                &rows,
+                &f("", None, StateFilter::All),
+                SortKey::Risk
+            )),
+            ["fraud-scorer", "credit-limit", "fraud-rules", "churn"]
+        );
+        assert_eq!(
+            names(visible(
+                &rows,
+                &f("", None, StateFilter::Pending),
+                SortKey::Age
+            )),
+            ["fraud-rules", "fraud-scorer", "churn"]
+        );
+        assert_eq!(
+            names(visible(
+                &rows,
+                &f("", None, StateFilter::All),
+                SortKey::Model
+            )),
+            ["churn", "credit-limit", "fraud-rules", "fraud-scorer"]
+        );
+    }
+
+    #[test]
+    fn mine_needs_a_missing_role_and_no_authorship() {
+        let rows = rows();
+        let me = Me {
+            id: "dev@x".into(),
+            roles: vec!["domain".into()],
+            mlflow_users: vec!["churn.user".into()],
+        };
+        let f = Filters {
+            mine: Some(&me),
+            ..Default::default()
+        };
+        let shown: Vec<&str> = visible(&rows, &f, SortKey::Deadline)
+            .iter()
+            .map(|i| rows[*i as usize].item.model.as_str())
+            .collect();
+        assert_eq!(
+            shown,
+            ["fraud-scorer", "fraud-rules"],
+            "churn's run is mine"
+        );
+        let mut approved = rows[0].item.clone();
+        approved.approvals.push(Approval {
+            actor: "x".into(),
+            role: "domain".into(),
+            at: "t".into(),
+            verified: false,
+        });
+        assert!(!me.needed_for(&approved), "my role is already covered");
+        let mut submitted = rows[0].item.clone();
+        submitted.submitted_by = Some("dev@x".into());
+        assert!(!me.needed_for(&submitted), "I submitted it");
+        assert_eq!(approvals(&approved), "0/2+1?");
+    }
+
+    #[test]
+    fn toggles_cycle_back_to_the_start() {
+        let mut s = StateFilter::Pending;
+        for _ in 0..6 {
+            s = s.next();
+        }
+        assert_eq!(s, StateFilter::Pending);
+        let mut r = None;
+        for _ in 0..5 {
+            r = next_risk(r);
+        }
+        assert_eq!(r, None);
+        let mut k = SortKey::Deadline;
+        for _ in 0..4 {
+            k = k.next();
+        }
+        assert_eq!(k, SortKey::Deadline);
+    }
+
+    #[test]
+    fn gate_summaries() {
+        use crate::policy::GateCounts;
+        let c = |deny, warn, error: Option<&str>| {
+            ItemGates::Counts(GateCounts {
+                deny,
+                warn,
+                error: error.map(str::to_owned),
+            })
+        };
+        assert_eq!(gate_summary(None), "–");
+        assert_eq!(gate_summary(Some(&c(0, 0, None))), "✓ pass");
+        assert_eq!(gate_summary(Some(&c(2, 1, None))), "✖2 ▲1");
+        assert_eq!(gate_summary(Some(&c(0, 3, None))), "▲3");
+        assert_eq!(gate_summary(Some(&c(1, 0, Some("boom")))), "! error");
+    }
+}

@@ -1,0 +1,177 @@
+//! The console driven by hand on the fixed demo (fixed seed, fixed clock):
+//! the pictures of `cargo run --example screenshots`, the snapshot tests and
+//! the benches all come from here. Effects run inline, in order, with the
+//! fixed clock, until none is left.
+
+use std::sync::Arc;
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+
+use super::action::{Action, Effect};
+use super::app::{App, AppOptions, Tab, update};
+use super::event::perform_at;
+use super::fixture::{FIXED_NOW_MS, FIXED_SEED, demo_service};
+use super::keymap::{Command, KeyMap};
+use super::theme::Theme;
+use super::views;
+use crate::service::ReviewService;
+
+/// An app on the fixed demo, not yet started.
+pub fn app(width: u16, height: u16, theme: Theme) -> App {
+    App::new(AppOptions {
+        registry: "demo (in memory)".into(),
+        identity: None,
+        readonly: false,
+        theme,
+        keymap: KeyMap::default(),
+        now_ms: FIXED_NOW_MS,
+        size: (width, height),
+    })
+}
+
+/// Runs `effects` and everything they lead to, with the fixed clock.
+pub async fn settle(app: &mut App, service: &ReviewService, mut effects: Vec<Effect>) {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    while !effects.is_empty() {
+        for e in std::mem::take(&mut effects) {
+            if e != Effect::Quit {
+                perform_at(service, e, &tx, FIXED_NOW_MS).await;
+            }
+        }
+        while let Ok(a) = rx.try_recv() {
+            effects.extend(update(app, a));
+        }
+    }
+}
+
+/// Feeds one action and settles what it starts.
+pub async fn act(app: &mut App, service: &ReviewService, action: Action) {
+    let effects = update(app, action);
+    settle(app, service, effects).await;
+}
+
+/// The frame `app` draws at its size.
+pub fn draw(app: &App) -> Buffer {
+    let (w, h) = app.size;
+    let mut term = match Terminal::new(TestBackend::new(w, h)) {
+        Ok(t) => t,
+        Err(e) => match e {},
+    };
+    let _ = term.draw(|f| views::view(app, f));
+    term.backend().buffer().clone()
+}
+
+/// An app started and loaded on any service, with the fixed clock.
+pub async fn start_on(service: &ReviewService, width: u16, height: u16, theme: Theme) -> App {
+    let mut app = app(width, height, theme);
+    app.registry = service.registry.describe();
+    let start = app.start();
+    settle(&mut app, service, start).await;
+    app
+}
+
+/// A frame as plain text, one line per row; the cell after a wide character
+/// (which that character covers) is left out, as a terminal shows it.
+pub fn text(buf: &Buffer) -> String {
+    use unicode_width::UnicodeWidthStr;
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        let mut skip = 0;
+        for x in 0..buf.area.width {
+            let sym = buf[(x, y)].symbol();
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            skip = sym.width().saturating_sub(1);
+            out.push_str(sym);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// The fixed demo's service and a started, loaded app.
+pub async fn loaded(
+    width: u16,
+    height: u16,
+    theme: Theme,
+) -> anyhow::Result<(App, Arc<ReviewService>)> {
+    let service = Arc::new(demo_service(FIXED_SEED, FIXED_NOW_MS).await?);
+    let mut app = app(width, height, theme);
+    let start = app.start();
+    settle(&mut app, &service, start).await;
+    Ok((app, service))
+}
+
+/// The review the pictures open.
+pub const SHOWCASE: (&str, &str) = ("fraud-detector", "6");
+
+/// One picture: file stem, caption, frame.
+pub struct Shot {
+    pub name: String,
+    pub caption: String,
+    pub buffer: Buffer,
+}
+
+/// Every screen and tab, in the order the README shows them.
+pub async fn all(width: u16, height: u16) -> anyhow::Result<Vec<Shot>> {
+    let (mut app, service) = loaded(width, height, Theme::default()).await?;
+    let mut shots = Vec::new();
+    let mut snap = |app: &App, name: &str, caption: &str| {
+        shots.push(Shot {
+            name: name.to_owned(),
+            caption: caption.to_owned(),
+            buffer: draw(app),
+        })
+    };
+    snap(
+        &app,
+        "queue",
+        "The queue, most urgent first, with live SLA countdowns",
+    );
+    act(&mut app, &service, Action::Run(Command::Help)).await;
+    snap(
+        &app,
+        "help",
+        "? lists the keys of the current screen, from the key map",
+    );
+    act(&mut app, &service, Action::Run(Command::Back)).await;
+    act(&mut app, &service, Action::Run(Command::Palette)).await;
+    snap(
+        &app,
+        "palette",
+        ": opens the command palette, with completion",
+    );
+    act(&mut app, &service, Action::Run(Command::Back)).await;
+    // The review with the most to show: breached, critical, a dropped column.
+    if let Some(i) = app.queue.visible.iter().position(|i| {
+        let it = &app.queue.rows[*i as usize].item;
+        it.model == SHOWCASE.0 && it.version == SHOWCASE.1
+    }) {
+        app.queue.selected = i;
+    }
+    act(&mut app, &service, Action::Run(Command::Open)).await;
+    for tab in Tab::ALL {
+        if let Some(r) = &mut app.review {
+            r.tab = tab;
+        }
+        let name = format!("review-{}", tab.title().to_lowercase());
+        snap(&app, &name, &format!("Review: the {} tab", tab.title()));
+    }
+    // The model card, further down the Overview: scrolled to its heading.
+    if let Some(r) = &mut app.review {
+        r.tab = Tab::Overview;
+        if let Some(at) = r.docs[0].iter().position(|l| l.to_string() == "Model card") {
+            r.scroll[0] = at;
+        }
+    }
+    snap(
+        &app,
+        "review-model-card",
+        "Review: the model card, rendered from Markdown",
+    );
+    Ok(shots)
+}

@@ -1,0 +1,77 @@
+//! `?`: the keys of the current screen, generated from the key map.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+
+use super::centered;
+use crate::tui::app::App;
+use crate::tui::keymap::Context;
+
+/// The help text of a screen: key map rows, then the keys of text input and the mouse.
+pub fn lines(app: &App) -> Vec<Line<'static>> {
+    let t = &app.theme;
+    let ctx = app.context();
+    let rows = app.keymap.help(ctx, app.readonly);
+    let kw = rows
+        .iter()
+        .map(|(k, _)| k.chars().count())
+        .max()
+        .unwrap_or(4);
+    let mut out: Vec<Line<'static>> = rows
+        .into_iter()
+        .map(|(k, d)| {
+            Line::from(vec![
+                Span::styled(format!(" {k:<kw$} "), t.key()),
+                Span::raw(d),
+            ])
+        })
+        .collect();
+    out.push(Line::default());
+    let extra: &[&str] = match ctx {
+        Context::Queue => &[
+            " While filtering: type to narrow, enter keeps the filter, esc clears it,",
+            " ↑/↓ move. Words match model, submitter, risk and state.",
+            " SLA: ● on track  ▲ at risk  ✖ breached  ■ stopped. APPR: approvals/roles,",
+            " ? when some are unverified. GATES: ✖ deny ▲ warn ✓ pass – not evaluated.",
+            " Mouse: wheel scrolls, click selects, click the selected row to open it.",
+        ],
+        Context::Review => &[
+            " Mouse: wheel scrolls the tab, click a tab to show it.",
+            " ▲ improved ▼ regressed follow each metric's direction.",
+        ],
+        Context::Placeholder => &[" This screen comes with a later release."],
+    };
+    out.extend(extra.iter().map(|l| Line::from(Span::styled(*l, t.dim()))));
+    if app.readonly {
+        out.push(Line::from(Span::styled(
+            " --readonly: every action that writes is hidden.",
+            t.warn(),
+        )));
+    }
+    out
+}
+
+pub fn render(app: &App, f: &mut Frame<'_>, area: Rect) {
+    let t = &app.theme;
+    let body = lines(app);
+    let h = body.len() as u16 + 2;
+    let rect = centered(area, 84, h);
+    let title = match app.context() {
+        Context::Queue => " Keys · queue ",
+        Context::Review => " Keys · review ",
+        Context::Placeholder => " Keys ",
+    };
+    f.render_widget(Clear, rect);
+    f.render_widget(
+        Paragraph::new(body).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_style(t.frame())
+                .title(Span::styled(title, t.title()))
+                .title_bottom(Span::styled(" any key closes ", t.dim())),
+        ),
+        rect,
+    );
+}

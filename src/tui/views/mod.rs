@@ -1,0 +1,287 @@
+//! `view(&App, &mut Frame)`: draws the state, changes nothing. Layout is a
+//! pure function of the terminal size, shared with `update` so that mouse
+//! clicks land on what was drawn.
+
+pub mod help;
+pub mod palette;
+pub mod placeholder;
+pub mod queue;
+pub mod review;
+
+use ratatui::Frame;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use super::app::{App, Level, Overlay, Screen};
+use super::clean;
+use super::keymap::{Command, Context};
+
+/// Below this the console asks for a larger terminal instead of drawing.
+pub const MIN_WIDTH: u16 = 40;
+pub const MIN_HEIGHT: u16 = 10;
+
+const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+/// The parts of every screen inside the frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Areas {
+    pub header: Rect,
+    pub body: Rect,
+    pub status: Rect,
+    pub hints: Rect,
+}
+
+pub fn areas(area: Rect) -> Areas {
+    let inner = Rect::new(
+        area.x.saturating_add(1),
+        area.y.saturating_add(1),
+        area.width.saturating_sub(2),
+        area.height.saturating_sub(2),
+    );
+    let header_h = inner.height.min(2);
+    let foot_h = inner.height.saturating_sub(header_h).min(2);
+    let body_h = inner.height - header_h - foot_h;
+    let line = |y: u16, h: u16| Rect::new(inner.x, y, inner.width, h);
+    Areas {
+        header: line(inner.y, header_h),
+        body: line(inner.y + header_h, body_h),
+        status: line(inner.y + header_h + body_h, foot_h.min(1)),
+        hints: line(
+            inner.y + header_h + body_h + foot_h.min(1),
+            foot_h.saturating_sub(1),
+        ),
+    }
+}
+
+/// The queue's rows (below the column titles).
+pub fn queue_list_area(area: Rect) -> Rect {
+    let b = areas(area).body;
+    Rect::new(
+        b.x,
+        b.y.saturating_add(1),
+        b.width,
+        b.height.saturating_sub(1),
+    )
+}
+
+/// The review's tab bar: the first line of the body.
+pub fn review_tabs_area(area: Rect) -> Rect {
+    let b = areas(area).body;
+    Rect::new(b.x, b.y, b.width, b.height.min(1))
+}
+
+/// The review's tab content, below the tab bar and its rule.
+pub fn review_content_area(area: Rect) -> Rect {
+    let b = areas(area).body;
+    Rect::new(
+        b.x,
+        b.y.saturating_add(2),
+        b.width,
+        b.height.saturating_sub(2),
+    )
+}
+
+/// Writes one line into `area`'s row `y`, cut at the area's width.
+pub fn put_line(buf: &mut Buffer, area: Rect, y: u16, line: &Line<'_>) {
+    if y < area.y + area.height {
+        buf.set_line(area.x, y, line, area.width);
+    }
+}
+
+pub fn view(app: &App, f: &mut Frame<'_>) {
+    let area = f.area();
+    let t = &app.theme;
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        f.render_widget(
+            Paragraph::new(format!(
+                "modelgate needs at least {MIN_WIDTH}x{MIN_HEIGHT}; this terminal is {}x{}.",
+                area.width, area.height
+            )),
+            area,
+        );
+        return;
+    }
+    let title = match app.screen() {
+        Screen::Queue => " modelgate · queue ",
+        Screen::Review => " modelgate · review ",
+        Screen::Audit => " modelgate · audit ",
+        Screen::Deploy => " modelgate · deploy ",
+    };
+    let mut block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.frame())
+        .title(Span::styled(title, t.title()));
+    if t.production {
+        block = block.title_bottom(Span::styled(" ✖ PRODUCTION ", t.error()));
+    }
+    f.render_widget(block, area);
+    let a = areas(area);
+    header(app, f.buffer_mut(), a.header);
+    match app.screen() {
+        Screen::Queue => queue::render(app, f.buffer_mut(), area),
+        Screen::Review => review::render(app, f.buffer_mut(), area),
+        Screen::Audit | Screen::Deploy => placeholder::render(app, f.buffer_mut(), a.body),
+    }
+    status(app, f.buffer_mut(), a.status);
+    hints(app, f.buffer_mut(), a.hints);
+    match &app.overlay {
+        Some(Overlay::Help) => help::render(app, f, area),
+        Some(Overlay::Palette(p)) => palette::render(app, p, f, area),
+        None => {}
+    }
+}
+
+/// Line 1 of every screen: registry, identity, counts, activity, badges.
+fn header(app: &App, buf: &mut Buffer, area: Rect) {
+    let t = &app.theme;
+    let (pending, at_risk, breached) = app.queue.counts;
+    let mut spans = vec![
+        Span::styled("registry ", t.dim()),
+        Span::styled(clean::ellipsize(&clean::line(&app.registry), 48), t.bold()),
+        Span::styled("  identity ", t.dim()),
+        Span::raw(match &app.identity_label {
+            Some(id) => clean::ellipsize(&clean::line(id), 32),
+            None => "none".into(),
+        }),
+        Span::raw("   "),
+        Span::styled(format!("● {pending} pending"), t.text()),
+        Span::raw("  "),
+        Span::styled(format!("▲ {at_risk} at risk"), t.warn()),
+        Span::raw("  "),
+        Span::styled(format!("✖ {breached} breached"), t.bad()),
+    ];
+    if app.busy() {
+        spans.push(Span::raw("   "));
+        spans.push(Span::styled(
+            format!("{} loading", SPINNER[app.spinner % SPINNER.len()]),
+            t.heading(),
+        ));
+    }
+    if app.readonly {
+        spans.push(Span::styled("   READONLY", t.warn()));
+    }
+    put_line(buf, area, area.y, &Line::from(spans));
+}
+
+fn status(app: &App, buf: &mut Buffer, area: Rect) {
+    if let Some(s) = &app.status {
+        let style = match s.level {
+            Level::Info => app.theme.text(),
+            Level::Error => app.theme.error(),
+        };
+        put_line(
+            buf,
+            area,
+            area.y,
+            &Line::from(Span::styled(clean::line(&s.text), style)),
+        );
+    }
+}
+
+/// The commands the hint bar names on each screen, most used first.
+fn hint_commands(ctx: Context) -> &'static [Command] {
+    match ctx {
+        Context::Queue => &[
+            Command::Down,
+            Command::Up,
+            Command::Open,
+            Command::Filter,
+            Command::Sort,
+            Command::Risk,
+            Command::State,
+            Command::Mine,
+            Command::Help,
+            Command::Palette,
+            Command::Quit,
+        ],
+        Context::Review => &[
+            Command::NextTab,
+            Command::Down,
+            Command::Up,
+            Command::Back,
+            Command::Help,
+            Command::Palette,
+            Command::Quit,
+        ],
+        Context::Placeholder => &[
+            Command::Back,
+            Command::Palette,
+            Command::Help,
+            Command::Quit,
+        ],
+    }
+}
+
+fn hint_word(c: Command) -> &'static str {
+    match c {
+        Command::Down => "down",
+        Command::Up => "up",
+        Command::Open => "open",
+        Command::Filter => "filter",
+        Command::Sort => "sort",
+        Command::Risk => "risk",
+        Command::State => "state",
+        Command::Mine => "mine",
+        Command::Help => "help",
+        Command::Palette => "commands",
+        Command::Quit => "quit",
+        Command::Back => "back",
+        Command::NextTab => "tabs",
+        _ => c.name(),
+    }
+}
+
+/// The key-hint bar, from the key map: the first key of each command.
+fn hints(app: &App, buf: &mut Buffer, area: Rect) {
+    let t = &app.theme;
+    let mut spans = Vec::new();
+    for c in hint_commands(app.context()) {
+        let Some(k) = app.keymap.keys(*c).first() else {
+            continue;
+        };
+        if !spans.is_empty() {
+            spans.push(Span::raw("  "));
+        }
+        spans.push(Span::styled(k.to_string(), t.key()));
+        spans.push(Span::styled(format!(" {}", hint_word(*c)), t.dim()));
+    }
+    put_line(buf, area, area.y, &Line::from(spans));
+}
+
+/// Spaces to `w` cells (for padding cells of a styled row).
+pub fn pad(s: &str, w: usize) -> String {
+    let cut = clean::ellipsize(s, w);
+    let n = w.saturating_sub(clean::width(&cut));
+    format!("{cut}{}", " ".repeat(n))
+}
+
+/// A centred rectangle of at most `w` x `h` inside `area`.
+pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width.saturating_sub(2));
+    let h = h.min(area.height.saturating_sub(2));
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn areas_tile_the_frame() {
+        let a = areas(Rect::new(0, 0, 100, 30));
+        assert_eq!(a.header, Rect::new(1, 1, 98, 2));
+        assert_eq!(a.body, Rect::new(1, 3, 98, 24));
+        assert_eq!(a.status, Rect::new(1, 27, 98, 1));
+        assert_eq!(a.hints, Rect::new(1, 28, 98, 1));
+        assert_eq!(queue_list_area(Rect::new(0, 0, 100, 30)).y, 4);
+        let tiny = areas(Rect::new(0, 0, 3, 2));
+        assert_eq!(tiny.body.height, 0);
+    }
+}

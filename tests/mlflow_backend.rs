@@ -1,0 +1,258 @@
+//! What only the MLflow backend has: MLflow 3 logged-model sources, prompts in
+//! the registry, servers that do not proxy artifacts, and real authentication
+//! (MLflow's basic-auth app: 401 and 403).
+
+mod support;
+
+use modelgate::registry::mlflow::auth::{Credentials, Secret};
+use modelgate::registry::mlflow::{MlflowOptions, MlflowRegistry};
+use modelgate::registry::{Metric, Registry, RegistryError, RegistryWriter, Tags};
+use serde_json::{Value, json};
+use support::*;
+
+/// Plain REST calls for what modelgate never does itself (logged models, prompts, users).
+async fn rest(method: reqwest::Method, uri: &str, path: &str, body: Value) -> Value {
+    let client = http();
+    let url = format!("{uri}/api/2.0/{path}");
+    let resp = client
+        .request(method, &url)
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    let text = resp.text().await.unwrap();
+    assert!(status.is_success(), "{url}: {status} {text}");
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+#[tokio::test]
+async fn logged_model_sources_resolve_through_the_download_uri() {
+    let uri = mlflow_uri();
+    let name = format!("{}lm", unique_prefix("logged"));
+    let reg = mlflow_registry(&uri);
+    reg.ensure_registered_model(&name, None, &Tags::new())
+        .await
+        .unwrap();
+    let run = reg.create_run(&name, 1, &Tags::new()).await.unwrap();
+    let run_info = &reg.get_runs(std::slice::from_ref(&run)).await.unwrap()[0];
+    // MLflow 3's `log_model`: a logged model `m-<id>` with its own artifact location.
+    let created = rest(
+        reqwest::Method::POST,
+        &uri,
+        "mlflow/logged-models",
+        json!({"experiment_id": run_info.experiment_id, "name": "model", "source_run_id": run}),
+    )
+    .await;
+    let model_id = created["model"]["info"]["model_id"].as_str().unwrap();
+    let location = created["model"]["info"]["artifact_uri"].as_str().unwrap();
+    let path = location.strip_prefix("mlflow-artifacts:/").unwrap();
+    let client = http();
+    for (file, bytes) in [
+        ("MLmodel", &b"flavors: {}\n"[..]),
+        ("sub/w.bin", &b"01234"[..]),
+    ] {
+        let url = format!("{uri}/api/2.0/mlflow-artifacts/artifacts/{path}/{file}");
+        let r = client.put(&url).body(bytes.to_vec()).send().await.unwrap();
+        assert!(r.status().is_success(), "{url}: {}", r.status());
+    }
+    let source = format!("models:/{model_id}");
+    // As `log_model(registered_model_name=...)` registers it: with the model id.
+    let created = rest(
+        reqwest::Method::POST,
+        &uri,
+        "mlflow/model-versions/create",
+        json!({"name": name, "source": source, "run_id": run, "model_id": model_id}),
+    )
+    .await;
+    let v = created["model_version"]["version"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(reg.get_version(&name, &v).await.unwrap().source, source);
+    let files: Vec<(String, u64)> = reg
+        .list_model_files(&name, &v)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|f| (f.path, f.size))
+        .collect();
+    assert_eq!(
+        files,
+        [("MLmodel".to_owned(), 12), ("sub/w.bin".to_owned(), 5)]
+    );
+    assert_eq!(
+        reg.read_model_file(&name, &v, "sub/w.bin", 5)
+            .await
+            .unwrap(),
+        b"01234"
+    );
+}
+
+#[tokio::test]
+async fn prompts_are_not_models_to_review() {
+    let uri = mlflow_uri();
+    let prefix = unique_prefix("prompt");
+    let name = format!("{prefix}greeting");
+    // How MLflow 3 stores a prompt: a registered model and version tagged as one.
+    let prompt_tag = json!([{"key": "mlflow.prompt.is_prompt", "value": "true"}]);
+    rest(
+        reqwest::Method::POST,
+        &uri,
+        "mlflow/registered-models/create",
+        json!({"name": name, "tags": prompt_tag}),
+    )
+    .await;
+    rest(
+        reqwest::Method::POST,
+        &uri,
+        "mlflow/model-versions/create",
+        json!({"name": name, "source": "dummy-source", "tags": [
+            {"key": "mlflow.prompt.is_prompt", "value": "true"},
+            {"key": "modelgate.review", "value": "pending"}]}),
+    )
+    .await;
+    let reg = mlflow_registry(&uri);
+    let listed = reg.list_registered_models().await.unwrap();
+    assert!(!listed.iter().any(|m| m.name == name));
+    let pending = reg
+        .search_versions_by_tag("modelgate.review", "pending")
+        .await
+        .unwrap();
+    assert!(!pending.iter().any(|v| v.name == name));
+}
+
+#[tokio::test]
+async fn artifacts_the_server_does_not_proxy_are_explained() {
+    let uri = mlflow_uri();
+    let prefix = unique_prefix("noproxy");
+    let dir = tempfile::TempDir::new().unwrap();
+    // An experiment whose artifacts go straight to storage, bypassing the proxy.
+    let location = format!("file://{}", dir.path().display());
+    rest(
+        reqwest::Method::POST,
+        &uri,
+        "mlflow/experiments/create",
+        json!({"name": format!("{prefix}direct"), "artifact_location": location}),
+    )
+    .await;
+    let reg = Prefixed::new(mlflow_registry(&uri), &prefix);
+    let run = reg.create_run("direct", 1, &Tags::new()).await.unwrap();
+    for err in [
+        reg.list_run_artifacts(&run, "").await.unwrap_err(),
+        reg.read_run_artifact(&run, "a.txt", 10).await.unwrap_err(),
+        reg.upload_artifact(&run, "a.txt", b"x").await.unwrap_err(),
+    ] {
+        let text = err.to_string();
+        assert!(
+            matches!(err, RegistryError::InvalidRequest { .. }),
+            "{text}"
+        );
+        assert!(text.contains("does not proxy"), "{text}");
+        assert!(text.contains("--serve-artifacts"), "{text}");
+        assert!(text.contains("--artifacts-destination"), "{text}");
+    }
+}
+
+#[tokio::test]
+async fn infinite_metrics_come_back_as_the_largest_float() {
+    // MLflow's SQL store keeps +-Infinity as +-1.7976931348623157e308 (NaN stays
+    // "NaN"); modelgate reports what the server holds.
+    let reg = Prefixed::new(mlflow_registry(&mlflow_uri()), &unique_prefix("inf"));
+    let run = reg.create_run("inf", 1, &Tags::new()).await.unwrap();
+    let m = |key: &str, value: f64| Metric {
+        key: key.into(),
+        value,
+        timestamp: 1,
+        step: 0,
+    };
+    reg.log_metrics(
+        &run,
+        &[m("up", f64::INFINITY), m("down", f64::NEG_INFINITY)],
+    )
+    .await
+    .unwrap();
+    let r = &reg.get_runs(&[run]).await.unwrap()[0];
+    assert_eq!((r.metrics["up"], r.metrics["down"]), (f64::MAX, f64::MIN));
+}
+
+fn auth_registry(credentials: Credentials) -> MlflowRegistry {
+    let mut o: MlflowOptions = test_options(&mlflow_auth_uri());
+    o.credentials = credentials;
+    MlflowRegistry::new(o).unwrap()
+}
+
+fn basic(user: &str, password: &str) -> Credentials {
+    Credentials::Basic {
+        username: user.into(),
+        password: Secret::new(password),
+    }
+}
+
+#[tokio::test]
+async fn basic_auth_works_and_refusals_name_the_way_out() {
+    let (admin, password) = mlflow_admin();
+    let reg = auth_registry(basic(&admin, &password));
+    let name = format!("{}secured", unique_prefix("auth"));
+    reg.ensure_registered_model(&name, None, &Tags::new())
+        .await
+        .unwrap();
+    assert!(
+        reg.list_registered_models()
+            .await
+            .unwrap()
+            .iter()
+            .any(|m| m.name == name)
+    );
+
+    let wrong = "wrong-password-5521";
+    let token = "tok-4b8d2e6f1a";
+    for (creds, secret) in [
+        (basic(&admin, wrong), wrong),
+        (Credentials::Bearer(Secret::new(token)), token),
+        (Credentials::None, "\u{0}"),
+    ] {
+        let err = auth_registry(creds)
+            .get_registered_model(&name)
+            .await
+            .unwrap_err();
+        let text = format!("{err} {err:?}");
+        assert!(matches!(err, RegistryError::Unauthorized { .. }), "{text}");
+        assert!(text.contains("HTTP 401"), "{text}");
+        assert!(text.contains("MLFLOW_TRACKING_TOKEN"), "{text}");
+        assert!(text.contains("MLFLOW_TRACKING_USERNAME"), "{text}");
+        assert!(text.contains("modelgate login"), "{text}");
+        assert!(!text.contains(secret), "{text}");
+    }
+
+    // A user who may read but not edit the admin's model: 403.
+    let user = format!("{}reader", unique_prefix("u")).replace('-', "_");
+    let client = http();
+    let r = client
+        .post(format!("{}/api/2.0/mlflow/users/create", mlflow_auth_uri()))
+        .basic_auth(&admin, Some(&password))
+        .header("content-type", "application/json")
+        .body(json!({"username": user, "password": "reader-password-77"}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    let reader = auth_registry(basic(&user, "reader-password-77"));
+    reader.get_registered_model(&name).await.unwrap();
+    let err = reader
+        .set_model_tag(&name, "modelgate.risk", "low")
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, RegistryError::Unauthorized { .. }), "{text}");
+    assert!(text.contains("HTTP 403"), "{text}");
+    assert!(!text.contains("reader-password-77"), "{text}");
+    assert!(
+        reg.get_registered_model(&name)
+            .await
+            .unwrap()
+            .tags
+            .is_empty()
+    );
+}

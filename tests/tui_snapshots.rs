@@ -1,0 +1,300 @@
+//! The console on the fixed demo (seed 7, clock 2026-03-02T09:30:00Z) at
+//! 120x36: a text snapshot of every screen and tab (insta; snapshots ignore
+//! style), styled-cell checks of selection and SLA states, themes, and
+//! hostile registry text.
+
+use std::sync::Arc;
+
+use modelgate::registry::{Metric, RegistryWriter, Tags};
+use modelgate::review::sla::SlaState;
+use modelgate::service::ReviewService;
+use modelgate::tui::action::Action;
+use modelgate::tui::app::{App, Tab};
+use modelgate::tui::fixture::{FIXED_NOW_MS, MemoryRegistry};
+use modelgate::tui::keymap::Command;
+use modelgate::tui::shots::{self, act, draw, text};
+use modelgate::tui::theme::Theme;
+use ratatui::buffer::Buffer;
+use ratatui::style::{Color, Modifier};
+
+const W: u16 = 120;
+const H: u16 = 36;
+
+#[tokio::test]
+async fn every_screen_and_tab() {
+    let shots = shots::all(W, H).await.unwrap();
+    let names: Vec<&str> = shots.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names.len(), 4 + Tab::ALL.len(), "{names:?}");
+    for s in &shots {
+        insta::assert_snapshot!(s.name.clone(), text(&s.buffer));
+    }
+}
+
+/// The row of the list whose text contains `needle`.
+fn row_of(buf: &Buffer, needle: &str) -> u16 {
+    let t = text(buf);
+    t.lines()
+        .position(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("no row with {needle:?} in\n{t}")) as u16
+}
+
+fn find_glyph(buf: &Buffer, y: u16, glyph: &str) -> u16 {
+    (0..buf.area.width)
+        .find(|x| buf[(*x, y)].symbol() == glyph)
+        .unwrap_or_else(|| panic!("no {glyph} on row {y}"))
+}
+
+#[tokio::test]
+async fn selection_and_sla_states_carry_style_and_glyph() {
+    let (app, _) = shots::loaded(W, H, Theme::default()).await.unwrap();
+    let buf = draw(&app);
+    let list_top = modelgate::tui::views::queue_list_area(buf.area).y;
+    // The first row is selected: a ▶ and reverse video across the row.
+    assert_eq!(buf[(1, list_top)].symbol(), "▶");
+    for x in [1, 20, 60, 100] {
+        assert!(
+            buf[(x, list_top)].modifier.contains(Modifier::REVERSED),
+            "selected cell {x} is highlighted"
+        );
+    }
+    assert!(
+        !buf[(20, list_top + 1)]
+            .modifier
+            .contains(Modifier::REVERSED)
+    );
+    assert_eq!(buf[(1, list_top + 1)].symbol(), " ");
+    // Each SLA state: its glyph, in its colour.
+    let theme = Theme::default();
+    for (state, glyph) in [
+        (SlaState::Breached, "✖"),
+        (SlaState::AtRisk, "▲"),
+        (SlaState::OnTrack, "●"),
+    ] {
+        let y = (list_top..buf.area.height)
+            .find(|y| buf[(3, *y)].symbol() == glyph && *y != list_top)
+            .unwrap_or_else(|| panic!("no {state:?} row"));
+        assert_eq!(
+            buf[(3, y)].fg,
+            theme.sla(state).fg.unwrap(),
+            "{state:?} colour"
+        );
+    }
+    let y = (list_top + 1..buf.area.height)
+        .find(|y| buf[(3, *y)].symbol() == "✖")
+        .unwrap();
+    assert!(
+        buf[(3, y)].modifier.contains(Modifier::BOLD),
+        "breached is bold too"
+    );
+}
+
+#[tokio::test]
+async fn no_color_keeps_every_glyph_and_no_colour() {
+    let plain = Theme {
+        color: false,
+        ..Theme::default()
+    };
+    let (app, _) = shots::loaded(W, H, plain).await.unwrap();
+    let buf = draw(&app);
+    for cell in buf.content() {
+        assert_eq!(cell.fg, Color::Reset, "no colour under NO_COLOR: {cell:?}");
+        assert_eq!(cell.bg, Color::Reset);
+        assert!(!cell.modifier.contains(Modifier::REVERSED));
+    }
+    let list_top = modelgate::tui::views::queue_list_area(buf.area).y;
+    assert_eq!(buf[(1, list_top)].symbol(), "▶");
+    assert!(buf[(20, list_top)].modifier.contains(Modifier::UNDERLINED));
+    let t = text(&buf);
+    for glyph in ["✖ -", "▲ ", "● "] {
+        assert!(t.contains(glyph), "{glyph} in\n{t}");
+    }
+}
+
+#[tokio::test]
+async fn production_profile_draws_a_red_frame() {
+    let prod = Theme {
+        production: true,
+        accent: Color::Blue,
+        ..Theme::default()
+    };
+    let (app, _) = shots::loaded(W, H, prod).await.unwrap();
+    let buf = draw(&app);
+    assert_eq!(buf[(0, 0)].symbol(), "┌");
+    assert_eq!(buf[(0, 0)].fg, Color::Red);
+    assert_eq!(buf[(0, 10)].fg, Color::Red);
+    assert!(text(&buf).contains("PRODUCTION"));
+    let (app, _) = shots::loaded(W, H, Theme::default()).await.unwrap();
+    assert_eq!(draw(&app)[(0, 0)].fg, Color::Cyan, "the accent otherwise");
+}
+
+#[tokio::test]
+async fn review_tabs_show_the_selected_tab_with_a_glyph() {
+    let (mut app, service) = shots::loaded(W, H, Theme::default()).await.unwrap();
+    act(&mut app, &service, Action::Run(Command::Open)).await;
+    act(&mut app, &service, Action::Run(Command::NextTab)).await;
+    let buf = draw(&app);
+    let y = row_of(&buf, "Overview │");
+    let x = find_glyph(&buf, y, "▶");
+    assert_eq!(buf[(x + 1, y)].symbol(), "M", "▶Metrics");
+    assert!(buf[(x + 1, y)].modifier.contains(Modifier::REVERSED));
+}
+
+fn hostile_mlmodel(n: usize, ty: &str) -> Vec<u8> {
+    let cols: Vec<String> = (0..n)
+        .map(|i| {
+            format!(
+                "{{\"name\": \"col_{i}\", \"type\": \"{}\", \"required\": true}}",
+                if i % 7 == 0 { ty } else { "long" }
+            )
+        })
+        .collect();
+    format!(
+        "artifact_path: model\nflavors: {{}}\nsignature:\n  inputs: '[{}]'\n  outputs: '[{{\"type\": \"double\", \"required\": true}}]'\n",
+        cols.join(", ")
+    )
+    .into_bytes()
+}
+
+/// A registry whose text attacks the terminal.
+async fn hostile() -> Arc<ReviewService> {
+    let reg = MemoryRegistry::new("hostile\x1b[2J\u{202E}registry", FIXED_NOW_MS);
+    let name = "evil\x1b]0;pwned\x07-model-表👨\u{200D}👩\u{200D}👧";
+    let huge = format!(
+        "start \x1b[31mred\x1b[0m \u{202E}reversed\u{202C} 表表表 🎉\n{}",
+        "lorem ipsum dolor sit amet ".repeat(40_000)
+    );
+    assert!(huge.len() > 1_000_000);
+    let tags = Tags::from([("modelgate.risk".to_owned(), "high".to_owned())]);
+    reg.ensure_registered_model(name, Some(&huge), &tags)
+        .await
+        .unwrap();
+    let mut versions = Vec::new();
+    for (i, ty) in ["long", "double"].iter().enumerate() {
+        let run = reg
+            .create_run(
+                "exp",
+                0,
+                &Tags::from([("mlflow.user".to_owned(), "🎉user\x1b[1m".to_owned())]),
+            )
+            .await
+            .unwrap();
+        reg.log_metrics(
+            &run,
+            &[Metric {
+                key: "auc\x1b[5m\u{2066}".into(),
+                value: 0.9 + i as f64 / 100.0,
+                timestamp: 0,
+                step: 0,
+            }],
+        )
+        .await
+        .unwrap();
+        reg.upload_artifact(&run, "model/MLmodel", &hostile_mlmodel(10_000, ty))
+            .await
+            .unwrap();
+        reg.upload_artifact(
+            &run,
+            "modelgate/model_card.md",
+            "# Card \x1b[2J\n\n```python\nprint('\x1b]8;;http://x\x07link')\n```\n\u{202E}gpj.exe"
+                .as_bytes(),
+        )
+        .await
+        .unwrap();
+        let mut vtags = Tags::new();
+        if i == 1 {
+            vtags.insert("modelgate.review".into(), "pending".into());
+            vtags.insert(
+                "modelgate.submitted_by".into(),
+                "mallory\x1b[H@\u{202E}x表".into(),
+            );
+            vtags.insert(
+                "modelgate.submitted_at".into(),
+                "2026-03-02T08:00:00Z".into(),
+            );
+        }
+        versions.push(
+            reg.create_model_version(
+                name,
+                &format!("runs:/{run}/model"),
+                &run,
+                Some(&huge),
+                &vtags,
+            )
+            .await
+            .unwrap(),
+        );
+    }
+    modelgate::registry::Registry::set_alias(&reg, name, "champion", &versions[0])
+        .await
+        .unwrap();
+    let config = modelgate::config::Config::resolve(None, &Default::default()).unwrap();
+    Arc::new(ReviewService::new(Arc::new(reg), config))
+}
+
+/// No control or bidi character in any cell, the frame intact on every row,
+/// and no row wider than the screen.
+fn assert_clean(buf: &Buffer, what: &str) {
+    for cell in buf.content() {
+        for c in cell.symbol().chars() {
+            assert!(
+                !(c.is_control()
+                    || ('\u{202A}'..='\u{202E}').contains(&c)
+                    || ('\u{2066}'..='\u{2069}').contains(&c)
+                    || c == '\u{200D}'),
+                "{what}: {c:?} reached a cell"
+            );
+        }
+    }
+    let t = text(buf);
+    let w = buf.area.width as usize;
+    for (y, line) in t.lines().enumerate() {
+        assert_eq!(
+            unicode_width::UnicodeWidthStr::width(line),
+            w,
+            "{what}: row {y} is not {w} cells: {line:?}"
+        );
+        let first = line.chars().next().unwrap();
+        let last = line.chars().last().unwrap();
+        assert!(
+            "┌│└".contains(first) && "┐│┘".contains(last),
+            "{what}: frame broken on row {y}: {line:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn hostile_registry_text_cannot_corrupt_the_screen() {
+    let service = hostile().await;
+    let mut app: App = shots::start_on(&service, 100, 30, Theme::default()).await;
+    assert_eq!(app.queue.rows.len(), 1);
+    let buf = draw(&app);
+    assert_clean(&buf, "queue");
+    let t = text(&buf);
+    assert!(t.contains("evil^[]0;pwned^G-model-表👨👩👧"), "{t}");
+    assert!(t.contains("registry hostile^[[2Jregistry"), "{t}");
+    act(&mut app, &service, Action::Run(Command::Open)).await;
+    for tab in Tab::ALL {
+        app.review.as_mut().unwrap().tab = tab;
+        let buf = draw(&app);
+        assert_clean(&buf, tab.title());
+        // Scrolled to the end, too: the window is what is drawn.
+        act(&mut app, &service, Action::Run(Command::Bottom)).await;
+        assert_clean(&draw(&app), tab.title());
+    }
+    let r = app.review.as_ref().unwrap();
+    let overview: Vec<String> = r.docs[0].iter().map(|l| l.to_string()).collect();
+    assert!(
+        overview.iter().any(|l| l.contains("cut here: the text is")),
+        "a 1 MB description is cut, and says so"
+    );
+    assert!(
+        overview.iter().any(|l| l.contains("by mallory^[[H@x表")),
+        "{overview:?}"
+    );
+    let schema = &r.docs[Tab::Schema.index()];
+    assert!(
+        schema.len() > 1_428,
+        "every changed column of 10,000 is listed: {}",
+        schema.len()
+    );
+}

@@ -31,9 +31,7 @@ pub type Fields = Map<String, Value>;
 
 /// RFC 8785 bytes of the record without `sig`: what is signed and hashed.
 pub fn signed_bytes(fields: &Fields) -> Result<Vec<u8>, String> {
-    let mut f = fields.clone();
-    f.remove("sig");
-    serde_jcs::to_vec(&f).map_err(|e| format!("cannot write canonical JSON: {e}"))
+    super::jcs::object_without(fields, Some("sig")).map(String::into_bytes)
 }
 
 /// Lowercase hex SHA-256: a record's id.
@@ -61,8 +59,7 @@ pub fn sign(fields: Fields, key: &PrivateKey) -> Result<Signed, String> {
         .map_err(|e| format!("cannot armor the signature: {e}"))?;
     let mut full = fields;
     full.insert("sig".into(), Value::String(armored));
-    let value =
-        serde_jcs::to_string(&full).map_err(|e| format!("cannot write canonical JSON: {e}"))?;
+    let value = super::jcs::object_without(&full, None)?;
     let id = hex_sha256(&bytes);
     Ok(Signed {
         tag_key: format!("{TAG_PREFIX}{id}"),
@@ -427,7 +424,7 @@ pub fn check(tag_key: &str, tag_value: &str, at: Location<'_>, roster: &Roster) 
             return c;
         }
     };
-    match serde_jcs::to_string(&fields) {
+    match super::jcs::object_without(&fields, None) {
         Ok(canon) if canon == tag_value => {}
         Ok(_) => c.findings.push(
             "value is not in canonical form (RFC 8785): it was edited or written by hand".into(),

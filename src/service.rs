@@ -171,28 +171,37 @@ impl ReviewService {
             .map(|v| ((v.name.as_str(), v.version.as_str()), v))
             .collect();
         let gates = self.gates();
-        let items = stream::iter(items)
-            .map(|mut item| {
-                let gates = &gates;
+        // The futures are built first, so the stream holds no closure: the
+        // whole future stays `Send` for any lifetime (tokio::spawn needs it).
+        let futures: Vec<_> = items
+            .into_iter()
+            .map(|item| {
                 let v = by_key
                     .get(&(item.model.as_str(), item.version.as_str()))
                     .copied();
-                let loaded = &loaded;
-                async move {
-                    if let Some(v) = v {
-                        let detail = self
-                            .assemble(self.parts(v, loaded), item.clone(), show::Evidence::Skip)
-                            .await;
-                        let counts = gates.evaluate(&detail).result.counts();
-                        item.gates = Some(crate::policy::ItemGates::Counts(counts));
-                    }
-                    item
-                }
+                self.gate_item(item, v, &loaded, &gates)
             })
-            .buffered(CONCURRENCY)
-            .collect()
-            .await;
+            .collect();
+        let items = stream::iter(futures).buffered(CONCURRENCY).collect().await;
         Ok(QueueResult { items })
+    }
+
+    /// One queue item with its gate counts.
+    async fn gate_item(
+        &self,
+        mut item: QueueItem,
+        version: Option<&ModelVersion>,
+        loaded: &Loaded,
+        gates: &crate::policy::Gates,
+    ) -> QueueItem {
+        if let Some(v) = version {
+            let detail = self
+                .assemble(self.parts(v, loaded), item.clone(), show::Evidence::Skip)
+                .await;
+            let counts = gates.evaluate(&detail).result.counts();
+            item.gates = Some(crate::policy::ItemGates::Counts(counts));
+        }
+        item
     }
 
     fn parts<'a>(&self, v: &'a ModelVersion, loaded: &'a Loaded) -> show::Parts<'a> {

@@ -225,7 +225,13 @@ fn demo_queue_review_every_tab_help_back_quit_restores_the_terminal() {
     t.keys(&[":"]);
     t.wait_for(&[":queue", ":audit"]);
     t.keys(&["au", "Tab", "Enter"]);
-    t.wait_for(&["Audit — not built yet"]);
+    t.wait_for(&["modelgate · audit", "AT (UTC)", "verification"]);
+    t.keys(&["Escape"]);
+    t.wait_for(&["modelgate · queue"]);
+    t.keys(&[":"]);
+    t.wait_for(&[":deploy"]);
+    t.keys(&["dep", "Tab", "Enter"]);
+    t.wait_for(&["modelgate · deploy", "ALIAS", "FLAGS"]);
     t.keys(&["Escape"]);
     t.wait_for(&["modelgate · queue"]);
     t.keys(&["q"]);

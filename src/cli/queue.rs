@@ -44,6 +44,22 @@ pub async fn run(args: QueueArgs, config: &Config, out: &mut Out) -> Result<Exit
                 g.digest(),
                 sanitize_line(g.source())
             ))?;
+            if let Some(e) = g.error() {
+                let l = out.paint(
+                    &format!(
+                        "gates: ✖ {} (every review counts as denied)",
+                        sanitize_line(e)
+                    ),
+                    Paint::Red,
+                );
+                out.line(&l)?;
+            } else if q
+                .items
+                .iter()
+                .any(|i| matches!(&i.gates, Some(ItemGates::Counts(c)) if c.error.is_some()))
+            {
+                out.line("gates: ✖ error: the evaluation failed; `modelgate gate MODEL VERSION` says why")?;
+            }
         }
     }
     out.flush()?;

@@ -259,3 +259,44 @@ fn headings(markdown: &str) -> Vec<&str> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn model_card_headings_skip_code_and_hashtags() {
+        let md = "# Card\nintro #tag\n## Intended use ##\n```python\n# not a heading\n```\n#nospace\n####### seven\n### Limits\n";
+        assert_eq!(headings(md), ["Card", "Intended use", "Limits"]);
+    }
+
+    #[test]
+    fn removed_columns_come_from_the_baseline_and_added_from_the_candidate() {
+        let spec = |name: &str, ty: &str, required: bool| Spec {
+            name: Some(name.into()),
+            ty: crate::review::schema::SpecType::Scalar(ty.into()),
+            required,
+        };
+        let cand = vec![spec("a", "long", true), spec("new", "string", false)];
+        let base = vec![spec("a", "long", true), spec("gone", "double", true)];
+        let diff = crate::review::schema::diff(Some(&cand), Some(&base));
+        let s = side(&diff, Some(&cand), Some(&base));
+        assert_eq!(
+            s.removed,
+            [Column {
+                name: "gone".into(),
+                ty: "double".into(),
+                required: true
+            }]
+        );
+        assert_eq!(
+            s.added,
+            [Column {
+                name: "new".into(),
+                ty: "string".into(),
+                required: false
+            }]
+        );
+        assert!(s.changed.is_empty());
+    }
+}

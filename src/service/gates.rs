@@ -29,6 +29,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn gated_futures_can_be_spawned() {
+        // Compile-time check: the console runs these in tokio tasks.
+        fn spawnable<F: std::future::Future + Send + 'static>(_: F) {}
+        let _ = |s: Arc<ReviewService>| {
+            let t = s.clone();
+            spawnable(async move { t.queue_with_gates(false, 0).await.map(|q| q.items.len()) });
+            spawnable(async move { s.show("m", "1", 0).await.map(|d| d.summary.gates.is_some()) });
+        };
+    }
+
+    #[test]
     fn gates_are_shareable_across_threads() {
         fn send_sync<T: Send + Sync>() {}
         send_sync::<Gates>();

@@ -108,8 +108,8 @@ mod tests {
         let leaf = prop_oneof![
             Just(Value::Null),
             any::<bool>().prop_map(Value::Bool),
-            any::<i64>().prop_map(|i| Value::from(i)),
-            any::<u64>().prop_map(|u| Value::from(u)),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
             (-1e300f64..1e300).prop_map(|f| serde_json::Number::from_f64(f)
                 .map(Value::Number)
                 .unwrap_or(Value::Null)),

@@ -10,7 +10,10 @@ use super::keymap::Command;
 use super::list::Me;
 use crate::policy::ItemGates;
 use crate::review::queue::QueueItem;
+use crate::service::audit::VerifyReport;
+use crate::service::deploy::DeploymentStatus;
 use crate::service::history::MetricHistory;
+use crate::service::records::RecordView;
 use crate::service::show::ReviewDetail;
 
 /// A review's identity: model and version.
@@ -58,6 +61,39 @@ pub enum Action {
     GatesEvaluated {
         result: Result<Vec<(ReviewKey, ItemGates)>, String>,
     },
+    /// Why signing cannot work here (identity, roster, key), or `None` when it can.
+    SigningChecked(Option<String>),
+    /// A decision, promotion, rollback or ratification came back: what the
+    /// status line says, and whether it is a refusal.
+    Signed {
+        key: ReviewKey,
+        result: Result<String, String>,
+    },
+    AuditLoaded(Result<Arc<AuditData>, String>),
+    Verified(Result<Arc<VerifyReport>, String>),
+    Exported(Result<String, String>),
+    DeployLoaded(Result<Arc<DeploymentStatus>, String>),
+}
+
+/// What the `:audit` screen shows: every record, and the evidence documents
+/// the versions carry (`modelgate.evidence.<hex>`, by `sha256:<hex>`).
+#[derive(Debug, Clone, Default)]
+pub struct AuditData {
+    pub records: Vec<RecordView>,
+    pub evidence: std::collections::BTreeMap<String, String>,
+}
+
+/// A record to sign, as the dialog built it (becomes a `service::decide::Decision`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SignRequest {
+    pub action: String,
+    pub role: Option<String>,
+    pub reason: Option<String>,
+    pub waives: Vec<String>,
+    /// The digest the dialog showed: signing refuses if the evidence moved since.
+    pub expected_evidence: Option<String>,
+    pub incident: Option<String>,
+    pub ratifies: Option<String>,
 }
 
 /// How the runner should colour highlighted text.
@@ -85,8 +121,25 @@ pub enum Effect {
     EvaluateGates {
         all: bool,
     },
-    /// Reads the roster to learn my roles (for "mine").
+    /// Reads the roster to learn my roles (for "mine" and the dialogs).
     LoadIdentity,
+    /// Signs one record (a decision, or ratify) in the background.
+    Sign {
+        key: ReviewKey,
+        request: SignRequest,
+    },
+    /// Signs a promote or rollback record, moves the alias, reads it back.
+    Deploy {
+        key: ReviewKey,
+        request: SignRequest,
+    },
+    LoadAudit,
+    Verify,
+    /// Writes the records as JSONL to this file.
+    ExportAudit {
+        path: std::path::PathBuf,
+    },
+    LoadDeploy,
     Quit,
 }
 
@@ -99,6 +152,12 @@ impl Effect {
             Effect::LoadHistory { .. } => "history",
             Effect::EvaluateGates { .. } => "gates",
             Effect::LoadIdentity => "identity",
+            // Signing is never aborted by a newer effect: one at a time, by the dialog.
+            Effect::Sign { .. } | Effect::Deploy { .. } => "sign",
+            Effect::LoadAudit => "audit",
+            Effect::Verify => "verify",
+            Effect::ExportAudit { .. } => "export",
+            Effect::LoadDeploy => "deploy",
             Effect::Quit => "quit",
         }
     }

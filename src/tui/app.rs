@@ -10,7 +10,7 @@ use crossterm::event::{
 use ratatui::layout::Rect;
 use ratatui::text::Line;
 
-use super::action::{Action, Effect, HighlightStyle, Identity, ReviewKey};
+use super::action::{Action, AuditData, Effect, HighlightStyle, Identity, ReviewKey, SignRequest};
 use super::highlight::Prepared;
 use super::keymap::{Command, Context, Key, KeyMap};
 use super::list::{self, Filters, Row, SortKey, StateFilter};
@@ -18,6 +18,8 @@ use super::theme::{Mode, Theme};
 use super::views;
 use crate::review::reports::FairnessThresholds;
 use crate::review::risk::Risk;
+use crate::service::audit::VerifyReport;
+use crate::service::deploy::{DeployFlags, DeploymentStatus};
 use crate::service::history::MetricHistory;
 use crate::service::show::ReviewDetail;
 
@@ -25,7 +27,6 @@ use crate::service::show::ReviewDetail;
 pub enum Screen {
     Queue,
     Review,
-    /// Later issues: the screens say what they will hold.
     Audit,
     Deploy,
 }
@@ -77,8 +78,8 @@ impl Tab {
 /// The commands of the `:` palette.
 pub const PALETTE: [(&str, &str); 4] = [
     ("queue", "the review queue"),
-    ("audit", "audit of signed records (not built yet)"),
-    ("deploy", "promotions and rollbacks (not built yet)"),
+    ("audit", "every signed record, verification, export"),
+    ("deploy", "production aliases, rollbacks, ratification"),
     ("quit", "leave modelgate"),
 ];
 
@@ -92,6 +93,268 @@ pub struct Palette {
 pub enum Overlay {
     Help,
     Palette(Palette),
+    Sign(Box<SignDialog>),
+}
+
+/// What has the keyboard in a signing dialog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Field {
+    #[default]
+    Cancel,
+    Sign,
+    Role,
+    Target,
+    Reason,
+    Incident,
+    Confirm,
+}
+
+/// The dialog before anything is signed: what, as whom, why, on which evidence.
+/// Focus starts on Cancel; only Enter on Sign signs.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SignDialog {
+    pub action: String,
+    pub model: String,
+    /// The version signed on (for a rollback: the chosen target).
+    pub version: String,
+    pub roles: Vec<String>,
+    pub role: usize,
+    pub reason: String,
+    pub incident: String,
+    pub confirm: String,
+    /// `rollback`: earlier approved versions, newest first.
+    pub targets: Vec<String>,
+    pub target: usize,
+    /// `rollback`: the alias and the version holding it now.
+    pub alias: Option<String>,
+    pub from: Option<String>,
+    pub ratifies: Option<String>,
+    pub evidence: Option<String>,
+    /// The gate results as they will be signed: policy digest, denies, warns, error.
+    pub gates: Option<crate::policy::GateResult>,
+    pub waives: Vec<String>,
+    pub actor: Option<String>,
+    pub focus: Option<Field>,
+    /// Why nothing can be signed here (configuration): the dialog explains it.
+    pub problem: Option<String>,
+    /// What Sign is waiting for (a reason, the model's name, ...).
+    pub error: Option<String>,
+}
+
+/// Actions whose record needs a reason (PROTOCOL 6).
+pub fn reason_required(action: &str) -> bool {
+    matches!(
+        action,
+        "reject" | "request_changes" | "revoke" | "override" | "rollback"
+    )
+}
+
+impl SignDialog {
+    pub fn focus(&self) -> Field {
+        self.focus.unwrap_or(Field::Cancel)
+    }
+
+    /// The text and choice fields, in Tab order after Cancel and Sign.
+    pub fn inputs(&self) -> Vec<Field> {
+        if self.problem.is_some() {
+            return vec![];
+        }
+        match self.action.as_str() {
+            "rollback" => vec![
+                Field::Target,
+                Field::Reason,
+                Field::Incident,
+                Field::Confirm,
+            ],
+            _ if self.roles.len() > 1 => vec![Field::Role, Field::Reason],
+            _ => vec![Field::Reason],
+        }
+    }
+
+    pub fn fields(&self) -> Vec<Field> {
+        let mut f = vec![Field::Cancel];
+        if self.problem.is_none() {
+            f.push(Field::Sign);
+        }
+        f.extend(self.inputs());
+        f
+    }
+
+    pub fn role(&self) -> Option<&str> {
+        self.roles.get(self.role).map(String::as_str)
+    }
+
+    pub fn target(&self) -> Option<&str> {
+        self.targets.get(self.target).map(String::as_str)
+    }
+
+    /// What still stops Sign, in words.
+    pub fn missing(&self) -> Option<String> {
+        if let Some(p) = &self.problem {
+            return Some(p.clone());
+        }
+        if reason_required(&self.action) && self.reason.trim().is_empty() {
+            return Some(format!("{} needs a reason.", self.action));
+        }
+        if self.action == "rollback" {
+            if self.target().is_none() {
+                return Some("No earlier approved version to roll back to.".into());
+            }
+            if self.incident.trim().is_empty() {
+                return Some("A rollback needs an incident id.".into());
+            }
+            if self.confirm != self.model {
+                return Some(format!(
+                    "Type the model's name ({}) to confirm.",
+                    self.model
+                ));
+            }
+        }
+        None
+    }
+
+    /// The model and version the record is signed on.
+    pub fn key(&self) -> ReviewKey {
+        let version = match self.action.as_str() {
+            "rollback" => self.target().unwrap_or_default().to_owned(),
+            _ => self.version.clone(),
+        };
+        (self.model.clone(), version)
+    }
+
+    pub fn request(&self) -> SignRequest {
+        let text = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+        SignRequest {
+            action: self.action.clone(),
+            role: self.role().map(str::to_owned),
+            reason: text(&self.reason),
+            waives: self.waives.clone(),
+            expected_evidence: self.evidence.clone(),
+            incident: text(&self.incident),
+            ratifies: self.ratifies.clone(),
+        }
+    }
+
+    /// The record's fields as they will be signed (time, nonce, parents, roster,
+    /// key and signature are added when signing).
+    pub fn preview(&self) -> serde_json::Value {
+        let (model, version) = self.key();
+        let mut m = serde_json::Map::new();
+        m.insert("action".into(), self.action.clone().into());
+        m.insert("model".into(), model.into());
+        m.insert("version".into(), version.into());
+        m.insert(
+            "actor".into(),
+            self.actor.clone().unwrap_or_default().into(),
+        );
+        m.insert(
+            "role".into(),
+            self.role().unwrap_or("sre").to_owned().into(),
+        );
+        if let Some(a) = &self.alias {
+            m.insert("alias".into(), a.clone().into());
+            m.insert(
+                "from_version".into(),
+                self.from
+                    .clone()
+                    .map_or(serde_json::Value::Null, Into::into),
+            );
+        }
+        if self.action == "rollback" {
+            m.insert("incident".into(), self.incident.trim().to_owned().into());
+            m.insert("break_glass".into(), false.into());
+        }
+        if let Some(r) = &self.ratifies {
+            m.insert("ratifies".into(), r.clone().into());
+        }
+        m.insert("reason".into(), self.reason.trim().to_owned().into());
+        serde_json::Value::Object(m)
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AuditView {
+    pub data: Option<Load<Arc<AuditData>>>,
+    pub filter: String,
+    pub editing: bool,
+    /// Indices into the records, filtered.
+    pub visible: Vec<usize>,
+    pub selected: usize,
+    pub offset: usize,
+    pub verify: Option<Load<Arc<VerifyReport>>>,
+    pub exporting: bool,
+}
+
+impl AuditView {
+    pub fn records(&self) -> &[crate::service::records::RecordView] {
+        match &self.data {
+            Some(Load::Ready(d)) => &d.records,
+            _ => &[],
+        }
+    }
+
+    pub fn selected_record(&self) -> Option<&crate::service::records::RecordView> {
+        self.visible
+            .get(self.selected)
+            .and_then(|i| self.records().get(*i))
+    }
+
+    /// `model:M actor:A action:X` narrow exactly; other words must appear anywhere.
+    pub fn refilter(&mut self) {
+        let words: Vec<String> = self
+            .filter
+            .split_whitespace()
+            .map(str::to_lowercase)
+            .collect();
+        let visible: Vec<usize> = self
+            .records()
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| {
+                let opt = |o: &Option<String>| o.clone().unwrap_or_default().to_lowercase();
+                words.iter().all(|w| {
+                    if let Some(m) = w.strip_prefix("model:") {
+                        r.model.to_lowercase() == m
+                    } else if let Some(a) = w.strip_prefix("actor:") {
+                        opt(&r.actor) == a
+                    } else if let Some(a) = w.strip_prefix("action:") {
+                        opt(&r.action) == a
+                    } else {
+                        let valid = if r.valid { "valid" } else { "invalid" };
+                        [
+                            r.model.to_lowercase(),
+                            r.version.clone(),
+                            opt(&r.actor),
+                            opt(&r.action),
+                            opt(&r.role),
+                            r.id.clone(),
+                            valid.into(),
+                        ]
+                        .iter()
+                        .any(|f| f.contains(w.as_str()))
+                    }
+                })
+            })
+            .map(|(i, _)| i)
+            .collect();
+        self.visible = visible;
+        self.selected = self.selected.min(self.visible.len().saturating_sub(1));
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct DeployView {
+    pub status: Option<Load<Arc<DeploymentStatus>>>,
+    pub selected: usize,
+}
+
+impl DeployView {
+    pub fn ready(&self) -> Option<&DeploymentStatus> {
+        match &self.status {
+            Some(Load::Ready(s)) => Some(s),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -170,6 +433,14 @@ pub struct App {
     pub overlay: Option<Overlay>,
     pub status: Option<Status>,
     pub identity: Identity,
+    /// Why signing cannot work (`Some(None)`: it can; `None`: not checked yet).
+    pub signing: Option<Option<String>>,
+    /// A signature is being made in the background.
+    pub sign_busy: bool,
+    pub audit: AuditView,
+    pub deploy: DeployView,
+    /// Deployment flags for the queue header, once loaded.
+    pub deploy_flags: Option<DeployFlags>,
     pub spinner: usize,
     /// Something changed since the last frame.
     pub dirty: bool,
@@ -203,16 +474,26 @@ impl App {
             overlay: None,
             status: None,
             identity: Identity::Loading,
+            signing: None,
+            sign_busy: false,
+            audit: AuditView::default(),
+            deploy: DeployView::default(),
+            deploy_flags: None,
             spinner: 0,
             dirty: true,
         }
     }
 
-    /// The first effects: the queue and who I am, both in the background.
+    /// The first effects: the queue, who I am and the deployment flags, in the background.
     pub fn start(&mut self) -> Vec<Effect> {
         self.queue.loading = true;
         self.identity = Identity::Loading;
-        vec![Effect::LoadQueue { all: false }, Effect::LoadIdentity]
+        self.deploy.status = Some(Load::Loading);
+        vec![
+            Effect::LoadQueue { all: false },
+            Effect::LoadIdentity,
+            Effect::LoadDeploy,
+        ]
     }
 
     pub fn screen(&self) -> Screen {
@@ -223,7 +504,8 @@ impl App {
         match self.screen() {
             Screen::Queue => Context::Queue,
             Screen::Review => Context::Review,
-            Screen::Audit | Screen::Deploy => Context::Placeholder,
+            Screen::Audit => Context::Audit,
+            Screen::Deploy => Context::Deploy,
         }
     }
 
@@ -232,6 +514,11 @@ impl App {
         self.queue.loading
             || self.queue.gates_loading
             || matches!(self.identity, Identity::Loading)
+            || self.sign_busy
+            || self.audit.exporting
+            || matches!(self.audit.data, Some(Load::Loading))
+            || matches!(self.audit.verify, Some(Load::Loading))
+            || matches!(self.deploy.status, Some(Load::Loading))
             || self.review.as_ref().is_some_and(|r| {
                 matches!(r.detail, Load::Loading)
                     || matches!(r.history, Load::Loading)
@@ -358,6 +645,301 @@ impl App {
         self.clamp_queue();
     }
 
+    /// Moves the selection of whichever list the screen shows.
+    fn move_any(&mut self, by: isize) {
+        let clamp =
+            |sel: usize, n: usize| (sel as isize + by).clamp(0, (n as isize - 1).max(0)) as usize;
+        match self.screen() {
+            Screen::Audit => {
+                let n = self.audit.visible.len();
+                self.audit.selected = clamp(self.audit.selected, n);
+                let h = views::audit::list_height(self.area()).max(1);
+                let a = &mut self.audit;
+                if a.selected < a.offset {
+                    a.offset = a.selected;
+                } else if a.selected >= a.offset + h {
+                    a.offset = a.selected + 1 - h;
+                }
+            }
+            Screen::Deploy => {
+                let n = self.deploy.ready().map_or(0, |s| s.models.len());
+                self.deploy.selected = clamp(self.deploy.selected, n);
+            }
+            _ => self.move_selection(by),
+        }
+    }
+
+    /// Who signs and as which roles; `Err` says why nothing can be signed.
+    fn signing_roles(&self, allowed: Option<&[&str]>) -> Result<(String, Vec<String>), String> {
+        match &self.signing {
+            None => {
+                return Err("The signing setup is still being read; try again in a moment.".into());
+            }
+            Some(Some(why)) => return Err(why.clone()),
+            Some(None) => {}
+        }
+        let me = match &self.identity {
+            Identity::Known(me) => me,
+            Identity::Loading => {
+                return Err("The roster is still being read; try again in a moment.".into());
+            }
+            Identity::Unavailable(why) => return Err(why.replace("\"mine\"", "Signing")),
+        };
+        let roles: Vec<String> = me
+            .roles
+            .iter()
+            .filter(|r| allowed.is_none_or(|a| a.contains(&r.as_str())))
+            .cloned()
+            .collect();
+        if roles.is_empty() {
+            return Err(format!(
+                "The roster gives {} none of the roles this needs ({}).",
+                me.id,
+                allowed.unwrap_or(&[]).join(", ")
+            ));
+        }
+        Ok((me.id.clone(), roles))
+    }
+
+    fn open_dialog(&mut self, mut d: SignDialog, allowed: Option<&[&str]>) {
+        match self.signing_roles(allowed) {
+            Ok((actor, roles)) => {
+                d.actor = Some(actor);
+                // A required role nobody covers yet comes first.
+                let mut roles = roles;
+                roles.sort_by_key(|r| !d.roles.contains(r));
+                d.roles = roles;
+            }
+            Err(why) => {
+                d.problem = Some(why);
+                d.roles.clear();
+            }
+        }
+        d.focus = Some(Field::Cancel);
+        self.overlay = Some(Overlay::Sign(Box::new(d)));
+    }
+
+    fn open_decision(&mut self, action: &str) {
+        let Some(r) = &self.review else { return };
+        let Load::Ready(detail) = &r.detail else {
+            self.info("The review is still loading; nothing to sign yet.");
+            return;
+        };
+        let gates = match &detail.summary.gates {
+            Some(crate::policy::ItemGates::Report(g)) => Some(g.result.clone()),
+            _ => None,
+        };
+        let covered: Vec<String> = detail
+            .summary
+            .approvals
+            .iter()
+            .map(|a| a.role.clone())
+            .collect();
+        let open_roles: Vec<String> = detail
+            .summary
+            .required_roles
+            .iter()
+            .filter(|r| !covered.contains(r))
+            .cloned()
+            .collect();
+        let d = SignDialog {
+            action: action.to_owned(),
+            model: r.key.0.clone(),
+            version: r.key.1.clone(),
+            roles: open_roles,
+            evidence: detail.evidence.clone(),
+            waives: if action == "override" {
+                gates.as_ref().map(|g| g.deny.clone()).unwrap_or_default()
+            } else {
+                Vec::new()
+            },
+            gates,
+            ..Default::default()
+        };
+        let allowed = crate::trust::record::allowed_roles(action);
+        self.open_dialog(d, allowed);
+    }
+
+    fn selected_deployment(&self) -> Option<&crate::service::deploy::ModelDeployment> {
+        self.deploy
+            .ready()
+            .and_then(|s| s.models.get(self.deploy.selected))
+    }
+
+    fn open_rollback(&mut self) {
+        let Some(m) = self.selected_deployment().cloned() else {
+            self.info("No model to roll back: the deployments have not loaded.");
+            return;
+        };
+        let mut d = SignDialog {
+            action: "rollback".into(),
+            model: m.model.clone(),
+            version: m.holder.clone().unwrap_or_default(),
+            targets: m.rollback_targets.clone(),
+            alias: Some(m.alias.clone()),
+            from: m.holder.clone(),
+            ..Default::default()
+        };
+        self.open_dialog(d.clone(), Some(&["sre"]));
+        if d.targets.is_empty()
+            && let Some(Overlay::Sign(dlg)) = &mut self.overlay
+            && dlg.problem.is_none()
+        {
+            d = (**dlg).clone();
+            d.problem = Some(format!(
+                "No version of {} earlier than {} is approved. A break-glass rollback goes through the CLI: `modelgate rollback {} --to V --break-glass ...` (see docs/deploy.md).",
+                m.model,
+                m.holder.as_deref().unwrap_or("the holder"),
+                m.model
+            ));
+            d.focus = Some(Field::Cancel);
+            self.overlay = Some(Overlay::Sign(Box::new(d)));
+        }
+    }
+
+    fn open_ratify(&mut self) {
+        let Some(m) = self.selected_deployment().cloned() else {
+            self.info("No rollback to ratify: the deployments have not loaded.");
+            return;
+        };
+        let Some(w) = m.waiting.first() else {
+            self.info(format!(
+                "No rollback of {} is waiting for ratification.",
+                m.model
+            ));
+            return;
+        };
+        let d = SignDialog {
+            action: "ratify".into(),
+            model: m.model.clone(),
+            version: w.version.clone(),
+            ratifies: Some(w.id.clone()),
+            ..Default::default()
+        };
+        self.open_dialog(d, Some(&["sre", "compliance"]));
+    }
+
+    /// Keys while a signing dialog is open: Tab moves focus, Enter on Cancel
+    /// closes, Enter on Sign signs in the background.
+    fn dialog_key(&mut self, k: KeyEvent) -> Vec<Effect> {
+        let Some(Overlay::Sign(d)) = &mut self.overlay else {
+            return vec![];
+        };
+        let fields = d.fields();
+        let at = fields.iter().position(|f| *f == d.focus()).unwrap_or(0);
+        let plain = !k
+            .modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+        match k.code {
+            KeyCode::Esc => {
+                self.overlay = None;
+                return vec![];
+            }
+            KeyCode::Tab | KeyCode::BackTab => {
+                let back = k.code == KeyCode::BackTab || k.modifiers.contains(KeyModifiers::SHIFT);
+                let n = fields.len() as isize;
+                let i = (at as isize + if back { -1 } else { 1 }).rem_euclid(n);
+                d.focus = Some(fields[i as usize]);
+            }
+            KeyCode::Enter => match d.focus() {
+                Field::Cancel => {
+                    self.overlay = None;
+                    return vec![];
+                }
+                Field::Sign => return self.sign_dialog(),
+                _ => d.focus = Some(fields[(at + 1) % fields.len()]),
+            },
+            KeyCode::Left | KeyCode::Right | KeyCode::Char(' ')
+                if matches!(d.focus(), Field::Role | Field::Target) =>
+            {
+                let by: isize = if k.code == KeyCode::Left { -1 } else { 1 };
+                let (i, n) = if d.focus() == Field::Role {
+                    (&mut d.role, d.roles.len())
+                } else {
+                    (&mut d.target, d.targets.len())
+                };
+                if n > 0 {
+                    *i = (*i as isize + by).rem_euclid(n as isize) as usize;
+                }
+            }
+            KeyCode::Backspace => {
+                if let Some(t) = text_of(d) {
+                    t.pop();
+                }
+            }
+            KeyCode::Char(c) if plain => {
+                if let Some(t) = text_of(d)
+                    && t.chars().count() < 4000
+                {
+                    t.push(c);
+                }
+            }
+            _ => {}
+        }
+        if let Some(Overlay::Sign(d)) = &mut self.overlay {
+            d.error = None;
+        }
+        vec![]
+    }
+
+    fn sign_dialog(&mut self) -> Vec<Effect> {
+        let Some(Overlay::Sign(d)) = &mut self.overlay else {
+            return vec![];
+        };
+        if let Some(why) = d.missing() {
+            d.error = Some(why);
+            return vec![];
+        }
+        if self.sign_busy {
+            d.error = Some("A signature is already being made; wait for it.".into());
+            return vec![];
+        }
+        let key = d.key();
+        let request = d.request();
+        let what = format!("Signing {} on {} version {}…", d.action, key.0, key.1);
+        let deploy = d.action == "rollback";
+        self.overlay = None;
+        self.sign_busy = true;
+        self.info(what);
+        if deploy {
+            vec![Effect::Deploy { key, request }]
+        } else {
+            vec![Effect::Sign { key, request }]
+        }
+    }
+
+    fn audit_filter_key(&mut self, k: KeyEvent) -> Option<Vec<Effect>> {
+        match k.code {
+            KeyCode::Esc => {
+                self.audit.editing = false;
+                self.audit.filter.clear();
+            }
+            KeyCode::Enter => self.audit.editing = false,
+            KeyCode::Backspace => {
+                self.audit.filter.pop();
+            }
+            KeyCode::Char(c)
+                if !k
+                    .modifiers
+                    .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+            {
+                self.audit.filter.push(c)
+            }
+            KeyCode::Up => {
+                self.move_any(-1);
+                return Some(vec![]);
+            }
+            KeyCode::Down => {
+                self.move_any(1);
+                return Some(vec![]);
+            }
+            _ => return None,
+        }
+        self.audit.refilter();
+        self.audit.offset = 0;
+        Some(vec![])
+    }
+
     fn scroll_review(&mut self, by: isize) {
         let h = views::review_content_area(self.area()).height as usize;
         if let Some(r) = &mut self.review {
@@ -410,6 +992,14 @@ impl App {
                 self.rebuild_docs();
                 vec![Effect::LoadReview { key, style }]
             }
+            Screen::Audit => {
+                self.audit.data = Some(Load::Loading);
+                vec![Effect::LoadAudit]
+            }
+            Screen::Deploy => {
+                self.deploy.status = Some(Load::Loading);
+                vec![Effect::LoadDeploy]
+            }
             _ => {
                 self.queue.loading = true;
                 vec![Effect::LoadQueue {
@@ -449,7 +1039,7 @@ impl App {
                 if on_review {
                     self.scroll_review(by);
                 } else {
-                    self.move_selection(by);
+                    self.move_any(by);
                 }
             }
             Command::Top | Command::Bottom => {
@@ -461,11 +1051,44 @@ impl App {
                 if on_review {
                     self.scroll_review(by);
                 } else {
-                    self.move_selection(by);
+                    self.move_any(by);
                 }
             }
             Command::Open => return self.open_selected(),
+            Command::Filter if self.screen() == Screen::Audit => self.audit.editing = true,
             Command::Filter => self.queue.editing = true,
+            Command::Approve
+            | Command::Reject
+            | Command::RequestChanges
+            | Command::Comment
+            | Command::Withdraw
+            | Command::Submit
+            | Command::Revoke
+            | Command::Override => {
+                if let Some(action) = cmd.decision() {
+                    self.open_decision(action);
+                }
+            }
+            Command::Rollback => self.open_rollback(),
+            Command::Ratify => self.open_ratify(),
+            Command::Verify => {
+                if matches!(self.audit.verify, Some(Load::Loading)) {
+                    self.info("Verification is already running.");
+                } else {
+                    self.audit.verify = Some(Load::Loading);
+                    self.info("Verifying every record in the background…");
+                    return vec![Effect::Verify];
+                }
+            }
+            Command::Export => {
+                let stamp = chrono::DateTime::from_timestamp_millis(self.now_ms)
+                    .unwrap_or_default()
+                    .format("%Y%m%dT%H%M%SZ");
+                self.audit.exporting = true;
+                return vec![Effect::ExportAudit {
+                    path: std::path::PathBuf::from(format!("modelgate-audit-{stamp}.jsonl")),
+                }];
+            }
             Command::Sort => {
                 self.queue.sort = self.queue.sort.next();
                 self.refilter();
@@ -509,6 +1132,9 @@ impl App {
     fn back(&mut self) {
         if self.overlay.is_some() {
             self.overlay = None;
+        } else if self.screen() == Screen::Audit && !self.audit.filter.is_empty() {
+            self.audit.filter.clear();
+            self.audit.refilter();
         } else if self.screen() == Screen::Queue && !self.queue.filter.is_empty() {
             self.queue.filter.clear();
             self.refilter();
@@ -524,7 +1150,6 @@ impl App {
         let typed = input.trim().trim_start_matches(':');
         PALETTE
             .into_iter()
-            .filter(|(name, _)| !(self.readonly && *name == "deploy"))
             .filter(|(name, _)| name.starts_with(typed))
             .collect()
     }
@@ -533,8 +1158,23 @@ impl App {
         self.overlay = None;
         match name {
             "queue" => self.stack = vec![Screen::Queue],
-            "audit" => self.stack = vec![Screen::Queue, Screen::Audit],
-            "deploy" if !self.readonly => self.stack = vec![Screen::Queue, Screen::Deploy],
+            "audit" => {
+                self.stack = vec![Screen::Queue, Screen::Audit];
+                if !matches!(self.audit.data, Some(Load::Ready(_)) | Some(Load::Loading)) {
+                    self.audit.data = Some(Load::Loading);
+                    return vec![Effect::LoadAudit];
+                }
+            }
+            "deploy" => {
+                self.stack = vec![Screen::Queue, Screen::Deploy];
+                if !matches!(
+                    self.deploy.status,
+                    Some(Load::Ready(_)) | Some(Load::Loading)
+                ) {
+                    self.deploy.status = Some(Load::Loading);
+                    return vec![Effect::LoadDeploy];
+                }
+            }
             "quit" => return vec![Effect::Quit],
             other => self.info(format!(
                 "No command :{other}. Commands: {}",
@@ -646,6 +1286,7 @@ impl App {
             return vec![Effect::Quit];
         }
         match &self.overlay {
+            Some(Overlay::Sign(_)) => return self.dialog_key(k),
             Some(Overlay::Palette(_)) => return self.palette_key(k),
             Some(Overlay::Help) => {
                 // Any key closes help; a command key also does its work.
@@ -661,6 +1302,12 @@ impl App {
         if self.screen() == Screen::Queue
             && self.queue.editing
             && let Some(effects) = self.filter_key(k)
+        {
+            return effects;
+        }
+        if self.screen() == Screen::Audit
+            && self.audit.editing
+            && let Some(effects) = self.audit_filter_key(k)
         {
             return effects;
         }
@@ -684,8 +1331,7 @@ impl App {
                 };
                 match self.screen() {
                     Screen::Review => self.scroll_review(by),
-                    Screen::Queue => self.move_selection(by),
-                    _ => return vec![],
+                    _ => self.move_any(by),
                 }
             }
             MouseEventKind::Down(MouseButton::Left) => {
@@ -726,6 +1372,16 @@ impl App {
         }
         self.dirty = true;
         vec![]
+    }
+}
+
+/// The text field a dialog's focus is on.
+fn text_of(d: &mut SignDialog) -> Option<&mut String> {
+    match d.focus() {
+        Field::Reason => Some(&mut d.reason),
+        Field::Incident => Some(&mut d.incident),
+        Field::Confirm => Some(&mut d.confirm),
+        _ => None,
     }
 }
 
@@ -845,6 +1501,103 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 app.refilter();
             }
             app.dirty = true;
+            vec![]
+        }
+        Action::SigningChecked(problem) => {
+            app.signing = Some(problem);
+            app.dirty = true;
+            vec![]
+        }
+        Action::Signed { key, result } => {
+            app.sign_busy = false;
+            app.dirty = true;
+            match result {
+                Ok(msg) => app.info(msg),
+                Err(why) => app.error(format!("✖ Refused, nothing signed: {why}")),
+            }
+            // Everything that shows records reloads; the review first.
+            let mut effects = vec![];
+            let style = app.highlight_style();
+            if let Some(r) = app.review.as_mut().filter(|r| r.key.0 == key.0) {
+                r.detail = Load::Loading;
+                r.prepared = None;
+                r.history = Load::Loading;
+                effects.push(Effect::LoadReview {
+                    key: r.key.clone(),
+                    style,
+                });
+                app.rebuild_docs();
+            }
+            app.queue.loading = true;
+            effects.push(Effect::LoadQueue {
+                all: app.queue.all_loaded,
+            });
+            app.deploy.status = Some(Load::Loading);
+            effects.push(Effect::LoadDeploy);
+            if app.audit.data.is_some() {
+                app.audit.data = Some(Load::Loading);
+                effects.push(Effect::LoadAudit);
+            }
+            effects
+        }
+        Action::AuditLoaded(result) => {
+            app.dirty = true;
+            match result {
+                Ok(d) => {
+                    app.audit.data = Some(Load::Ready(d));
+                    app.audit.refilter();
+                }
+                Err(e) => {
+                    app.error(format!("✖ The records could not be loaded: {e}"));
+                    app.audit.data = Some(Load::Failed(e));
+                }
+            }
+            vec![]
+        }
+        Action::Verified(result) => {
+            app.dirty = true;
+            match result {
+                Ok(r) => {
+                    app.info(format!(
+                        "Verification done: exit {}, {} findings over {} records.",
+                        r.exit_code,
+                        r.findings.len(),
+                        r.records
+                    ));
+                    app.audit.verify = Some(Load::Ready(r));
+                }
+                Err(e) => {
+                    app.error(format!("✖ Verification failed: {e}"));
+                    app.audit.verify = Some(Load::Failed(e));
+                }
+            }
+            vec![]
+        }
+        Action::Exported(result) => {
+            app.audit.exporting = false;
+            app.dirty = true;
+            match result {
+                Ok(msg) => app.info(msg),
+                Err(e) => app.error(format!("✖ Export failed: {e}")),
+            }
+            vec![]
+        }
+        Action::DeployLoaded(result) => {
+            app.dirty = true;
+            match result {
+                Ok(s) => {
+                    app.deploy_flags = Some(s.flags);
+                    let n = s.models.len();
+                    app.deploy.selected = app.deploy.selected.min(n.saturating_sub(1));
+                    app.deploy.status = Some(Load::Ready(s));
+                }
+                Err(e) => {
+                    if app.screen() == Screen::Deploy {
+                        app.error(format!("✖ The deployments could not be loaded: {e}"));
+                    }
+                    app.deploy.status = Some(Load::Failed(e));
+                }
+            }
             vec![]
         }
         Action::GatesEvaluated { result } => {

@@ -9,7 +9,7 @@ use crossterm::event::{Event, KeyEventKind, MouseEventKind};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::AbortHandle;
 
-use super::action::{Action, Effect, Identity};
+use super::action::{Action, AuditData, Effect, Identity, SignRequest};
 use super::highlight;
 use super::list::Me;
 use crate::service::ReviewService;
@@ -60,6 +60,87 @@ pub fn identity(service: &ReviewService) -> Identity {
             }),
         },
     }
+}
+
+/// Why signing cannot work with this configuration, in words; `None` when it can.
+pub fn signing_problem(service: &ReviewService) -> Option<String> {
+    let c = &service.config;
+    let mut missing = Vec::new();
+    if c.identity.is_none() {
+        missing.push("identity (--identity ID or identity in config.toml)");
+    }
+    if c.key_file.is_none() {
+        missing.push("a signing key (--key-file PATH, MODELGATE_KEY_FILE, or key_file in config.toml; `modelgate keys init --key-file PATH` makes one)");
+    }
+    if c.roster.is_none() {
+        missing.push("the roster (--roster FILE or roster in config.toml)");
+    }
+    if !missing.is_empty() {
+        return Some(format!("Signing needs {}.", missing.join(", ")));
+    }
+    if let Err(e) = service.roster() {
+        return Some(format!("Signing needs a roster that loads: {e}"));
+    }
+    None
+}
+
+/// The signer from the configured identity and key file (as the CLI builds it).
+fn signer(service: &ReviewService) -> Result<crate::service::decide::Signer, String> {
+    if let Some(why) = signing_problem(service) {
+        return Err(why);
+    }
+    let c = &service.config;
+    let (Some(identity), Some(path)) = (c.identity.clone(), c.key_file.as_deref()) else {
+        return Err("Signing needs an identity and a key file.".into());
+    };
+    let key = crate::trust::keys::load_key_file(path)?;
+    Ok(crate::service::decide::Signer { identity, key })
+}
+
+fn decision(r: SignRequest) -> crate::service::decide::Decision {
+    crate::service::decide::Decision {
+        action: r.action,
+        role: r.role,
+        reason: r.reason,
+        waives: r.waives,
+        expected_evidence: r.expected_evidence,
+        incident: r.incident,
+        ratifies: r.ratifies,
+        ..Default::default()
+    }
+}
+
+/// The audit screen's data: every record (as `audit_records` sorts them) and
+/// the evidence documents stored on the versions, from one scan.
+async fn audit_data(service: &ReviewService) -> Result<AuditData, String> {
+    let scanned = service.scan(None).await.map_err(|e| e.to_string())?;
+    let mut data = AuditData::default();
+    let prefix = crate::service::decide::EVIDENCE_TAG_PREFIX;
+    for (v, checked) in &scanned.versions {
+        for c in checked {
+            data.records.push(crate::service::records::RecordView::new(
+                &v.name, &v.version, c,
+            ));
+        }
+        for (k, text) in &v.tags {
+            if let Some(hex) = k.strip_prefix(prefix) {
+                data.evidence.insert(format!("sha256:{hex}"), text.clone());
+            }
+        }
+    }
+    data.records.sort_by(|a, b| {
+        (&a.at, &a.model, &a.version, &a.id).cmp(&(&b.at, &b.model, &b.version, &b.id))
+    });
+    Ok(data)
+}
+
+fn jsonl(records: &[crate::service::records::RecordView]) -> Result<String, String> {
+    let mut s = String::new();
+    for r in records {
+        s.push_str(&serde_json::to_string(r).map_err(|e| e.to_string())?);
+        s.push('\n');
+    }
+    Ok(s)
 }
 
 /// Does one effect and sends what came of it.
@@ -130,9 +211,137 @@ pub async fn perform_at(
                 .map_err(|e| e.to_string());
             send(Action::GatesEvaluated { result });
         }
-        Effect::LoadIdentity => send(Action::IdentityLoaded(identity(service))),
+        Effect::LoadIdentity => {
+            send(Action::IdentityLoaded(identity(service)));
+            send(Action::SigningChecked(signing_problem(service)));
+        }
+        Effect::Sign { .. }
+        | Effect::Deploy { .. }
+        | Effect::LoadAudit
+        | Effect::Verify
+        | Effect::ExportAudit { .. }
+        | Effect::LoadDeploy => {
+            // Reached only through `perform_scan` (see `Runner::spawn`).
+        }
         Effect::Quit => {}
     }
+}
+
+/// Whether an effect scans the registry (or signs): such effects run through
+/// [`perform_scan`] on a blocking thread.
+pub fn is_scan(effect: &Effect) -> bool {
+    matches!(
+        effect,
+        Effect::LoadAudit
+            | Effect::Verify
+            | Effect::ExportAudit { .. }
+            | Effect::LoadDeploy
+            | Effect::Sign { .. }
+            | Effect::Deploy { .. }
+    )
+}
+
+/// Effects that scan every model or sign. Their futures hold buffered streams
+/// the compiler cannot prove `Send` for `tokio::spawn`.
+pub async fn perform_scan(
+    service: &ReviewService,
+    effect: Effect,
+    tx: &UnboundedSender<Action>,
+    now: i64,
+) {
+    let send = |a: Action| {
+        let _ = tx.send(a);
+    };
+    match effect {
+        Effect::Sign { key, request } | Effect::Deploy { key, request } => {
+            let deploy = matches!(request.action.as_str(), "promote" | "rollback");
+            let result = match signer(service) {
+                Err(e) => Err(e),
+                Ok(signer) => {
+                    let d = decision(request);
+                    if deploy {
+                        service
+                            .deploy(&key.0, &key.1, &d, &signer, now)
+                            .await
+                            .map(|o| {
+                                format!(
+                                    "✓ {} {}: {} now points at version {} (record {})",
+                                    o.record.action,
+                                    key.0,
+                                    o.alias,
+                                    o.version,
+                                    short(&o.record.id)
+                                )
+                            })
+                            .map_err(|e| e.to_string())
+                    } else {
+                        service
+                            .decide(&key.0, &key.1, &d, &signer, now)
+                            .await
+                            .map(|o| {
+                                format!(
+                                    "✓ {} on {} version {}: {} record {}; the review is {}",
+                                    o.action,
+                                    key.0,
+                                    key.1,
+                                    if o.written {
+                                        "signed"
+                                    } else {
+                                        "already signed as"
+                                    },
+                                    short(&o.id),
+                                    o.state.as_str()
+                                )
+                            })
+                            .map_err(|e| e.to_string())
+                    }
+                }
+            };
+            send(Action::Signed { key, result });
+        }
+        Effect::LoadAudit => send(Action::AuditLoaded(audit_data(service).await.map(Arc::new))),
+        Effect::Verify => send(Action::Verified(
+            service
+                .verify(None, None, false, now)
+                .await
+                .map(Arc::new)
+                .map_err(|e| e.to_string()),
+        )),
+        Effect::ExportAudit { path } => {
+            let result = async {
+                let records = service
+                    .audit_records(&crate::service::audit::AuditFilter::default())
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let text = jsonl(&records)?;
+                let target = path.clone();
+                tokio::task::spawn_blocking(move || std::fs::write(&target, text))
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                Ok(format!(
+                    "✓ {} records written to {} (audit export --format jsonl)",
+                    records.len(),
+                    path.display()
+                ))
+            }
+            .await;
+            send(Action::Exported(result));
+        }
+        Effect::LoadDeploy => send(Action::DeployLoaded(
+            service
+                .deployment_status(now)
+                .await
+                .map(Arc::new)
+                .map_err(|e| e.to_string()),
+        )),
+        _ => {}
+    }
+}
+
+/// The first 12 characters of a record id.
+pub fn short(id: &str) -> &str {
+    id.get(..12).unwrap_or(id)
 }
 
 /// Runs effects in tokio tasks, one live task per kind.
@@ -157,7 +366,17 @@ impl Runner {
             old.abort();
         }
         let (service, tx) = (self.service.clone(), self.tx.clone());
-        let handle = tokio::spawn(async move { perform(&service, effect, &tx).await });
+        // Scans read every model with buffered streams whose futures the
+        // compiler cannot prove `Send` for `tokio::spawn`: they run on a
+        // blocking thread that drives them to completion, still off the UI.
+        let handle = if is_scan(&effect) {
+            let rt = tokio::runtime::Handle::current();
+            tokio::task::spawn_blocking(move || {
+                rt.block_on(perform_scan(&service, effect, &tx, now_ms()))
+            })
+        } else {
+            tokio::spawn(async move { perform(&service, effect, &tx).await })
+        };
         self.live.insert(kind, handle.abort_handle());
     }
 }

@@ -12,8 +12,19 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 pub enum Context {
     Queue,
     Review,
-    /// Screens of later issues (audit, deploy): only navigation.
-    Placeholder,
+    /// `:audit`: every signed record.
+    Audit,
+    /// `:deploy`: production aliases, rollback, ratify.
+    Deploy,
+}
+
+impl Context {
+    pub const ALL: [Context; 4] = [
+        Context::Queue,
+        Context::Review,
+        Context::Audit,
+        Context::Deploy,
+    ];
 }
 
 /// Everything a key can do. Names are what `config.toml`'s `[keys]` uses.
@@ -38,10 +49,22 @@ pub enum Command {
     Reload,
     NextTab,
     PrevTab,
+    Approve,
+    Reject,
+    RequestChanges,
+    Comment,
+    Withdraw,
+    Submit,
+    Revoke,
+    Override,
+    Verify,
+    Export,
+    Rollback,
+    Ratify,
 }
 
 impl Command {
-    pub const ALL: [Command; 19] = [
+    pub const ALL: [Command; 31] = [
         Command::Up,
         Command::Down,
         Command::PageUp,
@@ -57,6 +80,18 @@ impl Command {
         Command::State,
         Command::Mine,
         Command::Reload,
+        Command::Approve,
+        Command::Reject,
+        Command::RequestChanges,
+        Command::Comment,
+        Command::Withdraw,
+        Command::Submit,
+        Command::Revoke,
+        Command::Override,
+        Command::Verify,
+        Command::Export,
+        Command::Rollback,
+        Command::Ratify,
         Command::Palette,
         Command::Help,
         Command::Back,
@@ -84,6 +119,18 @@ impl Command {
             Command::Reload => "reload",
             Command::NextTab => "next_tab",
             Command::PrevTab => "prev_tab",
+            Command::Approve => "approve",
+            Command::Reject => "reject",
+            Command::RequestChanges => "request_changes",
+            Command::Comment => "comment",
+            Command::Withdraw => "withdraw",
+            Command::Submit => "submit",
+            Command::Revoke => "revoke",
+            Command::Override => "override",
+            Command::Verify => "verify",
+            Command::Export => "export",
+            Command::Rollback => "rollback",
+            Command::Ratify => "ratify",
         }
     }
 
@@ -104,7 +151,7 @@ impl Command {
             Command::Top => "first",
             Command::Bottom => "last",
             Command::Open => "open the review",
-            Command::Filter => "filter as you type (model, submitter, risk, state)",
+            Command::Filter => "filter as you type",
             Command::Sort => "cycle the sort: deadline, risk, age, model",
             Command::Risk => "cycle the risk filter",
             Command::State => "cycle the state filter",
@@ -112,6 +159,18 @@ impl Command {
             Command::Reload => "reload from the registry",
             Command::NextTab => "next tab",
             Command::PrevTab => "previous tab",
+            Command::Approve => "approve (signed; dialog)",
+            Command::Reject => "reject, with a reason (signed; dialog)",
+            Command::RequestChanges => "request changes, with a reason (signed; dialog)",
+            Command::Comment => "comment (signed; dialog)",
+            Command::Withdraw => "withdraw my submission (signed; dialog)",
+            Command::Submit => "submit for review: opens a round (signed; dialog)",
+            Command::Revoke => "revoke my approval, with a reason (signed; dialog)",
+            Command::Override => "override the policy denies, with a reason (compliance; dialog)",
+            Command::Verify => "verify every record in the background (PROTOCOL 12)",
+            Command::Export => "export the records as JSONL to the current directory",
+            Command::Rollback => "roll the selected model back (sre; dialog)",
+            Command::Ratify => "ratify the selected model's waiting rollback (dialog)",
         }
     }
 
@@ -119,24 +178,62 @@ impl Command {
     pub fn applies(self, ctx: Context) -> bool {
         match self {
             Command::Quit | Command::Back | Command::Help | Command::Palette => true,
-            Command::Up | Command::Down | Command::PageUp | Command::PageDown => {
-                ctx != Context::Placeholder
+            Command::Up
+            | Command::Down
+            | Command::PageUp
+            | Command::PageDown
+            | Command::Top
+            | Command::Bottom
+            | Command::Reload => true,
+            Command::Filter => matches!(ctx, Context::Queue | Context::Audit),
+            Command::Open | Command::Sort | Command::Risk | Command::State | Command::Mine => {
+                ctx == Context::Queue
             }
-            Command::Top | Command::Bottom | Command::Reload => ctx != Context::Placeholder,
-            Command::Open
-            | Command::Filter
-            | Command::Sort
-            | Command::Risk
-            | Command::State
-            | Command::Mine => ctx == Context::Queue,
             Command::NextTab | Command::PrevTab => ctx == Context::Review,
+            Command::Approve
+            | Command::Reject
+            | Command::RequestChanges
+            | Command::Comment
+            | Command::Withdraw
+            | Command::Submit
+            | Command::Revoke
+            | Command::Override => ctx == Context::Review,
+            Command::Verify | Command::Export => ctx == Context::Audit,
+            Command::Rollback | Command::Ratify => ctx == Context::Deploy,
         }
     }
 
-    /// Whether a command writes to the registry. None does yet; `--readonly`
-    /// hides every command for which this is true (approve, promote, ...).
+    /// Whether a command writes to the registry: `--readonly` hides every
+    /// command for which this is true (no key, no hint, no help line).
     pub fn is_action(self) -> bool {
-        false
+        matches!(
+            self,
+            Command::Approve
+                | Command::Reject
+                | Command::RequestChanges
+                | Command::Comment
+                | Command::Withdraw
+                | Command::Submit
+                | Command::Revoke
+                | Command::Override
+                | Command::Rollback
+                | Command::Ratify
+        )
+    }
+
+    /// The record action a review-screen command signs.
+    pub fn decision(self) -> Option<&'static str> {
+        Some(match self {
+            Command::Approve => "approve",
+            Command::Reject => "reject",
+            Command::RequestChanges => "request_changes",
+            Command::Comment => "comment",
+            Command::Withdraw => "withdraw",
+            Command::Submit => "submit",
+            Command::Revoke => "revoke",
+            Command::Override => "override",
+            _ => return None,
+        })
     }
 }
 
@@ -275,6 +372,18 @@ fn defaults(c: Command) -> &'static [&'static str] {
         Command::Reload => &["ctrl-r", "f5"],
         Command::NextTab => &["tab", "l", "right"],
         Command::PrevTab => &["shift-tab", "h", "left"],
+        Command::Approve => &["a"],
+        Command::Reject => &["x"],
+        Command::RequestChanges => &["c"],
+        Command::Comment => &["o"],
+        Command::Withdraw => &["w"],
+        Command::Submit => &["S"],
+        Command::Revoke => &["R"],
+        Command::Override => &["O"],
+        Command::Verify => &["v"],
+        Command::Export => &["e"],
+        Command::Rollback => &["b"],
+        Command::Ratify => &["a"],
     }
 }
 
@@ -320,7 +429,7 @@ impl KeyMap {
                 .collect::<Result<Vec<Key>, String>>()?;
             map.bindings.insert(cmd, parsed);
         }
-        for ctx in [Context::Queue, Context::Review, Context::Placeholder] {
+        for ctx in Context::ALL {
             let mut seen: BTreeMap<String, Command> = BTreeMap::new();
             for (cmd, keys) in &map.bindings {
                 if !cmd.applies(ctx) {
@@ -413,7 +522,7 @@ mod tests {
 
     #[test]
     fn config_replaces_a_command_s_keys() {
-        let cfg = BTreeMap::from([("quit".to_owned(), vec!["ctrl-q".to_owned(), "x".to_owned()])]);
+        let cfg = BTreeMap::from([("quit".to_owned(), vec!["ctrl-q".to_owned(), "Q".to_owned()])]);
         let m = KeyMap::from_config(&cfg).unwrap();
         let q = Context::Queue;
         assert_eq!(
@@ -424,9 +533,12 @@ mod tests {
             m.lookup(q, ev(KeyCode::Char('q'), KeyModifiers::CONTROL), false),
             Some(Command::Quit)
         );
-        assert_eq!(m.label(Command::Quit), "ctrl-q/x");
+        assert_eq!(m.label(Command::Quit), "ctrl-q/Q");
         let help = m.help(q, false);
-        assert!(help.contains(&("ctrl-q/x".to_owned(), "quit")), "{help:?}");
+        assert!(help.contains(&("ctrl-q/Q".to_owned(), "quit")), "{help:?}");
+        // A key given to a command that already owns it on a screen is refused.
+        let clash = BTreeMap::from([("quit".to_owned(), vec!["x".to_owned()])]);
+        assert!(KeyMap::from_config(&clash).unwrap_err().contains("reject"));
     }
 
     #[test]
@@ -467,6 +579,27 @@ mod tests {
                 "{s}"
             );
         }
+    }
+
+    #[test]
+    fn readonly_hides_every_action_key_and_help_line() {
+        let m = KeyMap::default();
+        let a = ev(KeyCode::Char('a'), KeyModifiers::NONE);
+        assert_eq!(m.lookup(Context::Review, a, false), Some(Command::Approve));
+        assert_eq!(m.lookup(Context::Deploy, a, false), Some(Command::Ratify));
+        assert_eq!(m.lookup(Context::Review, a, true), None);
+        assert_eq!(m.lookup(Context::Deploy, a, true), None);
+        for ctx in Context::ALL {
+            let help = m.help(ctx, true);
+            for c in Command::ALL.into_iter().filter(|c| c.is_action()) {
+                assert!(
+                    !help.iter().any(|h| h.1 == c.describe()),
+                    "{c:?} in {ctx:?}"
+                );
+            }
+        }
+        let v = ev(KeyCode::Char('v'), KeyModifiers::NONE);
+        assert_eq!(m.lookup(Context::Audit, v, true), Some(Command::Verify));
     }
 
     #[test]

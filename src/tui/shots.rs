@@ -11,7 +11,7 @@ use ratatui::buffer::Buffer;
 
 use super::action::{Action, Effect};
 use super::app::{App, AppOptions, Tab, update};
-use super::event::perform_at;
+use super::event::{is_scan, perform_at, perform_scan};
 use super::fixture::{FIXED_NOW_MS, FIXED_SEED, demo_service};
 use super::keymap::{Command, KeyMap};
 use super::theme::Theme;
@@ -36,7 +36,10 @@ pub async fn settle(app: &mut App, service: &ReviewService, mut effects: Vec<Eff
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     while !effects.is_empty() {
         for e in std::mem::take(&mut effects) {
-            if e != Effect::Quit {
+            if e == Effect::Quit {
+            } else if is_scan(&e) {
+                perform_scan(service, e, &tx, FIXED_NOW_MS).await;
+            } else {
                 perform_at(service, e, &tx, FIXED_NOW_MS).await;
             }
         }
@@ -172,6 +175,43 @@ pub async fn all(width: u16, height: u16) -> anyhow::Result<Vec<Shot>> {
         &app,
         "review-model-card",
         "Review: the model card, rendered from Markdown",
+    );
+    // A decision: the dialog (here it explains what to configure to sign).
+    act(&mut app, &service, Action::Run(Command::Approve)).await;
+    snap(
+        &app,
+        "dialog-approve",
+        "a approve: the signing dialog, focus on Cancel",
+    );
+    act(&mut app, &service, Action::Run(Command::Back)).await;
+    app.stack = vec![super::app::Screen::Queue];
+    let palette = |app: &mut App, name: &str| {
+        app.overlay = Some(super::app::Overlay::Palette(super::app::Palette {
+            input: name.into(),
+            selected: 0,
+        }));
+        update(
+            app,
+            Action::Key(crossterm::event::KeyEvent::new(
+                crossterm::event::KeyCode::Enter,
+                crossterm::event::KeyModifiers::NONE,
+            )),
+        )
+    };
+    let effects = palette(&mut app, "audit");
+    settle(&mut app, &service, effects).await;
+    act(&mut app, &service, Action::Run(Command::Verify)).await;
+    snap(
+        &app,
+        "audit",
+        ":audit: every signed record, verification and its findings",
+    );
+    let effects = palette(&mut app, "deploy");
+    settle(&mut app, &service, effects).await;
+    snap(
+        &app,
+        "deploy",
+        ":deploy: production aliases, history, unexplained positions",
     );
     Ok(shots)
 }

@@ -52,7 +52,11 @@ fn loaded(n: usize) -> App {
     let effects = a.start();
     assert_eq!(
         effects,
-        vec![Effect::LoadQueue { all: false }, Effect::LoadIdentity]
+        vec![
+            Effect::LoadQueue { all: false },
+            Effect::LoadIdentity,
+            Effect::LoadDeploy
+        ]
     );
     let items = (0..n)
         .map(|i| {
@@ -283,13 +287,133 @@ fn help_palette_and_quit() {
 }
 
 #[test]
-fn readonly_hides_the_deploy_screen() {
+fn readonly_shows_the_deploy_screen_without_its_write_keys() {
     let mut a = loaded(1);
-    assert!(a.palette_matches("").iter().any(|(n, _)| *n == "deploy"));
     a.readonly = true;
-    assert!(!a.palette_matches("").iter().any(|(n, _)| *n == "deploy"));
+    assert!(a.palette_matches("").iter().any(|(n, _)| *n == "deploy"));
     a.run_palette("deploy");
-    assert_eq!(a.screen(), Screen::Queue);
+    assert_eq!(a.screen(), Screen::Deploy);
+    assert!(key(&mut a, KeyCode::Char('b')).is_empty());
+    assert!(a.overlay.is_none(), "no rollback dialog under --readonly");
+}
+
+/// The fixed demo with a review open (its evidence digest computed), signing
+/// configured and me a validator and domain expert.
+async fn review_ready() -> (App, String) {
+    use crate::tui::shots;
+    let (mut a, service) = shots::loaded(120, 36, Theme::default()).await.unwrap();
+    shots::act(&mut a, &service, Action::Run(Command::Open)).await;
+    let evidence = match &a.review.as_ref().unwrap().detail {
+        Load::Ready(d) => d.evidence.clone().unwrap(),
+        other => panic!("{other:?}"),
+    };
+    update(
+        &mut a,
+        Action::IdentityLoaded(Identity::Known(Me {
+            id: "ben@x".into(),
+            roles: vec!["validator".into(), "domain".into()],
+            mlflow_users: vec![],
+        })),
+    );
+    update(&mut a, Action::SigningChecked(None));
+    (a, evidence)
+}
+
+#[tokio::test]
+async fn decision_dialog_focuses_cancel_and_signs_the_digest_shown() {
+    let (mut a, evidence) = review_ready().await;
+    assert!(key(&mut a, KeyCode::Char('a')).is_empty());
+    let Some(Overlay::Sign(d)) = &a.overlay else {
+        panic!("no dialog")
+    };
+    assert_eq!(d.focus(), Field::Cancel, "focus starts on Cancel");
+    assert_eq!(d.action, "approve");
+    assert_eq!(d.evidence.as_deref(), Some(evidence.as_str()));
+    assert!(evidence.starts_with("sha256:"));
+    // Enter on Cancel closes and signs nothing.
+    assert!(key(&mut a, KeyCode::Enter).is_empty());
+    assert!(a.overlay.is_none());
+    // Again: tab to Sign, enter signs in the background with the digest shown.
+    key(&mut a, KeyCode::Char('a'));
+    key(&mut a, KeyCode::Tab);
+    let effects = key(&mut a, KeyCode::Enter);
+    let [Effect::Sign { key: k, request }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(k, &a.review.as_ref().unwrap().key);
+    assert_eq!(request.action, "approve");
+    assert_eq!(
+        request.expected_evidence.as_deref(),
+        Some(evidence.as_str())
+    );
+    assert!(a.overlay.is_none() && a.sign_busy);
+    // The answer lands in the status line and the review reloads.
+    let effects = update(
+        &mut a,
+        Action::Signed {
+            key: k.clone(),
+            result: Err("the evidence changed".into()),
+        },
+    );
+    assert!(
+        a.status
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("the evidence changed")
+    );
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::LoadReview { .. }))
+    );
+    assert!(!a.sign_busy);
+}
+
+#[tokio::test]
+async fn a_reason_is_required_where_the_protocol_requires_one() {
+    let (mut a, _) = review_ready().await;
+    key(&mut a, KeyCode::Char('x'));
+    key(&mut a, KeyCode::Tab); // Sign
+    assert!(
+        key(&mut a, KeyCode::Enter).is_empty(),
+        "no reason: nothing signed"
+    );
+    let Some(Overlay::Sign(d)) = &a.overlay else {
+        panic!("dialog closed")
+    };
+    assert!(d.error.as_deref().unwrap().contains("reason"));
+    // Role, then reason: type it, back to Sign.
+    key(&mut a, KeyCode::Tab);
+    key(&mut a, KeyCode::Right);
+    key(&mut a, KeyCode::Tab);
+    typed(&mut a, "fails fairness");
+    key(&mut a, KeyCode::BackTab);
+    key(&mut a, KeyCode::BackTab);
+    let effects = key(&mut a, KeyCode::Enter);
+    let [Effect::Sign { request, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(request.reason.as_deref(), Some("fails fairness"));
+    assert_eq!(request.role.as_deref(), Some("domain"), "the role cycled");
+}
+
+#[tokio::test]
+async fn without_signing_configured_the_dialog_explains_instead() {
+    let (mut a, _) = review_ready().await;
+    update(
+        &mut a,
+        Action::SigningChecked(Some("Signing needs a signing key".into())),
+    );
+    key(&mut a, KeyCode::Char('a'));
+    let Some(Overlay::Sign(d)) = &a.overlay else {
+        panic!("no dialog")
+    };
+    assert!(d.problem.as_deref().unwrap().contains("signing key"));
+    assert_eq!(d.fields(), vec![Field::Cancel], "nothing to sign from here");
+    key(&mut a, KeyCode::Tab);
+    assert!(key(&mut a, KeyCode::Enter).is_empty());
+    assert!(a.overlay.is_none());
 }
 
 #[test]

@@ -38,10 +38,22 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
             " Mouse: wheel scrolls, click selects, click the selected row to open it.",
         ],
         Context::Review => &[
+            " Decisions open a dialog: focus starts on Cancel, tab moves, enter on",
+            " Sign signs in the background with the evidence digest shown.",
             " Mouse: wheel scrolls the tab, click a tab to show it.",
             " ▲ improved ▼ regressed follow each metric's direction.",
         ],
-        Context::Placeholder => &[" This screen comes with a later release."],
+        Context::Audit => &[
+            " ✓ valid  ✖ invalid (the reason is in the detail pane). Filter words match",
+            " model, version, actor, action, role, id, valid/invalid; model:M actor:A",
+            " action:X narrow exactly. Deleting the newest records of a version is",
+            " detectable only against a checkpoint.",
+        ],
+        Context::Deploy => &[
+            " ⚑ an alias position no record explains  ▲ unratified  ✖ overdue (24h)",
+            " or break-glass. Rollback: pick an earlier approved version, reason,",
+            " incident, type the model's name; focus starts on Cancel.",
+        ],
     };
     out.extend(extra.iter().map(|l| Line::from(Span::styled(*l, t.dim()))));
     if app.readonly {
@@ -61,7 +73,8 @@ pub fn render(app: &App, f: &mut Frame<'_>, area: Rect) {
     let title = match app.context() {
         Context::Queue => " Keys · queue ",
         Context::Review => " Keys · review ",
-        Context::Placeholder => " Keys ",
+        Context::Audit => " Keys · audit ",
+        Context::Deploy => " Keys · deploy ",
     };
     f.render_widget(Clear, rect);
     f.render_widget(

@@ -2,9 +2,11 @@
 //! pure function of the terminal size, shared with `update` so that mouse
 //! clicks land on what was drawn.
 
+pub mod audit;
+pub mod deploy;
+pub mod dialog;
 pub mod help;
 pub mod palette;
-pub mod placeholder;
 pub mod queue;
 pub mod review;
 
@@ -122,13 +124,15 @@ pub fn view(app: &App, f: &mut Frame<'_>) {
     match app.screen() {
         Screen::Queue => queue::render(app, f.buffer_mut(), area),
         Screen::Review => review::render(app, f.buffer_mut(), area),
-        Screen::Audit | Screen::Deploy => placeholder::render(app, f.buffer_mut(), a.body),
+        Screen::Audit => audit::render(app, f.buffer_mut(), area),
+        Screen::Deploy => deploy::render(app, f.buffer_mut(), area),
     }
     status(app, f.buffer_mut(), a.status);
     hints(app, f.buffer_mut(), a.hints);
     match &app.overlay {
         Some(Overlay::Help) => help::render(app, f, area),
         Some(Overlay::Palette(p)) => palette::render(app, p, f, area),
+        Some(Overlay::Sign(d)) => dialog::render(app, d, f, area),
         None => {}
     }
 }
@@ -157,6 +161,26 @@ fn header(app: &App, buf: &mut Buffer, area: Rect) {
         spans.push(Span::styled(
             format!("{} loading", SPINNER[app.spinner % SPINNER.len()]),
             t.heading(),
+        ));
+    }
+    if let Some(f) = app.deploy_flags.filter(|f| f.total() > 0) {
+        let mut parts = Vec::new();
+        if f.unratified > 0 {
+            parts.push(format!("{} unratified", f.unratified));
+        }
+        if f.overdue > 0 {
+            parts.push(format!("{} overdue", f.overdue));
+        }
+        if f.break_glass > 0 {
+            parts.push(format!("{} break-glass", f.break_glass));
+        }
+        if f.unexplained > 0 {
+            parts.push(format!("{} unexplained alias", f.unexplained));
+        }
+        spans.push(Span::raw("   "));
+        spans.push(Span::styled(
+            format!("⚑ deploy: {}", parts.join(", ")),
+            t.bad(),
         ));
     }
     if app.readonly {
@@ -199,15 +223,31 @@ fn hint_commands(ctx: Context) -> &'static [Command] {
         Context::Review => &[
             Command::NextTab,
             Command::Down,
-            Command::Up,
+            Command::Approve,
+            Command::Reject,
+            Command::RequestChanges,
+            Command::Comment,
             Command::Back,
             Command::Help,
             Command::Palette,
             Command::Quit,
         ],
-        Context::Placeholder => &[
+        Context::Audit => &[
+            Command::Down,
+            Command::Filter,
+            Command::Verify,
+            Command::Export,
+            Command::Reload,
             Command::Back,
-            Command::Palette,
+            Command::Help,
+            Command::Quit,
+        ],
+        Context::Deploy => &[
+            Command::Down,
+            Command::Rollback,
+            Command::Ratify,
+            Command::Reload,
+            Command::Back,
             Command::Help,
             Command::Quit,
         ],
@@ -229,6 +269,7 @@ fn hint_word(c: Command) -> &'static str {
         Command::Quit => "quit",
         Command::Back => "back",
         Command::NextTab => "tabs",
+        Command::RequestChanges => "changes",
         _ => c.name(),
     }
 }
@@ -238,6 +279,9 @@ fn hints(app: &App, buf: &mut Buffer, area: Rect) {
     let t = &app.theme;
     let mut spans = Vec::new();
     for c in hint_commands(app.context()) {
+        if app.readonly && c.is_action() {
+            continue;
+        }
         let Some(k) = app.keymap.keys(*c).first() else {
             continue;
         };

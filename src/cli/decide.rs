@@ -44,10 +44,8 @@ pub fn signer(config: &Config) -> Result<Signer> {
     let identity = config.identity.clone().ok_or_else(|| {
         anyhow!("who are you? pass --identity ID (your roster id) or set identity in config.toml")
     })?;
-    let path = config.key_file.as_deref().ok_or_else(|| {
-        anyhow!("no signing key: pass --key-file PATH or set MODELGATE_KEY_FILE (make one with `modelgate keys init --key-file PATH`)")
-    })?;
-    let key = keys::load_key_file(path).map_err(|e| anyhow!(e))?;
+    let key = keys::load_signing_key(Some(&identity), config.key_file.as_deref())
+        .map_err(|e| anyhow!(e))?;
     Ok(Signer { identity, key })
 }
 

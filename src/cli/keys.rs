@@ -31,15 +31,6 @@ pub enum RosterCommand {
     AllowedSigners,
 }
 
-fn key_path(config: &Config) -> Result<&std::path::Path> {
-    config.key_file.as_deref().ok_or_else(|| {
-        anyhow!(
-            "no key file: pass --key-file PATH (or set MODELGATE_KEY_FILE, or key_file in config.toml); \
-             modelgate keeps signing keys in a file readable only by you"
-        )
-    })
-}
-
 fn print_key(key: &ssh_key::PrivateKey, config: &Config, json: bool, out: &mut Out) -> Result<()> {
     let public = keys::public_line(key).map_err(|e| anyhow!(e))?;
     let fingerprint = keys::fingerprint(key);
@@ -64,21 +55,38 @@ pub async fn run(cmd: KeysCommand, config: &Config, out: &mut Out) -> Result<Exi
     match cmd {
         KeysCommand::Init(a) => {
             if config.readonly {
-                bail!("--readonly is set: keys init writes a key file");
+                bail!("--readonly is set: keys init writes a key");
             }
-            let path = key_path(config)?;
             let key = keys::generate().map_err(|e| anyhow!(e))?;
-            keys::write_key_file(path, &key).map_err(|e| anyhow!(e))?;
-            if !a.json {
-                out.line(&format!(
-                    "New Ed25519 key in {} (mode 0600).",
-                    path.display()
-                ))?;
+            match (&config.key_file, &config.identity) {
+                (Some(path), _) => {
+                    keys::write_key_file(path, &key).map_err(|e| anyhow!(e))?;
+                    if !a.json {
+                        out.line(&format!(
+                            "New Ed25519 key in {} (mode 0600).",
+                            path.display()
+                        ))?;
+                    }
+                }
+                (None, Some(id)) => {
+                    keys::store_in_keyring(id, &key).map_err(|e| anyhow!(e))?;
+                    if !a.json {
+                        out.line(&format!(
+                            "New Ed25519 key for {} in the OS keyring.",
+                            crate::text::sanitize_line(id)
+                        ))?;
+                    }
+                }
+                (None, None) => bail!(
+                    "say where the key goes: --identity ID keeps it in the OS keyring, --key-file PATH in a file readable only by you"
+                ),
             }
             print_key(&key, config, a.json, out)?;
         }
         KeysCommand::Show(a) => {
-            let key = keys::load_key_file(key_path(config)?).map_err(|e| anyhow!(e))?;
+            let key =
+                keys::load_signing_key(config.identity.as_deref(), config.key_file.as_deref())
+                    .map_err(|e| anyhow!(e))?;
             print_key(&key, config, a.json, out)?;
         }
     }

@@ -108,6 +108,64 @@ pub fn write_key_file(path: &Path, key: &PrivateKey) -> Result<(), String> {
         .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
+/// The OS keyring entry of an identity's signing key.
+fn keyring_entry(identity: &str) -> Result<keyring::Entry, String> {
+    keyring::Entry::store_status().as_ref().map_err(|e| {
+        format!("no OS keyring is usable here ({e}); pass --key-file PATH to keep the key in a file readable only by you")
+    })?;
+    keyring::Entry::new("modelgate", &format!("signing-key:{identity}"))
+        .map_err(|e| format!("the OS keyring refused the entry: {e}"))
+}
+
+/// Keeps a new key in the OS keyring; never replaces one that is there.
+pub fn store_in_keyring(identity: &str, key: &PrivateKey) -> Result<(), String> {
+    let entry = keyring_entry(identity)?;
+    match entry.get_password() {
+        Ok(_) => {
+            return Err(format!(
+                "the OS keyring already holds a signing key for {identity}; modelgate never replaces one"
+            ));
+        }
+        Err(keyring::Error::NoEntry) => {}
+        Err(e) => return Err(format!("the OS keyring cannot be read: {e}")),
+    }
+    let text = key
+        .to_openssh(LineEnding::LF)
+        .map_err(|e| format!("cannot encode the key: {e}"))?;
+    entry
+        .set_password(&text)
+        .map_err(|e| format!("the OS keyring refused the key: {e}"))
+}
+
+/// An identity's signing key from the OS keyring.
+pub fn load_from_keyring(identity: &str) -> Result<PrivateKey, String> {
+    match keyring_entry(identity)?.get_password() {
+        Ok(text) => parse_private(
+            &format!("the OS keyring's key for {identity}"),
+            &zeroize::Zeroizing::new(text),
+        ),
+        Err(keyring::Error::NoEntry) => Err(format!(
+            "the OS keyring holds no signing key for {identity}; run `modelgate keys init`, or pass --key-file PATH"
+        )),
+        Err(e) => Err(format!("the OS keyring cannot be read: {e}")),
+    }
+}
+
+/// The signing key: the key file when one is named, else the identity's entry
+/// in the OS keyring.
+pub fn load_signing_key(
+    identity: Option<&str>,
+    key_file: Option<&Path>,
+) -> Result<PrivateKey, String> {
+    match (key_file, identity) {
+        (Some(path), _) => load_key_file(path),
+        (None, Some(id)) => load_from_keyring(id),
+        (None, None) => Err(
+            "no signing key: pass --key-file PATH (or MODELGATE_KEY_FILE), or --identity ID to use the key `modelgate keys init` kept in the OS keyring".into(),
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,6 +199,17 @@ mod tests {
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
         let e = load_key_file(&path).unwrap_err();
         assert!(e.contains("too open") && e.contains("chmod 600"), "{e}");
+    }
+
+    #[test]
+    fn without_a_keyring_the_message_says_what_to_do() {
+        // This machine (and CI) has no secret service: the error must say so
+        // and name the key-file alternative. Where a keyring exists, the key
+        // is simply not there.
+        let e = load_signing_key(Some("nobody-here@example.com"), None).unwrap_err();
+        assert!(e.contains("--key-file") || e.contains("keys init"), "{e}");
+        let e = load_signing_key(None, None).unwrap_err();
+        assert!(e.contains("--key-file") && e.contains("--identity"), "{e}");
     }
 
     #[test]

@@ -90,10 +90,10 @@ fn signer(service: &ReviewService) -> Result<crate::service::decide::Signer, Str
         return Err(why);
     }
     let c = &service.config;
-    let (Some(identity), Some(path)) = (c.identity.clone(), c.key_file.as_deref()) else {
-        return Err("Signing needs an identity and a key file.".into());
+    let Some(identity) = c.identity.clone() else {
+        return Err("Signing needs an identity (--identity ID or identity in config.toml).".into());
     };
-    let key = crate::trust::keys::load_key_file(path)?;
+    let key = crate::trust::keys::load_signing_key(Some(&identity), c.key_file.as_deref())?;
     Ok(crate::service::decide::Signer { identity, key })
 }
 

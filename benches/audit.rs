@@ -10,7 +10,15 @@ use modelgate::trust::roster::Roster;
 use serde_json::json;
 use ssh_key::{HashAlg, PrivateKey, SshSig};
 
-const N: usize = 100_000;
+/// 100,000 records when benchmarking; a few hundred when `cargo test` runs the
+/// bench once as a test (signing 100k records in a debug build takes minutes).
+fn n() -> usize {
+    if std::env::args().any(|a| a == "--bench") {
+        100_000
+    } else {
+        500
+    }
+}
 
 fn key(i: u8) -> PrivateKey {
     PrivateKey::from(ssh_key::private::Ed25519Keypair::from_seed(&[i; 32]))
@@ -26,7 +34,7 @@ fn fixture() -> (Roster, Vec<Found>) {
         ));
     }
     let roster = Roster::parse("bench", body.as_bytes()).unwrap();
-    let found = (0..N)
+    let found = (0..n())
         .map(|n| {
             let i = n % keys.len();
             let f = json!({

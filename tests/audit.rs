@@ -1,64 +1,14 @@
 //! Audit through the real binary: listing, verify exit codes against tampering
 //! and deletion, and the ssh-keygen export checked by the real ssh-keygen.
 
-use std::path::PathBuf;
+mod signing;
 
-use assert_cmd::Command;
 use serde_json::Value;
-use tempfile::TempDir;
-
-struct Demo {
-    _dir: TempDir,
-    home: PathBuf,
-    db: PathBuf,
-    roster: PathBuf,
-}
-
-fn demo() -> Demo {
-    let dir = TempDir::new().unwrap();
-    let home = dir.path().to_path_buf();
-    let d = Demo {
-        db: home.join("demo.db"),
-        roster: home.join("demo-roster/roster.toml"),
-        home,
-        _dir: dir,
-    };
-    d.cmd(None).args(["demo", "--no-open"]).assert().success();
-    d
-}
+use signing::{Demo, demo};
 
 impl Demo {
-    fn cmd(&self, who: Option<&str>) -> Command {
-        let mut c = Command::cargo_bin("modelgate").unwrap();
-        c.env("XDG_CONFIG_HOME", self.home.join("config"))
-            .env("XDG_DATA_HOME", self.home.join("data"))
-            .env("XDG_STATE_HOME", self.home.join("state"))
-            .env_remove("MODELGATE_CONFIG")
-            .env_remove("MODELGATE_KEY_FILE")
-            .arg("--db")
-            .arg(&self.db)
-            .arg("--roster")
-            .arg(&self.roster);
-        if let Some(id) = who {
-            let id = format!("{id}@demo.modelgate");
-            c.arg("--identity")
-                .arg(&id)
-                .arg("--key-file")
-                .arg(modelgate::demo::key_path(
-                    self.roster.parent().unwrap(),
-                    &id,
-                ));
-        }
-        c
-    }
-
     fn decide(&self, who: &str, args: &[&str]) {
-        let out = self.cmd(Some(who)).args(args).output().unwrap();
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        self.stdout(Some(who), args);
     }
 
     fn verify(&self) -> (i32, Value) {
@@ -70,11 +20,6 @@ impl Demo {
         let v: Value = serde_json::from_slice(&out.stdout)
             .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
         (out.status.code().unwrap(), v)
-    }
-
-    fn sql(&self, q: &str) -> usize {
-        let c = rusqlite::Connection::open(&self.db).unwrap();
-        c.execute(q, []).unwrap()
     }
 }
 

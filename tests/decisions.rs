@@ -1,83 +1,21 @@
 //! Signed decisions through the real binary on a demo registry: what is
 //! written, what is refused (with nothing written), and the derived state.
 
-use std::path::PathBuf;
+mod signing;
 
-use assert_cmd::Command;
 use serde_json::Value;
-use tempfile::TempDir;
-
-struct Demo {
-    _dir: TempDir,
-    home: PathBuf,
-    db: PathBuf,
-    roster: PathBuf,
-}
-
-fn demo() -> Demo {
-    let dir = TempDir::new().unwrap();
-    let home = dir.path().to_path_buf();
-    let db = home.join("demo.db");
-    let d = Demo {
-        roster: home.join("demo-roster/roster.toml"),
-        db,
-        home,
-        _dir: dir,
-    };
-    d.cmd(None).args(["demo", "--no-open"]).assert().success();
-    d
-}
+use signing::{Demo, demo};
 
 impl Demo {
-    fn cmd(&self, who: Option<&str>) -> Command {
-        let mut c = Command::cargo_bin("modelgate").unwrap();
-        c.env("XDG_CONFIG_HOME", self.home.join("config"))
-            .env("XDG_DATA_HOME", self.home.join("data"))
-            .env("XDG_STATE_HOME", self.home.join("state"))
-            .env_remove("MODELGATE_CONFIG")
-            .env_remove("MODELGATE_KEY_FILE")
-            .arg("--db")
-            .arg(&self.db)
-            .arg("--roster")
-            .arg(&self.roster);
-        if let Some(id) = who {
-            let id = format!("{id}@demo.modelgate");
-            c.arg("--identity")
-                .arg(&id)
-                .arg("--key-file")
-                .arg(modelgate::demo::key_path(
-                    self.roster.parent().unwrap(),
-                    &id,
-                ));
-        }
-        c
-    }
-
     fn ok(&self, who: &str, args: &[&str]) -> Value {
-        let out = self
-            .cmd(Some(who))
-            .args(args)
-            .arg("--json")
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap()
+        let mut with_json = args.to_vec();
+        with_json.push("--json");
+        serde_json::from_str(&self.stdout(Some(who), &with_json)).unwrap()
     }
 
     fn refused(&self, who: &str, args: &[&str]) -> String {
         let before = self.tags();
-        let out = self.cmd(Some(who)).args(args).output().unwrap();
-        assert_eq!(
-            out.status.code(),
-            Some(1),
-            "{args:?} should be refused: {}",
-            String::from_utf8_lossy(&out.stdout)
-        );
-        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        let err = self.refusal(who, args);
         assert!(err.contains("nothing was written"), "{err}");
         assert_eq!(self.tags(), before, "a refusal must not write");
         err

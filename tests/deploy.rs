@@ -1,78 +1,20 @@
 //! Deployments through the real binary on a demo registry (PROTOCOL 11):
 //! promote, rollback, ratify, `check` exit codes, and what audit verify flags.
 
-use std::path::PathBuf;
+mod signing;
 
-use assert_cmd::Command;
 use serde_json::Value;
-use tempfile::TempDir;
-
-struct Demo {
-    _dir: TempDir,
-    home: PathBuf,
-    db: PathBuf,
-    roster: PathBuf,
-}
+use signing::{Demo, demo};
 
 const M: &str = "product-recommender";
 
-fn demo() -> Demo {
-    let dir = TempDir::new().unwrap();
-    let home = dir.path().to_path_buf();
-    let d = Demo {
-        db: home.join("demo.db"),
-        roster: home.join("demo-roster/roster.toml"),
-        home,
-        _dir: dir,
-    };
-    d.cmd(None).args(["demo", "--no-open"]).assert().success();
-    d
-}
-
 impl Demo {
-    fn cmd(&self, who: Option<&str>) -> Command {
-        let mut c = Command::cargo_bin("modelgate").unwrap();
-        c.env("XDG_CONFIG_HOME", self.home.join("config"))
-            .env("XDG_DATA_HOME", self.home.join("data"))
-            .env("XDG_STATE_HOME", self.home.join("state"))
-            .env_remove("MODELGATE_CONFIG")
-            .env_remove("MODELGATE_KEY_FILE")
-            .arg("--db")
-            .arg(&self.db)
-            .arg("--roster")
-            .arg(&self.roster);
-        if let Some(id) = who {
-            let id = format!("{id}@demo.modelgate");
-            c.arg("--identity")
-                .arg(&id)
-                .arg("--key-file")
-                .arg(modelgate::demo::key_path(
-                    self.roster.parent().unwrap(),
-                    &id,
-                ));
-        }
-        c
-    }
-
     fn ok(&self, who: &str, args: &[&str]) -> String {
-        let out = self.cmd(Some(who)).args(args).output().unwrap();
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        self.stdout(Some(who), args)
     }
 
     fn refused(&self, who: &str, args: &[&str]) -> String {
-        let out = self.cmd(Some(who)).args(args).output().unwrap();
-        assert_eq!(
-            out.status.code(),
-            Some(1),
-            "{args:?} should be refused: {}",
-            String::from_utf8_lossy(&out.stdout)
-        );
-        String::from_utf8_lossy(&out.stderr).into_owned()
+        self.refusal(who, args)
     }
 
     fn check(&self, version: &str) -> i32 {

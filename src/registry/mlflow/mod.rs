@@ -349,6 +349,9 @@ impl MlflowRegistry {
             }
         }
         sort_versions(&mut out);
+        // MLflow pages by offset: a version written by someone else between two
+        // pages shifts the rest, and one can come back twice. Keep it once.
+        out.dedup_by(|a, b| a.name == b.name && a.version == b.version);
         Ok(out)
     }
 
@@ -758,6 +761,8 @@ impl Registry for MlflowRegistry {
             }
         }
         out.sort_by(|a, b| a.name.cmp(&b.name));
+        // Offset pages can repeat a model created between two pages.
+        out.dedup_by(|a, b| a.name == b.name);
         Ok(out)
     }
 

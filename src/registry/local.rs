@@ -697,7 +697,7 @@ impl Registry for LocalRegistry {
     async fn read_run_artifact(&self, run_id: &str, path: &str, max_bytes: u64) -> Result<Vec<u8>> {
         let (run_id, path) = (run_id.to_owned(), path.to_owned());
         self.read(move |c| {
-            check_file_path(&path)?;
+            super::check_artifact_path(&path)?;
             let what = || format!("artifact {path} of run {run_id}");
             read_file(c, run_pk(c, &run_id)?, &path, max_bytes, what)
         })
@@ -722,7 +722,7 @@ impl Registry for LocalRegistry {
     ) -> Result<Vec<u8>> {
         let (name, version, path) = (name.to_owned(), version.to_owned(), path.to_owned());
         self.read(move |c| {
-            check_file_path(&path)?;
+            super::check_artifact_path(&path)?;
             let (run, dir) = model_dir(c, &name, &version)?;
             let full = join_path(&dir, &path);
             let what = || format!("file {path} of model version {name}/{version}");
@@ -924,7 +924,7 @@ impl RegistryWriter for LocalRegistry {
     }
 
     async fn upload_artifact(&self, run_id: &str, path: &str, bytes: &[u8]) -> Result<()> {
-        check_file_path(path)?;
+        super::check_artifact_path(path)?;
         let (run_id, path, bytes) = (run_id.to_owned(), path.to_owned(), bytes.to_vec());
         self.write(move |c| {
             let pk = run_pk(c, &run_id)?;
@@ -1453,34 +1453,11 @@ fn parse_version(version: &str) -> Result<i64> {
         })
 }
 
-/// An artifact file path: relative, `/`-separated, no `.`/`..`/empty segments.
-fn check_file_path(path: &str) -> Result<()> {
-    let problem = if path.is_empty() {
-        "is empty"
-    } else if path.starts_with('/') {
-        "is absolute"
-    } else if path.contains('\\') {
-        "contains a backslash (use `/`)"
-    } else if path.contains('\0') {
-        "contains a NUL character"
-    } else if path.split('/').any(|s| s.is_empty()) {
-        "has an empty segment"
-    } else if path.split('/').any(|s| s == "." || s == "..") {
-        "has a `.` or `..` segment"
-    } else {
-        return Ok(());
-    };
-    Err(invalid(format!(
-        "artifact path `{}` {problem}; use a relative path such as `model/MLmodel`",
-        shorten(path)
-    )))
-}
-
 /// An artifact directory: "" for the root, one trailing `/` tolerated.
 fn check_dir_path(path: &str) -> Result<&str> {
     let dir = path.strip_suffix('/').unwrap_or(path);
     if !dir.is_empty() {
-        check_file_path(dir)?;
+        super::check_artifact_path(dir)?;
     }
     Ok(dir)
 }

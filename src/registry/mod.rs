@@ -108,6 +108,32 @@ impl RegistryError {
 
 pub type Result<T, E = RegistryError> = std::result::Result<T, E>;
 
+/// An artifact file path: relative, `/`-separated, no `.`/`..`/empty segments.
+/// One rule for both backends, so they refuse the same paths.
+pub fn check_artifact_path(path: &str) -> Result<()> {
+    let problem = if path.is_empty() {
+        "is empty"
+    } else if path.starts_with('/') {
+        "is absolute"
+    } else if path.contains('\\') {
+        "contains a backslash (use `/`)"
+    } else if path.contains('\0') {
+        "contains a NUL character"
+    } else if path.split('/').any(|s| s.is_empty()) {
+        "has an empty segment"
+    } else if path.split('/').any(|s| s == "." || s == "..") {
+        "has a `.` or `..` segment"
+    } else {
+        return Ok(());
+    };
+    Err(RegistryError::InvalidRequest {
+        message: format!(
+            "artifact path `{}` {problem}; use a relative path such as `model/MLmodel`",
+            crate::text::truncate_chars(&crate::text::sanitize_line(path), 80)
+        ),
+    })
+}
+
 /// The read and tag/alias primitives every registry offers (PROTOCOL 1).
 #[async_trait]
 pub trait Registry: Send + Sync {

@@ -695,35 +695,11 @@ fn check_filter_key(key: &str) -> Result<()> {
     Ok(())
 }
 
-/// An artifact file path: relative, `/`-separated, no `.`/`..`/empty segments
-/// (the embedded registry's rule, so both backends refuse the same paths).
-fn check_file_path(path: &str) -> Result<()> {
-    let problem = if path.is_empty() {
-        "is empty"
-    } else if path.starts_with('/') {
-        "is absolute"
-    } else if path.contains('\\') {
-        "contains a backslash (use `/`)"
-    } else if path.contains('\0') {
-        "contains a NUL character"
-    } else if path.split('/').any(|s| s.is_empty()) {
-        "has an empty segment"
-    } else if path.split('/').any(|s| s == "." || s == "..") {
-        "has a `.` or `..` segment"
-    } else {
-        return Ok(());
-    };
-    Err(invalid(format!(
-        "artifact path `{}` {problem}; use a relative path such as `model/MLmodel`",
-        crate::text::sanitize_line(path)
-    )))
-}
-
 /// An artifact directory: "" for the root, one trailing `/` tolerated.
 fn check_dir_path(path: &str) -> Result<&str> {
     let dir = path.strip_suffix('/').unwrap_or(path);
     if !dir.is_empty() {
-        check_file_path(dir)?;
+        crate::registry::check_artifact_path(dir)?;
     }
     Ok(dir)
 }
@@ -896,7 +872,7 @@ impl Registry for MlflowRegistry {
     }
 
     async fn read_run_artifact(&self, run_id: &str, path: &str, max_bytes: u64) -> Result<Vec<u8>> {
-        check_file_path(path)?;
+        crate::registry::check_artifact_path(path)?;
         let root = self.run_root(run_id).await?;
         let url = self.http.artifact(&join(&root, path))?;
         let what = format!("artifact {path} of run {run_id}");
@@ -916,7 +892,7 @@ impl Registry for MlflowRegistry {
         path: &str,
         max_bytes: u64,
     ) -> Result<Vec<u8>> {
-        check_file_path(path)?;
+        crate::registry::check_artifact_path(path)?;
         let dir = self.model_dir(name, version).await?;
         let url = self.http.artifact(&join(&dir, path))?;
         let what = format!("file {path} of model version {name}/{version}");
@@ -1167,7 +1143,7 @@ impl RegistryWriter for MlflowRegistry {
     }
 
     async fn upload_artifact(&self, run_id: &str, path: &str, bytes: &[u8]) -> Result<()> {
-        check_file_path(path)?;
+        crate::registry::check_artifact_path(path)?;
         let root = self.run_root(run_id).await?;
         let url = self.http.artifact(&join(&root, path))?;
         let what = format!("artifact {path} of run {run_id}");

@@ -1,50 +1,35 @@
-//! Audit through the real binary: listing, verify exit codes against tampering
-//! and deletion, and the ssh-keygen export checked by the real ssh-keygen.
+//! Audit through the real binary on both registries: listing, verify exit
+//! codes against tampering and deletion, and the ssh-keygen export checked by
+//! the real ssh-keygen.
 
 mod signing;
+mod support;
 
 use serde_json::Value;
-use signing::{Demo, demo};
+use signing::{Backend, Demo, demo};
 
-impl Demo {
-    fn decide(&self, who: &str, args: &[&str]) {
-        self.stdout(Some(who), args);
-    }
+const M: &str = "product-recommender";
 
-    fn verify(&self) -> (i32, Value) {
-        let out = self
-            .cmd(None)
-            .args(["audit", "verify", "--json"])
-            .output()
-            .unwrap();
-        let v: Value = serde_json::from_slice(&out.stdout)
-            .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
-        (out.status.code().unwrap(), v)
-    }
+fn approved_demo(b: Backend) -> (Demo, String) {
+    let d = demo(b);
+    let m = d.m(M);
+    d.stdout(Some("ana.owner"), &["submit", &m, "7"]);
+    d.stdout(Some("ben.validator"), &["approve", &m, "7"]);
+    (d, m)
 }
 
-fn messages(v: &Value) -> String {
-    v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| format!("{} {}", f["severity"], f["message"]))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
+on_both!(
+    audit_lists_records_with_validity,
+    verify_reports_policy_findings_with_exit_1,
+    a_tampered_record_is_an_integrity_failure,
+    a_deleted_newest_record_is_caught_by_the_checkpoint,
+    ssh_keygen_export_verifies_with_openssh_only,
+    a_signed_checkpoint_catches_a_deleted_record_without_any_local_state,
+);
 
-fn approved_demo() -> Demo {
-    let d = demo();
-    d.decide("ana.owner", &["submit", "product-recommender", "7"]);
-    d.decide("ben.validator", &["approve", "product-recommender", "7"]);
-    d
-}
-
-#[test]
-fn audit_lists_records_with_validity() {
-    let d = approved_demo();
-    let out = d.cmd(None).args(["audit", "--json"]).output().unwrap();
-    let list: Value = serde_json::from_slice(&out.stdout).unwrap();
+fn audit_lists_records_with_validity(b: Backend) {
+    let (d, m) = approved_demo(b);
+    let list = d.json(None, &["audit", "--model", &m]);
     let list = list.as_array().unwrap();
     assert_eq!(list.len(), 2);
     for r in list {
@@ -55,34 +40,41 @@ fn audit_lists_records_with_validity() {
             assert!(r.get(k).is_some(), "{k} missing: {r}");
         }
         assert_eq!(r["valid"], true);
+        assert_eq!(r["model"], m.as_str());
         assert_eq!(r["id"].as_str().unwrap().len(), 64);
     }
-    let out = d
-        .cmd(None)
-        .args(["audit", "--action", "approve", "--json"])
-        .output()
-        .unwrap();
-    let only: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let only = d.json(None, &["audit", "--model", &m, "--action", "approve"]);
     assert_eq!(only.as_array().unwrap().len(), 1);
-    let csv = d
-        .cmd(None)
-        .args(["audit", "export", "--format", "csv"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        String::from_utf8_lossy(&csv.stdout).lines().count(),
-        3,
-        "header and two rows"
+    assert_eq!(only[0]["actor"], "ben.validator@demo.modelgate");
+    let by_actor = d.json(
+        None,
+        &[
+            "audit",
+            "--model",
+            &m,
+            "--actor",
+            "ana.owner@demo.modelgate",
+        ],
     );
+    assert_eq!(by_actor.as_array().unwrap().len(), 1);
+    assert_eq!(by_actor[0]["action"], "submit");
+    let csv = d.stdout(None, &["audit", "export", "--model", &m, "--format", "csv"]);
+    assert_eq!(csv.lines().count(), 3, "header and two rows: {csv}");
+    let jsonl = d.stdout(
+        None,
+        &["audit", "export", "--model", &m, "--format", "jsonl"],
+    );
+    assert_eq!(jsonl.lines().count(), 2, "{jsonl}");
 }
 
-#[test]
-fn verify_reports_policy_findings_with_exit_1() {
-    let d = approved_demo();
-    let (code, v) = d.verify();
+fn verify_reports_policy_findings_with_exit_1(b: Backend) {
+    let (d, _) = approved_demo(b);
     // The demo's other pending reviews were submitted by tag only.
-    assert_eq!(code, 1, "{}", messages(&v));
-    assert!(messages(&v).contains("unsigned submission"));
+    let m = d.m("fraud-detector");
+    let (code, v) = d.code_json(None, &["audit", "verify", "--model", &m, "--json"]);
+    let found = signing::findings(&v);
+    assert_eq!(code, 1, "{found}");
+    assert!(found.contains("unsigned submission"), "{found}");
     assert!(
         !v["legacy"].as_array().unwrap().is_empty(),
         "versions approved before modelgate are listed"
@@ -90,65 +82,58 @@ fn verify_reports_policy_findings_with_exit_1() {
     assert!(v["note"].as_str().unwrap().contains("checkpoint"));
 }
 
-#[test]
-fn a_tampered_record_is_an_integrity_failure() {
-    let d = approved_demo();
+fn a_tampered_record_is_an_integrity_failure(b: Backend) {
+    let (d, m) = approved_demo(b);
     // Whitespace only: the value is no longer canonical.
-    let n = d.sql("UPDATE version_tags SET value = replace(value, '\"action\":\"approve\"', '\"action\": \"approve\"') WHERE key LIKE 'modelgate.record.%'");
-    assert_eq!(n, 2);
-    let (code, v) = d.verify();
-    assert_eq!(code, 2, "{}", messages(&v));
-    assert!(messages(&v).contains("canonical"), "{}", messages(&v));
+    let (key, value) = d.record_with(&m, "7", "\"action\":\"approve\"");
+    let spaced = value.replace("\"action\":\"approve\"", "\"action\": \"approve\"");
+    d.set_tag(&m, "7", &key, &spaced);
+    let (code, found) = d.verify(&m);
+    assert_eq!(code, 2, "{found}");
+    assert!(found.contains("canonical"), "{found}");
     // The approval no longer counts anywhere.
-    let out = d
-        .cmd(None)
-        .args(["show", "product-recommender", "7", "--json"])
-        .output()
-        .unwrap();
-    let s: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(s["state"], "pending");
+    assert_eq!(d.show(&m, "7")["state"], "pending");
+    assert_eq!(d.check(&m, "7"), 2);
 }
 
-#[test]
-fn a_deleted_newest_record_is_caught_by_the_checkpoint() {
-    let d = approved_demo();
+fn a_deleted_newest_record_is_caught_by_the_checkpoint(b: Backend) {
+    let (d, m) = approved_demo(b);
     // A read (verify, show) records every id in the local checkpoint.
-    let (first, _) = d.verify();
-    assert_eq!(first, 1);
-    let n = d.sql(
-        "DELETE FROM version_tags WHERE key IN (SELECT key FROM version_tags WHERE key LIKE 'modelgate.record.%' \
-         AND value LIKE '%\"action\":\"approve\"%')",
-    );
-    assert_eq!(n, 1);
-    let (code, v) = d.verify();
-    assert_eq!(code, 2, "{}", messages(&v));
-    assert!(
-        messages(&v).contains("gone from the registry"),
-        "{}",
-        messages(&v)
-    );
+    let (first, found) = d.verify(&m);
+    assert_eq!(first, 1, "{found}");
+    let (key, _) = d.record_with(&m, "7", "\"action\":\"approve\"");
+    d.delete_tag(&m, "7", &key);
+    let (code, found) = d.verify(&m);
+    assert_eq!(code, 2, "{found}");
+    assert!(found.contains("gone from the registry"), "{found}");
     // A fresh client (no checkpoint) cannot tell, and says so.
     let fresh = d
         .cmd(None)
         .env("XDG_STATE_HOME", d.home.join("other-state"))
-        .args(["audit", "verify", "--json"])
+        .args(["audit", "verify", "--model", &m, "--json"])
         .output()
         .unwrap();
     assert_eq!(fresh.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&fresh.stdout).unwrap();
+    assert!(v["note"].as_str().unwrap().contains("checkpoint"));
 }
 
-#[test]
-fn ssh_keygen_export_verifies_with_openssh_only() {
-    let d = approved_demo();
-    // A hostile record tag key, written behind modelgate's back.
-    d.sql(
-        "INSERT INTO version_tags (version_id, key, value) SELECT version_id, 'modelgate.record.../../$(touch pwned)', '{}' \
-         FROM version_tags LIMIT 1",
-    );
+fn ssh_keygen_export_verifies_with_openssh_only(b: Backend) {
+    let (d, m) = approved_demo(b);
+    // A record tag that is not a record id, written behind modelgate's back:
+    // through the registry's API everywhere, and on the embedded registry with
+    // the shell and path characters that API refuses.
+    d.set_tag(&m, "7", "modelgate.record.x y:z/w", "{}");
+    if b == Backend::Local {
+        d.sql(
+            "INSERT INTO version_tags (version_id, key, value) SELECT version_id, 'modelgate.record.../../$(touch pwned)', '{}' \
+             FROM version_tags LIMIT 1",
+        );
+    }
     let out_dir = d.home.join("export");
     let out = d
         .cmd(None)
-        .args(["audit", "export", "--ssh-keygen"])
+        .args(["audit", "export", "--model", &m, "--ssh-keygen"])
         .arg(&out_dir)
         .output()
         .unwrap();
@@ -169,6 +154,8 @@ fn ssh_keygen_export_verifies_with_openssh_only() {
     );
     assert_eq!(text.matches("ok   ").count(), 2, "{text}");
     assert!(!d.home.join("pwned").exists() && !out_dir.join("pwned").exists());
+    let script = std::fs::read_to_string(out_dir.join("verify.sh")).unwrap();
+    assert!(!script.contains("x y:z") && !script.contains("touch"));
     let names: Vec<String> = std::fs::read_dir(out_dir.join("records"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -192,26 +179,23 @@ fn ssh_keygen_export_verifies_with_openssh_only() {
     assert!(!run.status.success());
 }
 
-#[test]
-fn a_signed_checkpoint_catches_a_deleted_record_without_any_local_state() {
-    let d = approved_demo();
-    d.decide("eli.compliance", &["audit", "checkpoint"]);
-    let n = d.sql(
-        "DELETE FROM version_tags WHERE key IN (SELECT key FROM version_tags WHERE key LIKE 'modelgate.record.%' \
-         AND value LIKE '%\"action\":\"submit\"%')",
+fn a_signed_checkpoint_catches_a_deleted_record_without_any_local_state(b: Backend) {
+    let (d, m) = approved_demo(b);
+    d.stdout(
+        Some("eli.compliance"),
+        &["audit", "checkpoint", "--model", &m],
     );
-    assert_eq!(n, 1);
+    let (key, _) = d.record_with(&m, "7", "\"action\":\"submit\"");
+    d.delete_tag(&m, "7", &key);
+    // A client that never saw the records: only the signed checkpoint knows.
     let out = d
         .cmd(None)
         .env("XDG_STATE_HOME", d.home.join("fresh"))
-        .args(["audit", "verify", "--json"])
+        .args(["audit", "verify", "--model", &m, "--json"])
         .output()
         .unwrap();
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(out.status.code(), Some(2), "{}", messages(&v));
-    assert!(
-        messages(&v).contains("checkpoint covered 2"),
-        "{}",
-        messages(&v)
-    );
+    let found = signing::findings(&v);
+    assert_eq!(out.status.code(), Some(2), "{found}");
+    assert!(found.contains("checkpoint covered 2"), "{found}");
 }

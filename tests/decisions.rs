@@ -1,50 +1,24 @@
-//! Signed decisions through the real binary on a demo registry: what is
-//! written, what is refused (with nothing written), and the derived state.
+//! Signed decisions through the real binary on a demo registry, embedded and
+//! MLflow: what is written, what is refused (with nothing written), and the
+//! derived state.
 
 mod signing;
+mod support;
 
 use serde_json::Value;
-use signing::{Demo, demo};
+use signing::{Backend, Demo, demo};
 
 impl Demo {
     fn ok(&self, who: &str, args: &[&str]) -> Value {
-        let mut with_json = args.to_vec();
-        with_json.push("--json");
-        serde_json::from_str(&self.stdout(Some(who), &with_json)).unwrap()
+        self.json(Some(who), args)
     }
 
     fn refused(&self, who: &str, args: &[&str]) -> String {
-        let before = self.tags();
+        let before = self.everything();
         let err = self.refusal(who, args);
         assert!(err.contains("nothing was written"), "{err}");
-        assert_eq!(self.tags(), before, "a refusal must not write");
+        assert_eq!(self.everything(), before, "a refusal must not write");
         err
-    }
-
-    /// Every version tag in the registry, to prove that nothing was written.
-    fn tags(&self) -> Vec<(i64, String, String)> {
-        let c = rusqlite::Connection::open(&self.db).unwrap();
-        let mut st = c
-            .prepare("SELECT version_id, key, value FROM version_tags ORDER BY 1, 2")
-            .unwrap();
-        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect()
-    }
-
-    fn show(&self, model: &str, version: &str) -> Value {
-        let out = self
-            .cmd(None)
-            .args(["show", model, version, "--json"])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap()
     }
 }
 
@@ -52,32 +26,49 @@ fn state(d: &Value) -> &str {
     d["state"].as_str().unwrap()
 }
 
-#[test]
-fn submit_then_approve_reaches_approved_and_a_retry_writes_nothing() {
-    let d = demo();
+on_both!(
+    submit_then_approve_reaches_approved_and_a_retry_writes_nothing,
+    refusals_write_nothing,
+    a_run_author_cannot_approve,
+    reject_and_request_changes_need_reasons_and_decide_the_state,
+    concurrent_deciders_both_land,
+);
+
+fn submit_then_approve_reaches_approved_and_a_retry_writes_nothing(b: Backend) {
+    let d = demo(b);
     // Low risk, clean evidence: the default policy does not deny it.
-    let (m, v) = ("product-recommender", "7");
+    let (m, v) = (&d.m("product-recommender"), "7");
     let s = d.ok("ana.owner", &["submit", m, v]);
     assert_eq!(s["written"], true);
     assert_eq!(s["state"], "pending");
     let a = d.ok("ben.validator", &["approve", m, v]);
     assert_eq!(a["state"], "approved", "{a}");
+    let before = d.everything();
     let again = d.ok("ben.validator", &["approve", m, v]);
     assert_eq!(again["written"], false, "a retry writes no second record");
     assert_eq!(again["id"], a["id"]);
+    assert_eq!(d.everything(), before);
     let shown = d.show(m, v);
     assert_eq!(state(&shown), "approved");
     let records = shown["records"].as_array().unwrap();
     assert_eq!(records.len(), 2);
     assert!(records.iter().all(|r| r["valid"] == true), "{records:?}");
+    // The record and its evidence document are tags on the version.
+    assert_eq!(d.records(m, v).len(), 2);
+    let tags = d.everything();
+    assert!(
+        tags.iter()
+            .any(|t| t.contains(&format!("{m} 7 modelgate.evidence."))),
+        "the evidence document is stored"
+    );
+    assert!(tags.contains(&format!("{m} 7 modelgate.review=approved")));
     // The review tag follows the derived state: it left the pending queue.
-    let q = d.cmd(None).args(["queue", "--json"]).output().unwrap();
-    let q: Value = serde_json::from_slice(&q.stdout).unwrap();
+    let q = d.json(None, &["queue"]);
     assert!(
         !q.as_array()
             .unwrap()
             .iter()
-            .any(|i| i["model"] == m && i["version"] == v)
+            .any(|i| i["model"] == m.as_str() && i["version"] == v)
     );
     // A decided version takes no more decisions until a new submit.
     assert!(
@@ -86,22 +77,20 @@ fn submit_then_approve_reaches_approved_and_a_retry_writes_nothing() {
     );
 }
 
-#[test]
-fn refusals_write_nothing() {
-    let d = demo();
-    let (m, v) = ("product-recommender", "7");
+fn refusals_write_nothing(b: Backend) {
+    let d = demo(b);
+    let (m, v) = (&d.m("product-recommender"), "7");
     // Not in the roster, wrong role, missing reason, changed evidence.
+    let before = d.everything();
     let out = d
         .cmd(None)
         .args(["approve", m, v, "--identity", "mallory@evil", "--key-file"])
-        .arg(modelgate::demo::key_path(
-            d.roster.parent().unwrap(),
-            "ben.validator@demo.modelgate",
-        ))
+        .arg(d.key("ben.validator"))
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not in the roster"));
+    assert_eq!(d.everything(), before);
     assert!(
         d.refused("ben.validator", &["approve", m, v, "--role", "compliance"])
             .contains("does not give")
@@ -128,18 +117,17 @@ fn refusals_write_nothing() {
     );
 }
 
-#[test]
-fn a_run_author_cannot_approve() {
-    let d = demo();
+fn a_run_author_cannot_approve(b: Backend) {
+    let d = demo(b);
     // churn-predictor 5 was logged by chloe (validator): she is an author.
-    let err = d.refused("chloe.validator", &["approve", "churn-predictor", "5"]);
+    let m = &d.m("churn-predictor");
+    let err = d.refused("chloe.validator", &["approve", m, "5"]);
     assert!(err.contains("author"), "{err}");
 }
 
-#[test]
-fn reject_and_request_changes_need_reasons_and_decide_the_state() {
-    let d = demo();
-    let (m, v) = ("product-recommender", "7");
+fn reject_and_request_changes_need_reasons_and_decide_the_state(b: Backend) {
+    let d = demo(b);
+    let (m, v) = (&d.m("product-recommender"), "7");
     d.ok("ana.owner", &["submit", m, v]);
     let r = d.ok(
         "ben.validator",
@@ -153,24 +141,16 @@ fn reject_and_request_changes_need_reasons_and_decide_the_state() {
     );
     assert_eq!(r["state"], "changes_requested");
     assert_eq!(state(&d.show(m, v)), "changes_requested");
+    assert_eq!(d.check(m, v), 1);
 }
 
-#[test]
-fn concurrent_deciders_both_land() {
-    let d = demo();
-    let (m, v) = ("fraud-detector", "7");
+fn concurrent_deciders_both_land(b: Backend) {
+    let d = demo(b);
+    let (m, v) = (&d.m("fraud-detector"), "7");
     d.ok("ana.owner", &["submit", m, v]);
     let spawn = |who: &str| {
-        let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("modelgate"));
-        let id = format!("{who}@demo.modelgate");
-        c.env("XDG_STATE_HOME", d.home.join("state"))
-            .arg("--db")
-            .arg(&d.db)
-            .arg("--roster")
-            .arg(&d.roster)
-            .args(["--identity", &id, "--key-file"])
-            .arg(modelgate::demo::key_path(d.roster.parent().unwrap(), &id))
-            .args(["comment", m, v, "--reason", &format!("looked at it, {who}")]);
+        let mut c = d.std_cmd(Some(who));
+        c.args(["comment", m, v, "--reason", &format!("looked at it, {who}")]);
         c.spawn().unwrap()
     };
     let (a, b) = (spawn("ben.validator"), spawn("dev.domain"));
@@ -179,4 +159,5 @@ fn concurrent_deciders_both_land() {
     let records = d.show(m, v)["records"].as_array().unwrap().clone();
     assert_eq!(records.len(), 3, "submit and both comments");
     assert!(records.iter().all(|r| r["valid"] == true));
+    assert_eq!(d.records(m, v).len(), 3);
 }

@@ -1,10 +1,13 @@
-//! Deployments through the real binary on a demo registry (PROTOCOL 11):
-//! promote, rollback, ratify, `check` exit codes, and what audit verify flags.
+//! Deployments through the real binary on both registries (PROTOCOL 11):
+//! promote, rollback, ratify, `check` exit codes, what audit verify flags, and
+//! a failed alias move retried without a second record.
 
 mod signing;
+mod support;
 
 use serde_json::Value;
-use signing::{Demo, demo};
+use signing::{Backend, Demo, demo};
+use support::proxy::{Fault, Proxy};
 
 const M: &str = "product-recommender";
 
@@ -13,212 +16,278 @@ impl Demo {
         self.stdout(Some(who), args)
     }
 
+    /// A refusal (exit 1) that wrote nothing.
     fn refused(&self, who: &str, args: &[&str]) -> String {
-        self.refusal(who, args)
+        let before = self.everything();
+        let err = self.refusal(who, args);
+        assert_eq!(self.everything(), before, "a refusal must not write");
+        err
     }
 
-    fn check(&self, version: &str) -> i32 {
-        self.cmd(None)
-            .args(["check", M, version])
-            .output()
-            .unwrap()
-            .status
-            .code()
-            .unwrap()
+    fn champion(&self, m: &str) -> String {
+        self.aliases(m).get("champion").cloned().unwrap_or_default()
     }
 
-    fn champion(&self) -> String {
-        let c = rusqlite::Connection::open(&self.db).unwrap();
-        c.query_row(
-            "SELECT v.version FROM aliases a JOIN model_versions v ON v.version_id = a.version_id \
-             JOIN registered_models m ON m.model_id = a.model_id WHERE m.name = ?1 AND a.alias = 'champion'",
-            [M],
-            |r| r.get::<_, i64>(0),
-        )
-        .unwrap()
-        .to_string()
+    /// Adds a version with good metrics, submits and approves it.
+    fn approved_version(&self, m: &str) -> String {
+        let v = self.new_version(m, &[("ndcg_at_10", 0.5), ("latency_p95_ms", 20.0)]);
+        self.ok("ana.owner", &["submit", m, &v]);
+        self.ok("ben.validator", &["approve", m, &v]);
+        assert_eq!(self.check(m, &v), 0);
+        v
     }
 
-    fn verify(&self) -> String {
-        let out = self
-            .cmd(None)
-            .args(["audit", "verify", "--json"])
-            .output()
-            .unwrap();
-        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-        v["findings"]
+    fn rollback_records(&self, m: &str) -> Vec<Value> {
+        self.json(None, &["audit", "--model", m, "--action", "rollback"])
             .as_array()
             .unwrap()
-            .iter()
-            .map(|f| format!("{} {} {}", f["version"], f["severity"], f["message"]))
-            .collect::<Vec<_>>()
-            .join("\n")
-    }
-
-    /// Registers version 8 of the model, submits and approves it.
-    fn approved_v8(&self) {
-        let metrics = self.home.join("m.json");
-        std::fs::write(&metrics, r#"{"ndcg_at_10": 0.5, "latency_p95_ms": 20}"#).unwrap();
-        let out = self
-            .cmd(None)
-            .args(["register", M, "--run-metrics"])
-            .arg(&metrics)
-            .args(["--tag", "modelgate.review=pending"])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        self.ok("ana.owner", &["submit", M, "8"]);
-        self.ok("ben.validator", &["approve", M, "8"]);
+            .clone()
     }
 }
 
-#[test]
-fn promote_rollback_ratify_and_check() {
-    let d = demo();
+fn rollback_args<'a>(m: &'a str, to: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "rollback",
+        m,
+        "--to",
+        to,
+        "--reason",
+        "p99 latency alarm",
+        "--incident",
+        "INC-42",
+    ];
+    args.extend_from_slice(extra);
+    args
+}
+
+on_both!(
+    promote_rollback_ratify_and_check,
+    an_alias_moved_by_hand_is_reported_and_a_tampered_approval_cannot_ship,
+    a_failed_alias_move_is_retried_with_the_same_record,
+);
+
+fn promote_rollback_ratify_and_check(b: Backend) {
+    let d = demo(b);
+    let m = &d.m(M);
     // check: pending is 1; approved is 0.
-    assert_eq!(d.check("7"), 1);
-    d.ok("ana.owner", &["submit", M, "7"]);
-    d.ok("ben.validator", &["approve", M, "7"]);
-    assert_eq!(d.check("7"), 0);
+    assert_eq!(d.check(m, "7"), 1);
+    d.ok("ana.owner", &["submit", m, "7"]);
+    d.ok("ben.validator", &["approve", m, "7"]);
+    assert_eq!(d.check(m, "7"), 0);
+    let checked = d.json(None, &["check", m, "7"]);
+    assert_eq!(checked["state"], "approved", "{checked}");
     // Promote needs an approved version and the owner or sre role.
     assert!(
-        d.refused("ana.owner", &["promote", M, "6"])
+        d.refused("ana.owner", &["promote", m, "6"])
             .contains("not approved")
     );
     assert!(
-        d.refused("ben.validator", &["promote", M, "7"])
+        d.refused("ben.validator", &["promote", m, "7"])
             .contains("owner or sre")
     );
-    d.ok("ana.owner", &["promote", M, "7"]);
-    assert_eq!(d.champion(), "7");
-    d.approved_v8();
-    d.ok("fay.sre", &["promote", M, "8"]);
-    assert_eq!(d.champion(), "8");
+    d.ok("ana.owner", &["promote", m, "7"]);
+    assert_eq!(d.champion(m), "7");
+    let v8 = d.approved_version(m);
+    d.ok("fay.sre", &["promote", m, &v8]);
+    assert_eq!(d.champion(m), v8);
 
     // Rollback: --confirm, the sre role, an earlier approved target.
-    let roll = |who: &str, to: &str, extra: &[&str]| {
-        let mut args = vec![
-            "rollback",
-            M,
-            "--to",
-            to,
-            "--reason",
-            "p99 latency alarm",
-            "--incident",
-            "INC-42",
-        ];
-        args.extend_from_slice(extra);
-        (
-            who.to_owned(),
-            args.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
-        )
-    };
-    let run_refused = |(who, args): (String, Vec<String>)| {
-        d.refused(&who, &args.iter().map(String::as_str).collect::<Vec<_>>())
-    };
-    assert!(run_refused(roll("fay.sre", "7", &[])).contains("--confirm"));
-    assert!(run_refused(roll("ben.validator", "7", &["--confirm", M])).contains("sre"));
     assert!(
-        run_refused(roll("fay.sre", "5", &["--confirm", M])).contains("--break-glass"),
+        d.refused("fay.sre", &rollback_args(m, "7", &[]))
+            .contains("--confirm")
+    );
+    assert!(
+        d.refused("fay.sre", &rollback_args(m, "7", &["--confirm", "other"]))
+            .contains("--confirm")
+    );
+    assert!(
+        d.refused("ben.validator", &rollback_args(m, "7", &["--confirm", m]))
+            .contains("sre")
+    );
+    assert!(
+        d.refused("fay.sre", &rollback_args(m, "5", &["--confirm", m]))
+            .contains("--break-glass"),
         "legacy 5 is not approved"
     );
     assert!(
-        run_refused(roll("fay.sre", "5", &["--confirm", M, "--break-glass"])).contains("never did"),
+        d.refused(
+            "fay.sre",
+            &rollback_args(m, "5", &["--confirm", m, "--break-glass"])
+        )
+        .contains("never did"),
         "5 never held it by a record"
     );
-    let dry = d.ok(
-        "fay.sre",
-        &[
-            "rollback",
-            M,
-            "--to",
-            "7",
-            "--reason",
-            "r",
-            "--incident",
-            "I",
-            "--dry-run",
-        ],
-    );
-    assert!(dry.contains("dry run") && d.champion() == "8", "{dry}");
-    let out = d.ok(
-        "fay.sre",
-        &[
-            "rollback",
-            M,
-            "--to",
-            "7",
-            "--reason",
-            "p99 latency alarm",
-            "--incident",
-            "INC-42",
-            "--confirm",
-            M,
-        ],
-    );
-    assert_eq!(d.champion(), "7", "{out}");
-    assert!(
-        d.verify().contains("waiting for ratification"),
-        "{}",
-        d.verify()
-    );
+    let before = d.everything();
+    let dry = d.ok("fay.sre", &rollback_args(m, "7", &["--dry-run"]));
+    assert!(dry.contains("dry run"), "{dry}");
+    assert_eq!(d.everything(), before, "a dry run writes nothing");
+    let out = d.ok("fay.sre", &rollback_args(m, "7", &["--confirm", m]));
+    assert_eq!(d.champion(m), "7", "{out}");
+    let (code, found) = d.verify(m);
+    assert_eq!(code, 1, "{found}");
+    assert!(found.contains("waiting for ratification"), "{found}");
 
     // Ratify: a second person only.
-    let list = d
-        .cmd(None)
-        .args(["audit", "--action", "rollback", "--json"])
-        .output()
-        .unwrap();
-    let list: Value = serde_json::from_slice(&list.stdout).unwrap();
-    let id = list[0]["id"].as_str().unwrap().to_owned();
+    let rolls = d.rollback_records(m);
+    assert_eq!(rolls.len(), 1);
+    let id = rolls[0]["id"].as_str().unwrap().to_owned();
     assert!(
-        d.refused("fay.sre", &["ratify", M, "--record", &id])
+        d.refused("fay.sre", &["ratify", m, "--record", &id])
             .contains("second person")
     );
-    d.ok("gus.sre", &["ratify", M, "--record", &id]);
-    assert!(!d.verify().contains("waiting for ratification"));
-}
+    assert!(
+        d.refused("ben.validator", &["ratify", m, "--record", &id])
+            .contains("sre or compliance")
+    );
+    d.ok("gus.sre", &["ratify", m, "--record", &id]);
+    let (_, found) = d.verify(m);
+    assert!(!found.contains("waiting for ratification"), "{found}");
 
-#[test]
-fn an_alias_moved_by_hand_is_reported_and_a_tampered_approval_cannot_ship() {
-    let d = demo();
-    d.ok("ana.owner", &["submit", M, "7"]);
-    d.ok("ben.validator", &["approve", M, "7"]);
-    d.ok("ana.owner", &["promote", M, "7"]);
-    assert!(
-        !d.verify().contains("\"7\" \"policy\" \"holds champion"),
-        "{}",
-        d.verify()
-    );
-    // Someone moves the alias straight in the registry.
-    let c = rusqlite::Connection::open(&d.db).unwrap();
-    c.execute(
-        "UPDATE aliases SET version_id = (SELECT version_id FROM model_versions v JOIN registered_models m ON m.model_id = v.model_id \
-         WHERE m.name = ?1 AND v.version = 6) WHERE alias = 'champion' AND model_id = (SELECT model_id FROM registered_models WHERE name = ?1)",
-        [M],
-    )
-    .unwrap();
-    let v = d.verify();
-    assert!(
-        v.contains("no valid promote or rollback record explains it"),
-        "{v}"
-    );
-    assert!(
-        v.contains("\"6\" \"policy\" \"holds a production alias but is pending"),
-        "{v}"
-    );
-    // A tampered approval: check cannot tell (exit 2), never 0.
-    c.execute("UPDATE version_tags SET value = replace(value, '\"role\":\"validator\"', '\"role\":\"domain\"') WHERE key LIKE 'modelgate.record.%' AND value LIKE '%\"action\":\"approve\"%'", []).unwrap();
-    assert_eq!(d.check("7"), 2);
-    // A rejected version is 1.
-    d.ok("ana.owner", &["submit", M, "6"]);
+    // Break glass: back to a version that held the alias by a record, though
+    // it is no longer approved (its approval revoked after the fact).
+    d.ok("fay.sre", &["promote", m, &v8]);
     d.ok(
         "ben.validator",
-        &["reject", M, "6", "--reason", "HIGH modelscan finding"],
+        &[
+            "revoke",
+            m,
+            "7",
+            "--reason",
+            "approved on a stale dashboard",
+        ],
     );
-    assert_eq!(d.check("6"), 1);
+    assert_eq!(d.check(m, "7"), 1);
+    assert!(
+        d.refused("fay.sre", &rollback_args(m, "7", &["--confirm", m]))
+            .contains("--break-glass")
+    );
+    d.ok(
+        "fay.sre",
+        &rollback_args(m, "7", &["--confirm", m, "--break-glass"]),
+    );
+    assert_eq!(d.champion(m), "7");
+    let (code, found) = d.verify(m);
+    assert_eq!(code, 1, "{found}");
+    assert!(found.contains("break-glass"), "{found}");
+}
+
+fn an_alias_moved_by_hand_is_reported_and_a_tampered_approval_cannot_ship(b: Backend) {
+    let d = demo(b);
+    let m = &d.m(M);
+    d.ok("ana.owner", &["submit", m, "7"]);
+    d.ok("ben.validator", &["approve", m, "7"]);
+    d.ok("ana.owner", &["promote", m, "7"]);
+    let (_, found) = d.verify(m);
+    assert!(
+        !found.contains("no valid promote or rollback record explains"),
+        "{found}"
+    );
+    // Someone moves the alias straight in the registry.
+    d.set_alias(m, "champion", "6");
+    let (code, found) = d.verify(m);
+    assert_eq!(code, 1, "{found}");
+    assert!(
+        found.contains("no valid promote or rollback record explains it"),
+        "{found}"
+    );
+    assert!(
+        found.contains("\"6\" \"policy\" \"holds a production alias but is pending"),
+        "{found}"
+    );
+    // A tampered approval: check cannot tell (exit 2), never 0.
+    let (key, value) = d.record_with(m, "7", "\"action\":\"approve\"");
+    d.set_tag(
+        m,
+        "7",
+        &key,
+        &value.replace("\"role\":\"validator\"", "\"role\":\"domain\""),
+    );
+    assert_eq!(d.check(m, "7"), 2);
+    let checked = d
+        .cmd(None)
+        .args(["check", m, "7", "--json"])
+        .output()
+        .unwrap();
+    let checked: Value = serde_json::from_slice(&checked.stdout).unwrap();
+    assert!(
+        checked["reasons"][0].as_str().unwrap().contains("invalid"),
+        "{checked}"
+    );
+    // A rejected version is 1.
+    d.ok("ana.owner", &["submit", m, "6"]);
+    d.ok(
+        "ben.validator",
+        &["reject", m, "6", "--reason", "HIGH modelscan finding"],
+    );
+    assert_eq!(d.check(m, "6"), 1);
+}
+
+/// The alias write fails once (a 403 from a proxy in front of MLflow; a
+/// trigger in the embedded registry): the record stays, the command says to
+/// run it again, and the retry reuses that record.
+fn a_failed_alias_move_is_retried_with_the_same_record(b: Backend) {
+    let d = demo(b);
+    let m = &d.m(M);
+    d.ok("ana.owner", &["submit", m, "7"]);
+    d.ok("ben.validator", &["approve", m, "7"]);
+    d.ok("ana.owner", &["promote", m, "7"]);
+    let v8 = d.approved_version(m);
+    d.ok("fay.sre", &["promote", m, &v8]);
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let proxy = match b {
+        Backend::Mlflow => {
+            let p = rt.block_on(Proxy::start(&support::mlflow_uri()));
+            p.fail(
+                Some("POST"),
+                "registered-models/alias",
+                Fault::Status(403),
+                1,
+            );
+            Some(p)
+        }
+        Backend::Local => {
+            d.sql(
+                "CREATE TRIGGER fail_alias BEFORE UPDATE ON aliases BEGIN SELECT RAISE(ABORT, 'injected alias failure'); END",
+            );
+            None
+        }
+    };
+    let rollback = || {
+        let mut c = d.cmd(Some("fay.sre"));
+        if let Some(p) = &proxy {
+            c.args(["--uri", &p.uri]);
+        }
+        c.args(rollback_args(m, "7", &["--confirm", m, "--json"]))
+            .output()
+            .unwrap()
+    };
+    let failed = rollback();
+    let err = String::from_utf8_lossy(&failed.stderr);
+    assert!(!failed.status.success(), "the alias write was broken");
+    assert!(err.contains("run the same command again"), "{err}");
+    assert_eq!(d.champion(m), v8, "the alias did not move");
+    let rolls = d.rollback_records(m);
+    assert_eq!(rolls.len(), 1, "the record is written first");
+    if b == Backend::Local {
+        d.sql("DROP TRIGGER fail_alias");
+    }
+    let retried = rollback();
+    assert!(
+        retried.status.success(),
+        "{}",
+        String::from_utf8_lossy(&retried.stderr)
+    );
+    let r: Value = serde_json::from_slice(&retried.stdout).unwrap();
+    assert_eq!(r["written"], false, "{r}");
+    assert_eq!(r["id"], rolls[0]["id"]);
+    assert_eq!(d.champion(m), "7");
+    assert_eq!(d.rollback_records(m).len(), 1, "no second record");
+    if let Some(p) = &proxy {
+        assert_eq!(p.hits("registered-models/alias"), 2, "{:?}", p.seen());
+    }
 }

@@ -7,6 +7,7 @@ use serde_json::{Map, Value, json};
 use ssh_key::PrivateKey;
 
 use super::ReviewService;
+use super::deploy::{AliasMove, alias_moves};
 use super::records::{self, RecordView};
 use crate::review::evidence::canonical_json;
 use crate::review::state::{ReviewState, TAG_REVIEW};
@@ -185,10 +186,34 @@ impl ReviewService {
         if reason.is_some_and(|r| r.chars().count() > 4000) {
             return refuse("the reason is over 4,000 characters");
         }
-        // The same decision already recorded in this round: a retry writes nothing.
-        if let Some(existing) =
-            self.same_decision(&checked, &derived, &me.id, action, &role, &evidence, reason)
-        {
+        // The same decision already recorded in this round: a retry writes
+        // nothing. A move is a retry only while its record is the newest move
+        // of the alias and the alias is still where it left it (the move
+        // failed) or where it sent it (the answer was lost); otherwise the
+        // alias has moved since, and this is a new move with every check.
+        let same = self.same_decision(&checked, &derived, &me.id, action, &role, &evidence, reason);
+        let same = match same {
+            Some(existing) if matches!(action, "promote" | "rollback") => {
+                let alias = self.alias_of(d);
+                let holder = self.alias_holder(model, &alias).await?;
+                let history = self.alias_history(model, &alias).await?;
+                let newest = history.last().is_some_and(|m| m.id == existing.id);
+                let field = |k: &str| existing.fields.as_ref().and_then(|f| f.get(k)).cloned();
+                let same_move = field("alias") == Some(json!(alias))
+                    && field("incident").as_ref().and_then(Value::as_str)
+                        == d.incident.as_deref().map(str::trim)
+                    && field("break_glass")
+                        .and_then(|b| b.as_bool())
+                        .unwrap_or(false)
+                        == d.break_glass;
+                let from = field("from_version").and_then(|v| v.as_str().map(str::to_owned));
+                let in_flight =
+                    holder.is_some() && (holder == from || holder.as_deref() == Some(version));
+                (newest && same_move && in_flight).then_some(existing)
+            }
+            other => other,
+        };
+        if let Some(existing) = same {
             return Ok(Outcome {
                 id: existing.id.clone(),
                 action: action.to_owned(),
@@ -198,7 +223,11 @@ impl ReviewService {
             });
         }
 
-        if DECISIONS.contains(&action) && derived.state != ReviewState::Pending {
+        // A revoke also takes back an approval that already completed the
+        // review: that is when a reviewer who finds a problem needs it most.
+        let open = derived.state == ReviewState::Pending
+            || (action == "revoke" && derived.state == ReviewState::Approved);
+        if DECISIONS.contains(&action) && !open {
             return refuse(format!(
                 "{model} version {version} is {}, not pending; a new `modelgate submit` opens a new round",
                 derived.state.as_str()
@@ -264,17 +293,8 @@ impl ReviewService {
                 );
             }
             "promote" | "rollback" => {
-                let alias = d
-                    .alias
-                    .clone()
-                    .unwrap_or_else(|| self.config.production_alias.clone());
-                let holder = self
-                    .registry
-                    .get_registered_model(model)
-                    .await?
-                    .aliases
-                    .get(&alias)
-                    .cloned();
+                let alias = self.alias_of(d);
+                let holder = self.alias_holder(model, &alias).await?;
                 let target: u64 = version.parse().unwrap_or(0);
                 if action == "promote" && derived.state != ReviewState::Approved {
                     return refuse(format!(
@@ -297,7 +317,8 @@ impl ReviewService {
                         ));
                     }
                     if d.break_glass {
-                        if !self.once_held(model, &alias, version).await? {
+                        let history = self.alias_history(model, &alias).await?;
+                        if !history.iter().any(|m| m.version == version) {
                             return refuse(format!(
                                 "break-glass rollback only goes to a version that once held {alias} by a valid promote or rollback record; version {version} never did"
                             ));
@@ -504,31 +525,38 @@ impl ReviewService {
         })
     }
 
-    /// Whether a valid promote or rollback record ever moved `alias` to `version`.
-    pub async fn once_held(
+    /// The valid promote and rollback records of `alias` on every version of
+    /// `model`, oldest first.
+    pub async fn alias_history(
         &self,
         model: &str,
         alias: &str,
-        version: &str,
-    ) -> crate::registry::Result<bool> {
-        for v in self.registry.list_versions(model).await? {
-            if v.version != version {
-                continue;
-            }
-            return Ok(self
-                .check_records(&v)
-                .iter()
-                .filter(|c| c.valid())
-                .any(|c| {
-                    matches!(c.action(), Some("promote" | "rollback"))
-                        && c.fields
-                            .as_ref()
-                            .and_then(|f| f.get("alias"))
-                            .and_then(Value::as_str)
-                            == Some(alias)
-                }));
-        }
-        Ok(false)
+    ) -> crate::registry::Result<Vec<AliasMove>> {
+        let versions = self.registry.list_versions(model).await?;
+        let checked: Vec<Vec<Checked>> = versions.iter().map(|v| self.check_records(v)).collect();
+        let pairs: Vec<_> = versions
+            .iter()
+            .zip(&checked)
+            .map(|(v, c)| (v, c.as_slice()))
+            .collect();
+        Ok(alias_moves(&pairs, alias))
+    }
+
+    /// The alias a promote or rollback moves: the one named, or production.
+    pub fn alias_of(&self, d: &Decision) -> String {
+        d.alias
+            .clone()
+            .unwrap_or_else(|| self.config.production_alias.clone())
+    }
+
+    /// The version `alias` points at now, if any.
+    pub async fn alias_holder(
+        &self,
+        model: &str,
+        alias: &str,
+    ) -> crate::registry::Result<Option<String>> {
+        let m = self.registry.get_registered_model(model).await?;
+        Ok(m.aliases.get(alias).cloned())
     }
 
     /// Roster ids of the version's run author.

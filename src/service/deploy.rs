@@ -40,10 +40,7 @@ impl ReviewService {
         signer: &Signer,
         now_ms: i64,
     ) -> Result<Deployed, Refused> {
-        let alias = d
-            .alias
-            .clone()
-            .unwrap_or_else(|| self.config.production_alias.clone());
+        let alias = self.alias_of(d);
         let record = self.decide(model, version, d, signer, now_ms).await?;
         if let Err(e) = self.registry.set_alias(model, &alias, version).await {
             return Err(Refused::Rule(format!(
@@ -240,6 +237,29 @@ pub fn alias_moves(
         })
         .collect();
     out.sort_by(|a, b| (&a.at, &a.id).cmp(&(&b.at, &b.id)));
+    chain_ties(out)
+}
+
+/// Record times have one-second resolution, so moves signed within the same
+/// second tie. Within a tie, a move that starts where the previous move left
+/// the alias comes next (then the lower id): a chain 7 -> 8 -> 7 keeps its order.
+fn chain_ties(sorted: Vec<AliasMove>) -> Vec<AliasMove> {
+    let mut out: Vec<AliasMove> = Vec::with_capacity(sorted.len());
+    let mut rest = sorted.into_iter().peekable();
+    while let Some(first) = rest.next() {
+        let mut group = vec![first];
+        while let Some(next) = rest.next_if(|m| m.at == group[0].at) {
+            group.push(next);
+        }
+        while !group.is_empty() {
+            let at = out.last().map(|m: &AliasMove| m.version.clone());
+            let pick = group
+                .iter()
+                .position(|m| at.is_some() && m.from_version == at)
+                .unwrap_or(0);
+            out.push(group.remove(pick));
+        }
+    }
     out
 }
 
@@ -389,6 +409,31 @@ mod tests {
             break_glass: false,
             ratified,
         }
+    }
+
+    #[test]
+    fn moves_in_the_same_second_follow_the_chain() {
+        let at = "2026-01-01T00:00:00Z";
+        let mut a = mv("promote", "8", at, false);
+        a.id = "b".into();
+        a.from_version = Some("7".into());
+        let mut b = mv("rollback", "7", at, false);
+        b.id = "a".into();
+        b.from_version = Some("8".into());
+        let mut first = mv("promote", "7", "2025-12-31T23:59:59Z", false);
+        first.from_version = Some("6".into());
+        let order: Vec<String> = chain_ties(vec![first.clone(), b.clone(), a.clone()])
+            .into_iter()
+            .map(|m| m.version)
+            .collect();
+        assert_eq!(
+            order,
+            ["7", "8", "7"],
+            "8 left from 7, then 7 came back from 8"
+        );
+        // No chain to follow: the lower id first, as before.
+        let order: Vec<String> = chain_ties(vec![b, a]).into_iter().map(|m| m.id).collect();
+        assert_eq!(order, ["a", "b"]);
     }
 
     #[test]

@@ -1,58 +1,188 @@
-//! A demo registry with its roster and keys, driven through the real binary:
-//! shared by the decision, audit and deployment tests.
+//! A demo registry with its roster and keys, driven through the real binary,
+//! on either registry: the embedded one (made by `modelgate demo`) or the real
+//! MLflow server (the demo written under a name prefix of its own, so tests
+//! share the server without seeing each other). Shared by the decision, audit,
+//! deployment and tamper tests; `on_both!` runs a test body on each registry.
+//!
+//! What a test does behind modelgate's back (editing a record, moving an alias,
+//! logging a metric) goes through the registry's own API, never the CLI.
 #![allow(dead_code)]
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use assert_cmd::Command;
+use modelgate::demo::{DemoOptions, populate, write_roster};
+use modelgate::registry::local::LocalRegistry;
+use modelgate::registry::mlflow::MlflowRegistry;
+use modelgate::registry::{Metric, RegistryWriter};
 use tempfile::TempDir;
+use tokio::runtime::Runtime;
+
+use crate::support::{Prefixed, mlflow_uri, test_options, unique_prefix};
+
+/// The registry id every MLflow test client is configured with.
+pub const MLFLOW_REGISTRY_ID: &str = "mlflow-test";
+const SEED: u64 = 7;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Local,
+    Mlflow,
+}
+
+/// Runs each named `fn(Backend)` as two tests, `<name>::local` and
+/// `<name>::mlflow`.
+#[macro_export]
+macro_rules! on_both {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[test]
+            fn local() {
+                super::$name($crate::signing::Backend::Local)
+            }
+            #[test]
+            fn mlflow() {
+                super::$name($crate::signing::Backend::Mlflow)
+            }
+        }
+    )*};
+}
 
 pub struct Demo {
     _dir: TempDir,
+    pub backend: Backend,
     pub home: PathBuf,
-    pub db: PathBuf,
     pub roster: PathBuf,
+    /// The embedded registry file (Local only).
+    pub db: PathBuf,
+    /// What the CLI sees of this demo's model names: `<prefix><name>`.
+    prefix: String,
+    rt: Runtime,
+    reg: Box<dyn RegistryWriter>,
 }
 
-/// A fresh demo registry in its own directory (config, data and state too).
-pub fn demo() -> Demo {
+/// A fresh demo on `backend`, with its own config, data and state directories.
+pub fn demo(backend: Backend) -> Demo {
     let dir = TempDir::new().unwrap();
     let home = dir.path().to_path_buf();
-    let d = Demo {
-        db: home.join("demo.db"),
-        roster: home.join("demo-roster/roster.toml"),
-        home,
-        _dir: dir,
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let db = home.join("demo.db");
+    let (roster, prefix, reg): (PathBuf, String, Box<dyn RegistryWriter>) = match backend {
+        Backend::Local => {
+            let out = base_cmd(&home)
+                .arg("--db")
+                .arg(&db)
+                .args(["demo", "--no-open", "--seed", &SEED.to_string()])
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let reg = LocalRegistry::open(&db).unwrap();
+            (
+                home.join("demo-roster/roster.toml"),
+                String::new(),
+                Box::new(reg),
+            )
+        }
+        Backend::Mlflow => {
+            let uri = mlflow_uri();
+            let prefix = unique_prefix("sig");
+            let mut opts = test_options(&uri);
+            opts.registry_id = Some(MLFLOW_REGISTRY_ID.into());
+            opts.page_size = 1000;
+            rt.block_on(async {
+                let writer = Prefixed::new(MlflowRegistry::new(opts.clone()).unwrap(), &prefix);
+                let now_ms = chrono::Utc::now().timestamp_millis();
+                populate(&writer, &DemoOptions { seed: SEED, now_ms })
+                    .await
+                    .unwrap_or_else(|e| panic!("writing the demo into MLflow: {e:#}"));
+            });
+            let roster = write_roster(&home.join("demo-roster"), SEED).unwrap();
+            let config = home.join("config/modelgate/config.toml");
+            std::fs::create_dir_all(config.parent().unwrap()).unwrap();
+            std::fs::write(
+                &config,
+                format!(
+                    "registry = \"mlflow\"\nuri = \"{uri}\"\nregistry_id = \"{MLFLOW_REGISTRY_ID}\"\n"
+                ),
+            )
+            .unwrap();
+            (roster, prefix, Box::new(MlflowRegistry::new(opts).unwrap()))
+        }
     };
-    d.cmd(None).args(["demo", "--no-open"]).assert().success();
-    d
+    Demo {
+        _dir: dir,
+        backend,
+        home,
+        roster,
+        db,
+        prefix,
+        rt,
+        reg,
+    }
+}
+
+/// The binary with this test's directories and nothing from the caller's
+/// environment that would change what it reads or signs with.
+fn base_cmd(home: &std::path::Path) -> std::process::Command {
+    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("modelgate"));
+    c.env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        // No secret service: keyring look-ups fail fast and the same everywhere.
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/modelgate-test",
+        )
+        .env_remove("MODELGATE_CONFIG")
+        .env_remove("MODELGATE_KEY_FILE")
+        .env_remove("MLFLOW_TRACKING_URI")
+        .env_remove("MLFLOW_TRACKING_TOKEN")
+        .env_remove("MLFLOW_TRACKING_USERNAME")
+        .env_remove("MLFLOW_TRACKING_PASSWORD");
+    c
 }
 
 impl Demo {
+    /// A demo model's name as the CLI and the registry see it.
+    pub fn m(&self, name: &str) -> String {
+        format!("{}{name}", self.prefix)
+    }
+
+    /// The key file of a demo identity (without its `@demo.modelgate`).
+    pub fn key(&self, who: &str) -> PathBuf {
+        modelgate::demo::key_path(
+            self.roster.parent().unwrap(),
+            &format!("{who}@demo.modelgate"),
+        )
+    }
+
     /// The binary on this registry and roster, signing as `who` (a demo
     /// identity without its `@demo.modelgate`) when given.
-    pub fn cmd(&self, who: Option<&str>) -> Command {
-        let mut c = Command::cargo_bin("modelgate").unwrap();
-        c.env("XDG_CONFIG_HOME", self.home.join("config"))
-            .env("XDG_DATA_HOME", self.home.join("data"))
-            .env("XDG_STATE_HOME", self.home.join("state"))
-            .env_remove("MODELGATE_CONFIG")
-            .env_remove("MODELGATE_KEY_FILE")
-            .arg("--db")
-            .arg(&self.db)
-            .arg("--roster")
-            .arg(&self.roster);
-        if let Some(id) = who {
-            let id = format!("{id}@demo.modelgate");
+    pub fn std_cmd(&self, who: Option<&str>) -> std::process::Command {
+        let mut c = base_cmd(&self.home);
+        if self.backend == Backend::Local {
+            c.arg("--db").arg(&self.db);
+        }
+        c.arg("--roster").arg(&self.roster);
+        if let Some(who) = who {
             c.arg("--identity")
-                .arg(&id)
+                .arg(format!("{who}@demo.modelgate"))
                 .arg("--key-file")
-                .arg(modelgate::demo::key_path(
-                    self.roster.parent().unwrap(),
-                    &id,
-                ));
+                .arg(self.key(who));
         }
         c
+    }
+
+    pub fn cmd(&self, who: Option<&str>) -> Command {
+        Command::from_std(self.std_cmd(who))
     }
 
     /// Runs a command that must succeed; its stdout.
@@ -66,23 +196,199 @@ impl Demo {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// Runs a command with `--json` that must succeed; its output.
+    pub fn json(&self, who: Option<&str>, args: &[&str]) -> serde_json::Value {
+        let mut with_json = args.to_vec();
+        with_json.push("--json");
+        let out = self.stdout(who, &with_json);
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {out}"))
+    }
+
     /// Runs a command that must be refused (exit 1); its stderr.
     pub fn refusal(&self, who: &str, args: &[&str]) -> String {
         let out = self.cmd(Some(who)).args(args).output().unwrap();
         assert_eq!(
             out.status.code(),
             Some(1),
-            "{args:?} should be refused: {}",
-            String::from_utf8_lossy(&out.stdout)
+            "{args:?} should be refused: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
         );
         String::from_utf8_lossy(&out.stderr).into_owned()
     }
 
-    /// One SQL statement on the registry file, behind modelgate's back.
+    /// The exit code of a command and its stdout parsed as JSON.
+    pub fn code_json(&self, who: Option<&str>, args: &[&str]) -> (i32, serde_json::Value) {
+        let out = self.cmd(who).args(args).output().unwrap();
+        let v = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
+            panic!(
+                "{args:?}: {}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+        (out.status.code().unwrap_or(-1), v)
+    }
+
+    /// `show MODEL VERSION --json`.
+    pub fn show(&self, model: &str, version: &str) -> serde_json::Value {
+        self.json(None, &["show", model, version])
+    }
+
+    /// `check MODEL VERSION`'s exit code.
+    pub fn check(&self, model: &str, version: &str) -> i32 {
+        let out = self
+            .cmd(None)
+            .args(["check", model, version])
+            .output()
+            .unwrap();
+        out.status.code().unwrap_or(-1)
+    }
+
+    /// `audit verify --model MODEL --json`: exit code and findings as
+    /// `version severity message` lines. Scoped to one model: other tests
+    /// share the MLflow server.
+    pub fn verify(&self, model: &str) -> (i32, String) {
+        let (code, v) = self.code_json(None, &["audit", "verify", "--model", model, "--json"]);
+        (code, findings(&v))
+    }
+
+    fn block<T>(&self, f: impl std::future::Future<Output = T>) -> T {
+        self.rt.block_on(f)
+    }
+
+    /// Every tag on every version of this demo's models, and every alias, to
+    /// prove that nothing was written.
+    pub fn everything(&self) -> Vec<String> {
+        let mut all = Vec::new();
+        for model in self.models() {
+            let m = self.block(self.reg.get_registered_model(&model)).unwrap();
+            for (a, v) in &m.aliases {
+                all.push(format!("{model} @{a} {v}"));
+            }
+            for v in self.block(self.reg.list_versions(&model)).unwrap() {
+                for (k, val) in &v.tags {
+                    all.push(format!("{model} {} {k}={val}", v.version));
+                }
+            }
+        }
+        all.sort();
+        all
+    }
+
+    fn models(&self) -> Vec<String> {
+        self.block(self.reg.list_registered_models())
+            .unwrap()
+            .into_iter()
+            .map(|m| m.name)
+            .filter(|n| n.starts_with(&self.prefix))
+            .collect()
+    }
+
+    /// `(tag key, value)` of each record on a version.
+    pub fn records(&self, model: &str, version: &str) -> Vec<(String, String)> {
+        let v = self.block(self.reg.get_version(model, version)).unwrap();
+        v.tags
+            .into_iter()
+            .filter(|(k, _)| k.starts_with("modelgate.record."))
+            .collect()
+    }
+
+    /// The record tag on a version whose value contains `needle`.
+    pub fn record_with(&self, model: &str, version: &str, needle: &str) -> (String, String) {
+        let found: Vec<_> = self
+            .records(model, version)
+            .into_iter()
+            .filter(|(_, v)| v.contains(needle))
+            .collect();
+        assert_eq!(found.len(), 1, "one record with {needle}: {found:?}");
+        found.into_iter().next().unwrap()
+    }
+
+    pub fn set_tag(&self, model: &str, version: &str, key: &str, value: &str) {
+        self.block(self.reg.set_version_tag(model, version, key, value))
+            .unwrap();
+    }
+
+    pub fn delete_tag(&self, model: &str, version: &str, key: &str) {
+        self.block(self.reg.delete_version_tag(model, version, key))
+            .unwrap();
+    }
+
+    pub fn set_alias(&self, model: &str, alias: &str, version: &str) {
+        self.block(self.reg.set_alias(model, alias, version))
+            .unwrap();
+    }
+
+    pub fn aliases(&self, model: &str) -> BTreeMap<String, String> {
+        self.block(self.reg.get_registered_model(model))
+            .unwrap()
+            .aliases
+    }
+
+    /// Logs a new value of a metric to the version's run: its evidence changes.
+    pub fn log_metric(&self, model: &str, version: &str, key: &str, value: f64) {
+        let v = self.block(self.reg.get_version(model, version)).unwrap();
+        let run = v.run_id.expect("a demo version has a run");
+        let metric = Metric {
+            key: key.into(),
+            value,
+            timestamp: chrono::Utc::now().timestamp_millis(),
+            step: 1_000_000,
+        };
+        self.block(self.reg.log_metrics(&run, &[metric])).unwrap();
+    }
+
+    /// One SQL statement on the registry file (Local only): for what the
+    /// registry API refuses to write, such as a hostile tag key.
     pub fn sql(&self, q: &str) -> usize {
+        assert_eq!(self.backend, Backend::Local);
         rusqlite::Connection::open(&self.db)
             .unwrap()
             .execute(q, [])
             .unwrap()
+    }
+}
+
+/// Findings of an `audit verify --json` as `version severity message` lines.
+pub fn findings(v: &serde_json::Value) -> String {
+    v["findings"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no findings in {v}"))
+        .iter()
+        .map(|f| format!("{} {} {}", f["version"], f["severity"], f["message"]))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+impl Demo {
+    /// Adds a version to `model` behind modelgate's back (a run with these
+    /// metrics, tagged `modelgate.review=pending`); its version number.
+    pub fn new_version(&self, model: &str, metrics: &[(&str, f64)]) -> String {
+        let now = chrono::Utc::now().timestamp_millis();
+        let run = self
+            .block(self.reg.create_run(model, now, &Default::default()))
+            .unwrap();
+        let metrics: Vec<Metric> = metrics
+            .iter()
+            .map(|(k, v)| Metric {
+                key: (*k).into(),
+                value: *v,
+                timestamp: now,
+                step: 0,
+            })
+            .collect();
+        self.block(self.reg.log_metrics(&run, &metrics)).unwrap();
+        let tags = [("modelgate.review".to_owned(), "pending".to_owned())]
+            .into_iter()
+            .collect();
+        self.block(self.reg.create_model_version(
+            model,
+            &format!("runs:/{run}/model"),
+            &run,
+            None,
+            &tags,
+        ))
+        .unwrap()
     }
 }

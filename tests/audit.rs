@@ -6,17 +6,7 @@ mod signing;
 mod support;
 
 use serde_json::Value;
-use signing::{Backend, Demo, demo};
-
-const M: &str = "product-recommender";
-
-fn approved_demo(b: Backend) -> (Demo, String) {
-    let d = demo(b);
-    let m = d.m(M);
-    d.stdout(Some("ana.owner"), &["submit", &m, "7"]);
-    d.stdout(Some("ben.validator"), &["approve", &m, "7"]);
-    (d, m)
-}
+use signing::{Backend, approved_demo, succeeded};
 
 on_both!(
     audit_lists_records_with_validity,
@@ -137,11 +127,7 @@ fn ssh_keygen_export_verifies_with_openssh_only(b: Backend) {
         .arg(&out_dir)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out, "audit export --ssh-keygen");
     let run = std::process::Command::new(out_dir.join("verify.sh"))
         .current_dir(&d.home)
         .output()

@@ -277,11 +277,7 @@ fn a_failed_alias_move_is_retried_with_the_same_record(b: Backend) {
         d.sql("DROP TRIGGER fail_alias");
     }
     let retried = rollback();
-    assert!(
-        retried.status.success(),
-        "{}",
-        String::from_utf8_lossy(&retried.stderr)
-    );
+    signing::succeeded(&retried, "the retried rollback");
     let r: Value = serde_json::from_slice(&retried.stdout).unwrap();
     assert_eq!(r["written"], false, "{r}");
     assert_eq!(r["id"], rolls[0]["id"]);

@@ -1,8 +1,9 @@
 //! The real binary against real MLflow servers: `demo --mlflow`, `queue` and
 //! `show` with `--registry mlflow --uri`, a profile and `MLFLOW_TRACKING_URI`;
 //! the registry id warning; credentials from the environment; `login` on a
-//! machine without a keyring. Only `demo_into_mlflow_then_queue_and_show`
-//! writes unprefixed demo names into the open server.
+//! machine without a keyring; signing with the roster `demo --mlflow` writes.
+//! Only `demo_into_mlflow_then_queue_and_show` writes unprefixed demo names
+//! into the open server.
 
 mod support;
 
@@ -174,126 +175,28 @@ fn demo_into_mlflow_then_queue_and_show() {
     signed_decisions_and_deployments_on_mlflow(dir.path(), &uri);
 }
 
-/// One HTTP/1.1 POST to the server, to change a tag behind modelgate's back.
-fn post(uri: &str, path: &str, body: &str) -> String {
-    use std::io::{Read, Write};
-    let addr = uri.trim_start_matches("http://").trim_end_matches('/');
-    let mut s = std::net::TcpStream::connect(addr).unwrap();
-    write!(
-        s,
-        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).unwrap();
-    out
-}
-
-/// PROTOCOL 6-12 on MLflow: records written as version tags, derived state,
-/// retries, `check`, promote, a refused rollback and a tampered record.
+/// The roster and keys `demo --mlflow` writes sign on that server with the
+/// flags alone (the full decision, audit and deployment flows run on MLflow in
+/// tests/decisions.rs, audit.rs, deploy.rs and tamper.rs).
 fn signed_decisions_and_deployments_on_mlflow(dir: &Path, uri: &str) {
     let roster_dir = dir.join("data/modelgate/demo-mlflow-roster");
-    let who = |id: &str| -> Vec<String> {
-        let id = format!("{id}@demo.modelgate");
-        let key = modelgate::demo::key_path(&roster_dir, &id);
-        vec![
-            "--uri".into(),
-            uri.into(),
-            "--roster".into(),
-            roster_dir
-                .join("roster.toml")
-                .to_string_lossy()
-                .into_owned(),
-            "--identity".into(),
-            id,
-            "--key-file".into(),
-            key.to_string_lossy().into_owned(),
-        ]
-    };
     let (m, v) = ("product-recommender", "7");
-    let state = dir.join("state");
     let cmd = |id: &str, args: &[&str]| {
+        let id = format!("{id}@demo.modelgate");
         let mut c = mg(dir);
-        c.env("XDG_STATE_HOME", &state).args(who(id)).args(args);
+        c.env("XDG_STATE_HOME", dir.join("state"))
+            .args(["--uri", uri, "--roster"])
+            .arg(roster_dir.join("roster.toml"))
+            .args(["--identity", &id, "--key-file"])
+            .arg(modelgate::demo::key_path(&roster_dir, &id))
+            .args(args);
         c
     };
     ok(&mut cmd("ana.owner", &["submit", m, v]));
     let a = json(&ok(&mut cmd("ben.validator", &["approve", m, v, "--json"])).stdout);
     assert_eq!(a["state"], "approved", "{a}");
-    let again = json(&ok(&mut cmd("ben.validator", &["approve", m, v, "--json"])).stdout);
-    assert_eq!(again["written"], false, "a retry writes no second record");
-    assert_eq!(
-        cmd("ben.validator", &["check", m, v])
-            .output()
-            .unwrap()
-            .status
-            .code(),
-        Some(0)
-    );
-    let records = json(
-        &ok(&mut cmd(
-            "ben.validator",
-            &["audit", "--model", m, "--json"],
-        ))
-        .stdout,
-    );
-    let records = records.as_array().unwrap().clone();
-    assert_eq!(records.len(), 2);
-    assert!(records.iter().all(|r| r["valid"] == true), "{records:?}");
-    ok(&mut cmd("ana.owner", &["promote", m, v]));
-    let refused = failed(&mut cmd(
-        "fay.sre",
-        &[
-            "rollback",
-            m,
-            "--to",
-            "5",
-            "--reason",
-            "alarm",
-            "--incident",
-            "INC-1",
-            "--confirm",
-            m,
-        ],
-    ));
-    assert!(
-        refused.stderr.contains("--break-glass"),
-        "{}",
-        refused.stderr
-    );
-
-    // Edit the approval's tag value by whitespace only: it no longer counts.
-    let approve = records.iter().find(|r| r["action"] == "approve").unwrap();
-    let value = serde_json::to_string(&approve["record"])
-        .unwrap()
-        .replacen(':', ": ", 1);
-    let body = serde_json::json!({
-        "name": m, "version": v, "key": format!("modelgate.record.{}", approve["id"].as_str().unwrap()), "value": value,
-    });
-    let answer = post(
-        uri,
-        "/api/2.0/mlflow/model-versions/set-tag",
-        &body.to_string(),
-    );
-    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
-    assert_eq!(
-        cmd("ben.validator", &["check", m, v])
-            .output()
-            .unwrap()
-            .status
-            .code(),
-        Some(2)
-    );
-    let verify = cmd("ben.validator", &["audit", "verify", "--model", m])
-        .output()
-        .unwrap();
-    assert_eq!(
-        verify.status.code(),
-        Some(2),
-        "{}",
-        String::from_utf8_lossy(&verify.stdout)
-    );
+    let check = cmd("ben.validator", &["check", m, v]).output().unwrap();
+    assert_eq!(check.status.code(), Some(0));
 }
 
 #[test]

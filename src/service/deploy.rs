@@ -241,8 +241,9 @@ pub fn alias_moves(
 }
 
 /// Record times have one-second resolution, so moves signed within the same
-/// second tie. Within a tie, a move that starts where the previous move left
-/// the alias comes next (then the lower id): a chain 7 -> 8 -> 7 keeps its order.
+/// second tie. Within a tie, the next move is the one that starts where the
+/// previous move left the alias, else one that no other tied move leads to
+/// (the start of the chain), else the lower id: 6 -> 7 -> 8 -> 7 keeps its order.
 fn chain_ties(sorted: Vec<AliasMove>) -> Vec<AliasMove> {
     let mut out: Vec<AliasMove> = Vec::with_capacity(sorted.len());
     let mut rest = sorted.into_iter().peekable();
@@ -253,9 +254,15 @@ fn chain_ties(sorted: Vec<AliasMove>) -> Vec<AliasMove> {
         }
         while !group.is_empty() {
             let at = out.last().map(|m: &AliasMove| m.version.clone());
+            let starts_chain = |m: &AliasMove| {
+                m.from_version
+                    .as_ref()
+                    .is_none_or(|f| !group.iter().any(|o| &o.version == f))
+            };
             let pick = group
                 .iter()
                 .position(|m| at.is_some() && m.from_version == at)
+                .or_else(|| group.iter().position(starts_chain))
                 .unwrap_or(0);
             out.push(group.remove(pick));
         }
@@ -422,16 +429,24 @@ mod tests {
         b.from_version = Some("8".into());
         let mut first = mv("promote", "7", "2025-12-31T23:59:59Z", false);
         first.from_version = Some("6".into());
-        let order: Vec<String> = chain_ties(vec![first.clone(), b.clone(), a.clone()])
-            .into_iter()
-            .map(|m| m.version)
-            .collect();
+        let versions = |ms: Vec<AliasMove>| -> Vec<String> {
+            chain_ties(ms).into_iter().map(|m| m.version).collect()
+        };
         assert_eq!(
-            order,
+            versions(vec![first.clone(), b.clone(), a.clone()]),
             ["7", "8", "7"],
             "8 left from 7, then 7 came back from 8"
         );
-        // No chain to follow: the lower id first, as before.
+        // All three in one second, the return to 7 sorting first by id.
+        let mut same = first;
+        same.at = at.into();
+        same.id = "c".into();
+        let ids: Vec<String> = chain_ties(vec![b.clone(), a.clone(), same])
+            .into_iter()
+            .map(|m| m.id)
+            .collect();
+        assert_eq!(ids, ["c", "b", "a"], "6 -> 7 starts the chain");
+        // A cycle with no start: the lower id first.
         let order: Vec<String> = chain_ties(vec![b, a]).into_iter().map(|m| m.id).collect();
         assert_eq!(order, ["a", "b"]);
     }

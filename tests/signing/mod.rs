@@ -79,11 +79,7 @@ pub fn demo(backend: Backend) -> Demo {
                 .args(["demo", "--no-open", "--seed", &SEED.to_string()])
                 .output()
                 .unwrap();
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+            succeeded(&out, "modelgate demo");
             let reg = LocalRegistry::open(&db).unwrap();
             (
                 home.join("demo-roster/roster.toml"),
@@ -167,11 +163,20 @@ impl Demo {
     /// The binary on this registry and roster, signing as `who` (a demo
     /// identity without its `@demo.modelgate`) when given.
     pub fn std_cmd(&self, who: Option<&str>) -> std::process::Command {
+        self.std_cmd_with(who, &self.roster)
+    }
+
+    /// `std_cmd` reading another roster file.
+    pub fn std_cmd_with(
+        &self,
+        who: Option<&str>,
+        roster: &std::path::Path,
+    ) -> std::process::Command {
         let mut c = base_cmd(&self.home);
         if self.backend == Backend::Local {
             c.arg("--db").arg(&self.db);
         }
-        c.arg("--roster").arg(&self.roster);
+        c.arg("--roster").arg(roster);
         if let Some(who) = who {
             c.arg("--identity")
                 .arg(format!("{who}@demo.modelgate"))
@@ -185,14 +190,15 @@ impl Demo {
         Command::from_std(self.std_cmd(who))
     }
 
+    /// `cmd` reading another roster file.
+    pub fn cmd_with(&self, who: Option<&str>, roster: &std::path::Path) -> Command {
+        Command::from_std(self.std_cmd_with(who, roster))
+    }
+
     /// Runs a command that must succeed; its stdout.
     pub fn stdout(&self, who: Option<&str>, args: &[&str]) -> String {
         let out = self.cmd(who).args(args).output().unwrap();
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        succeeded(&out, &format!("{args:?}"));
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
@@ -350,6 +356,26 @@ impl Demo {
     }
 }
 
+/// Asserts that a command succeeded, showing its stderr when it did not.
+pub fn succeeded(out: &std::process::Output, what: &str) {
+    assert!(
+        out.status.success(),
+        "{what}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A demo whose product-recommender 7 is submitted and approved (low risk:
+/// one validator); the model's name as the CLI sees it.
+pub fn approved_demo(b: Backend) -> (Demo, String) {
+    let d = demo(b);
+    let m = d.m("product-recommender");
+    d.stdout(Some("ana.owner"), &["submit", &m, "7"]);
+    d.stdout(Some("ben.validator"), &["approve", &m, "7"]);
+    assert_eq!(d.check(&m, "7"), 0);
+    (d, m)
+}
+
 /// Findings of an `audit verify --json` as `version severity message` lines.
 pub fn findings(v: &serde_json::Value) -> String {
     v["findings"]
@@ -365,10 +391,24 @@ impl Demo {
     /// Adds a version to `model` behind modelgate's back (a run with these
     /// metrics, tagged `modelgate.review=pending`); its version number.
     pub fn new_version(&self, model: &str, metrics: &[(&str, f64)]) -> String {
+        self.new_version_with(model, metrics, &[])
+    }
+
+    /// `new_version` with run artifacts (`modelgate/security_scan.json`, say).
+    pub fn new_version_with(
+        &self,
+        model: &str,
+        metrics: &[(&str, f64)],
+        artifacts: &[(&str, &[u8])],
+    ) -> String {
         let now = chrono::Utc::now().timestamp_millis();
         let run = self
             .block(self.reg.create_run(model, now, &Default::default()))
             .unwrap();
+        for (path, bytes) in artifacts {
+            self.block(self.reg.upload_artifact(&run, path, bytes))
+                .unwrap();
+        }
         let metrics: Vec<Metric> = metrics
             .iter()
             .map(|(k, v)| Metric {
@@ -390,5 +430,37 @@ impl Demo {
             &tags,
         ))
         .unwrap()
+    }
+}
+
+impl Demo {
+    /// Another registry, embedded, with the same demo under the same model
+    /// names and this demo's roster: where a copied record does not belong.
+    pub fn twin(&self) -> Demo {
+        let dir = TempDir::new().unwrap();
+        let home = dir.path().to_path_buf();
+        let db = home.join("twin.db");
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let reg = Prefixed::new(LocalRegistry::create(&db).unwrap(), &self.prefix);
+            let now_ms = chrono::Utc::now().timestamp_millis();
+            populate(&reg, &DemoOptions { seed: SEED, now_ms })
+                .await
+                .unwrap();
+        });
+        let reg = LocalRegistry::open(&db).unwrap();
+        Demo {
+            _dir: dir,
+            backend: Backend::Local,
+            home,
+            roster: self.roster.clone(),
+            db,
+            prefix: self.prefix.clone(),
+            rt,
+            reg: Box::new(reg),
+        }
     }
 }

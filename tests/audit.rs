@@ -17,24 +17,36 @@ on_both!(
     a_signed_checkpoint_catches_a_deleted_record_without_any_local_state,
 );
 
+/// The items of an `audit --json` listing on version 7.
+fn on_v7(list: &Value) -> Vec<&Value> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["version"] == "7")
+        .collect()
+}
+
 fn audit_lists_records_with_validity(b: Backend) {
     let (d, m) = approved_demo(b);
-    let list = d.json(None, &["audit", "--model", &m]);
-    let list = list.as_array().unwrap();
-    assert_eq!(list.len(), 2);
-    for r in list {
+    let all = d.json(None, &["audit", "--model", &m]);
+    // Version 7's two, and the champion's signed history (submit, approve, promote).
+    let n = all.as_array().unwrap().len();
+    assert_eq!(n, 5, "{all}");
+    assert_eq!(on_v7(&all).len(), 2);
+    for r in all.as_array().unwrap() {
         for k in [
             "id", "model", "version", "action", "actor", "role", "at", "valid", "findings",
             "record",
         ] {
             assert!(r.get(k).is_some(), "{k} missing: {r}");
         }
-        assert_eq!(r["valid"], true);
+        assert_eq!(r["valid"], true, "{r}");
         assert_eq!(r["model"], m.as_str());
         assert_eq!(r["id"].as_str().unwrap().len(), 64);
     }
     let only = d.json(None, &["audit", "--model", &m, "--action", "approve"]);
-    assert_eq!(only.as_array().unwrap().len(), 1);
+    let only = on_v7(&only);
+    assert_eq!(only.len(), 1);
     assert_eq!(only[0]["actor"], "ben.validator@demo.modelgate");
     let by_actor = d.json(
         None,
@@ -43,18 +55,24 @@ fn audit_lists_records_with_validity(b: Backend) {
             "--model",
             &m,
             "--actor",
-            "ana.owner@demo.modelgate",
+            "ben.validator@demo.modelgate",
         ],
     );
-    assert_eq!(by_actor.as_array().unwrap().len(), 1);
-    assert_eq!(by_actor[0]["action"], "submit");
+    assert!(
+        by_actor
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["actor"] == "ben.validator@demo.modelgate" && r["action"] == "approve"),
+        "{by_actor}"
+    );
     let csv = d.stdout(None, &["audit", "export", "--model", &m, "--format", "csv"]);
-    assert_eq!(csv.lines().count(), 3, "header and two rows: {csv}");
+    assert_eq!(csv.lines().count(), n + 1, "a header and a row each: {csv}");
     let jsonl = d.stdout(
         None,
         &["audit", "export", "--model", &m, "--format", "jsonl"],
     );
-    assert_eq!(jsonl.lines().count(), 2, "{jsonl}");
+    assert_eq!(jsonl.lines().count(), n, "{jsonl}");
 }
 
 fn verify_reports_policy_findings_with_exit_1(b: Backend) {
@@ -138,7 +156,15 @@ fn ssh_keygen_export_verifies_with_openssh_only(b: Backend) {
         "{text}{}",
         String::from_utf8_lossy(&run.stderr)
     );
-    assert_eq!(text.matches("ok   ").count(), 2, "{text}");
+    let records = d.json(None, &["audit", "--model", &m]);
+    let valid = records
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["valid"] == true)
+        .count();
+    assert_eq!(valid, 5);
+    assert_eq!(text.matches("ok   ").count(), valid, "{text}");
     assert!(!d.home.join("pwned").exists() && !out_dir.join("pwned").exists());
     let script = std::fs::read_to_string(out_dir.join("verify.sh")).unwrap();
     assert!(!script.contains("x y:z") && !script.contains("touch"));

@@ -46,7 +46,7 @@ pub fn signer(config: &Config) -> Result<Signer> {
     })?;
     let key = keys::load_signing_key(Some(&identity), config.key_file.as_deref())
         .map_err(|e| anyhow!(e))?;
-    Ok(Signer { identity, key })
+    Ok(Signer::new(identity, key))
 }
 
 pub async fn run(

@@ -2,14 +2,17 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::{Result, bail};
 use clap::Args;
 
 use super::output::Out;
 use crate::config::{self, Config, Overrides, RegistryKind};
-use crate::demo::{DemoOptions, populate, write_roster};
+use crate::demo::{DemoOptions, model_names, populate, sign_history, write_roster};
+use crate::registry::Registry;
 use crate::registry::local::LocalRegistry;
+use crate::service::ReviewService;
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
@@ -97,6 +100,7 @@ pub async fn run(
             summary.pending,
             roster.display()
         ))?;
+        sign(Arc::new(reg), config, &roster, args.seed, out).await?;
     }
     if args.no_open {
         out.line(&format!("Try: modelgate --db {} queue", db.display()))?;
@@ -143,6 +147,7 @@ async fn run_mlflow(
         summary.pending,
         roster.display()
     ))?;
+    sign(Arc::new(reg), &demo_config, &roster, args.seed, out).await?;
     if args.no_open {
         out.line(&format!("Try: modelgate --uri {shown} queue"))?;
         out.flush()?;
@@ -153,4 +158,40 @@ async fn run_mlflow(
         demo_config.roster = Some(roster);
     }
     super::console::open(&demo_config, out).await
+}
+
+/// Signs the demo's production history with the demo roster. A failure (a
+/// configured policy that denies a demo champion, say) is reported and the
+/// demo stays usable without it.
+async fn sign(
+    registry: Arc<dyn Registry>,
+    config: &Config,
+    roster: &Path,
+    seed: u64,
+    out: &mut Out,
+) -> Result<()> {
+    let mut config = config.clone();
+    config.roster = Some(roster.to_owned());
+    let service = ReviewService::new(registry, config);
+    match sign_history(&service, &model_names(), seed, super::now_ms()).await {
+        Ok(h) => {
+            for why in &h.skipped {
+                eprintln!(
+                    "warning: a demo production version carries no signed history: {}",
+                    crate::text::sanitize_line(why)
+                );
+            }
+            Ok(out.line(&format!(
+                "Signed history: {} production versions submitted, approved and promoted ({} records).",
+                h.promoted, h.records
+            ))?)
+        }
+        Err(e) => {
+            eprintln!(
+                "warning: the demo's production versions carry no signed history: {}",
+                crate::text::sanitize_line(&format!("{e:#}"))
+            );
+            Ok(())
+        }
+    }
 }

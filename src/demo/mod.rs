@@ -8,6 +8,7 @@
 
 mod catalog;
 mod content;
+mod history;
 mod rng;
 mod roster;
 
@@ -17,7 +18,8 @@ use anyhow::Context;
 
 use crate::registry::{RegistryWriter, Tags};
 
-pub use roster::{IDENTITIES, Identity, ROSTER_FILE, key_path, write_roster};
+pub use history::{History, sign_history};
+pub use roster::{IDENTITIES, Identity, ROSTER_FILE, key_path, roster_toml, write_roster};
 
 /// The production alias the demo sets (PROTOCOL 2 default).
 pub const PRODUCTION_ALIAS: &str = "champion";
@@ -37,6 +39,11 @@ pub struct DemoSummary {
     pub models: usize,
     pub versions: usize,
     pub pending: usize,
+}
+
+/// The demo's model names.
+pub fn model_names() -> Vec<String> {
+    catalog::MODELS.iter().map(|m| m.name.to_owned()).collect()
 }
 
 /// Fills `w` with the demo models. Refuses a registry that already holds one

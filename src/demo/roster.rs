@@ -85,7 +85,7 @@ pub fn key_path(dir: &Path, id: &str) -> PathBuf {
 }
 
 /// The Ed25519 key of `id`: SHA-256 of a domain label, the seed and the id.
-fn private_key(seed: u64, id: &str) -> anyhow::Result<PrivateKey> {
+pub fn signing_key(seed: u64, id: &str) -> anyhow::Result<PrivateKey> {
     let mut hasher = Sha256::new();
     hasher.update(b"modelgate-demo-key\0");
     hasher.update(seed.to_le_bytes());
@@ -149,32 +149,39 @@ fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Writes `roster.toml` and one OpenSSH private key file per identity into
-/// `dir` (created when missing); returns the roster path.
-pub fn write_roster(dir: &Path, seed: u64) -> anyhow::Result<PathBuf> {
-    fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+/// The demo roster's TOML: every identity with its derived public key.
+pub fn roster_toml(seed: u64) -> anyhow::Result<String> {
     let mut toml = format!(
         "# modelgate demo roster: DEMO ONLY.\n\
          # Every key below is derived from the public demo seed {seed}: anyone can\n\
          # recreate it. Never use this roster or these keys for real reviews.\n"
     );
     for who in IDENTITIES {
-        let key = private_key(seed, who.id)?;
-        let pem = key
-            .to_openssh(LineEnding::LF)
-            .with_context(|| format!("encoding the key of {}", who.id))?;
-        let path = key_path(dir, who.id);
-        write_private(&path, pem.as_bytes())
-            .with_context(|| format!("writing {}", path.display()))?;
-        let public = key
+        let public = signing_key(seed, who.id)?
             .public_key()
             .to_openssh()
             .with_context(|| format!("encoding the public key of {}", who.id))?;
         toml.push('\n');
         toml.push_str(&reviewer_entry(who, &public));
     }
+    Ok(toml)
+}
+
+/// Writes `roster.toml` and one OpenSSH private key file per identity into
+/// `dir` (created when missing); returns the roster path.
+pub fn write_roster(dir: &Path, seed: u64) -> anyhow::Result<PathBuf> {
+    fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    for who in IDENTITIES {
+        let pem = signing_key(seed, who.id)?
+            .to_openssh(LineEnding::LF)
+            .with_context(|| format!("encoding the key of {}", who.id))?;
+        let path = key_path(dir, who.id);
+        write_private(&path, pem.as_bytes())
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
     let roster = dir.join(ROSTER_FILE);
-    fs::write(&roster, toml).with_context(|| format!("writing {}", roster.display()))?;
+    fs::write(&roster, roster_toml(seed)?)
+        .with_context(|| format!("writing {}", roster.display()))?;
     Ok(roster)
 }
 
@@ -184,15 +191,15 @@ mod tests {
 
     #[test]
     fn keys_depend_on_seed_and_id() {
-        let a = private_key(1, "a@x").unwrap();
-        assert_eq!(a.public_key(), private_key(1, "a@x").unwrap().public_key());
+        let a = signing_key(1, "a@x").unwrap();
+        assert_eq!(a.public_key(), signing_key(1, "a@x").unwrap().public_key());
         assert_ne!(
             a.public_key().key_data(),
-            private_key(2, "a@x").unwrap().public_key().key_data()
+            signing_key(2, "a@x").unwrap().public_key().key_data()
         );
         assert_ne!(
             a.public_key().key_data(),
-            private_key(1, "b@x").unwrap().public_key().key_data()
+            signing_key(1, "b@x").unwrap().public_key().key_data()
         );
         assert_eq!(a.comment(), "a@x");
     }

@@ -23,6 +23,37 @@ pub const EVIDENCE_TAG_PREFIX: &str = "modelgate.evidence.";
 pub struct Signer {
     pub identity: String,
     pub key: PrivateKey,
+    /// Demo only: nonces derived from this seed and the record's subject, so
+    /// that pictures of the demo are the same on every run. Real signers
+    /// leave it `None` and get 16 random bytes.
+    pub demo_nonce_seed: Option<u64>,
+}
+
+impl Signer {
+    pub fn new(identity: String, key: PrivateKey) -> Self {
+        Signer {
+            identity,
+            key,
+            demo_nonce_seed: None,
+        }
+    }
+
+    fn nonce(&self, subject: &[&str]) -> Result<String, Refused> {
+        match self.demo_nonce_seed {
+            None => nonce(),
+            Some(seed) => {
+                use sha2::{Digest, Sha256};
+                let mut h = Sha256::new();
+                h.update(b"modelgate-demo-nonce\0");
+                h.update(seed.to_le_bytes());
+                for part in subject {
+                    h.update(part.as_bytes());
+                    h.update([0]);
+                }
+                Ok(hex::encode(&h.finalize()[..16]))
+            }
+        }
+    }
 }
 
 /// What the reviewer decided.
@@ -393,7 +424,9 @@ impl ReviewService {
             "at".into(),
             json!(at_now.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
         );
-        f.insert("nonce".into(), json!(nonce()?));
+        let at = at_now.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+        let nonce = signer.nonce(&[action, model, version, &me.id, &at])?;
+        f.insert("nonce".into(), json!(nonce));
         f.insert("parents".into(), json!(heads(&checked)));
         f.insert("roster".into(), json!(roster.digest));
         f.insert("key".into(), json!(fingerprint));

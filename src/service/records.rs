@@ -50,6 +50,12 @@ impl RecordView {
 pub type RosterState = Result<Arc<Roster>, String>;
 
 impl ReviewService {
+    /// This service with `roster` instead of the configured roster file.
+    pub fn with_roster(self, roster: Roster) -> Self {
+        let _ = self.roster.set(Ok(Arc::new(roster)));
+        self
+    }
+
     /// The configured roster, loaded once.
     pub fn roster(&self) -> RosterState {
         self.roster

@@ -13,7 +13,6 @@ use super::action::{Action, AuditData, Effect, Identity, SignRequest};
 use super::highlight;
 use super::list::Me;
 use crate::service::ReviewService;
-use crate::trust::roster::Roster;
 
 /// The action a terminal event stands for; `None` for what changes nothing.
 pub fn to_action(ev: Event) -> Option<Action> {
@@ -40,25 +39,24 @@ pub fn identity(service: &ReviewService) -> Identity {
                 .into(),
         );
     };
-    let Some(path) = c.roster.as_deref() else {
-        return Identity::Unavailable(
-            "\"mine\" needs the roster to know your roles: set roster in config.toml or pass --roster FILE."
-                .into(),
-        );
+    // The service's roster: the one it verifies records with.
+    let roster = match service.roster() {
+        Ok(r) => r,
+        Err(_) if c.roster.is_none() => {
+            return Identity::Unavailable(
+                "\"mine\" needs the roster to know your roles: set roster in config.toml or pass --roster FILE."
+                    .into(),
+            );
+        }
+        Err(e) => return Identity::Unavailable(format!("\"mine\" is off: {e}")),
     };
-    match Roster::load(path) {
-        Err(e) => Identity::Unavailable(format!("\"mine\" is off: {e}")),
-        Ok(r) => match r.get(id) {
-            None => Identity::Unavailable(format!(
-                "\"mine\" is off: {id} is not in the roster {}.",
-                path.display()
-            )),
-            Some(p) => Identity::Known(Me {
-                id: p.id.clone(),
-                roles: p.roles.clone(),
-                mlflow_users: p.mlflow_users.clone(),
-            }),
-        },
+    match roster.get(id) {
+        None => Identity::Unavailable(format!("\"mine\" is off: {id} is not in the roster.")),
+        Some(p) => Identity::Known(Me {
+            id: p.id.clone(),
+            roles: p.roles.clone(),
+            mlflow_users: p.mlflow_users.clone(),
+        }),
     }
 }
 
@@ -69,10 +67,9 @@ pub fn signing_problem(service: &ReviewService) -> Option<String> {
     if c.identity.is_none() {
         missing.push("identity (--identity ID or identity in config.toml)");
     }
-    if c.key_file.is_none() {
-        missing.push("a signing key (--key-file PATH, MODELGATE_KEY_FILE, or key_file in config.toml; `modelgate keys init --key-file PATH` makes one)");
-    }
-    if c.roster.is_none() {
+    // The key is not looked for here: it may be a file or in the OS keyring,
+    // and signing says precisely what is missing when it reads it.
+    if c.roster.is_none() && service.roster().is_err() {
         missing.push("the roster (--roster FILE or roster in config.toml)");
     }
     if !missing.is_empty() {
@@ -94,7 +91,7 @@ fn signer(service: &ReviewService) -> Result<crate::service::decide::Signer, Str
         return Err("Signing needs an identity (--identity ID or identity in config.toml).".into());
     };
     let key = crate::trust::keys::load_signing_key(Some(&identity), c.key_file.as_deref())?;
-    Ok(crate::service::decide::Signer { identity, key })
+    Ok(crate::service::decide::Signer::new(identity, key))
 }
 
 fn decision(r: SignRequest) -> crate::service::decide::Decision {

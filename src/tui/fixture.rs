@@ -10,12 +10,13 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use async_trait::async_trait;
 
 use crate::config::Config;
-use crate::demo::{DemoOptions, populate};
+use crate::demo::{DemoOptions, model_names, populate, roster_toml, sign_history};
 use crate::registry::{
     FileInfo, Metric, ModelVersion, RegisteredModel, Registry, RegistryError, RegistryWriter,
     Result, Run, Tags,
 };
 use crate::service::ReviewService;
+use crate::trust::roster::Roster;
 
 #[derive(Default)]
 struct Store {
@@ -432,11 +433,21 @@ pub const FIXED_NOW_MS: i64 = 1_772_443_800_000;
 /// The demo seed of screenshots and snapshots (the `demo` default).
 pub const FIXED_SEED: u64 = 7;
 
-/// The demo dataset in memory with a fixed seed and clock, behind a service
-/// configured like a fresh install (default settings, no config file).
+/// The demo dataset in memory with a fixed seed and clock, its production
+/// versions' signed history (deterministic: demo nonces), behind a service
+/// configured like a fresh install with the demo roster.
 pub async fn demo_service(seed: u64, now_ms: i64) -> anyhow::Result<ReviewService> {
     let reg = MemoryRegistry::new("demo (in memory)", now_ms);
     populate(&reg, &DemoOptions { seed, now_ms }).await?;
     let config = Config::resolve(None, &crate::config::Overrides::default())?;
-    Ok(ReviewService::new(Arc::new(reg), config))
+    let toml = roster_toml(seed)?;
+    let roster = Roster::parse("the demo roster", toml.as_bytes()).map_err(anyhow::Error::msg)?;
+    let service = ReviewService::new(Arc::new(reg), config).with_roster(roster);
+    let history = sign_history(&service, &model_names(), seed, now_ms).await?;
+    anyhow::ensure!(
+        history.skipped.is_empty(),
+        "the demo history was not signed: {:?}",
+        history.skipped
+    );
+    Ok(service)
 }

@@ -18,11 +18,14 @@ use super::theme::Theme;
 use super::views;
 use crate::service::ReviewService;
 
+/// Who the pictures are taken as: a validator of the demo roster.
+pub const SIGNER: &str = "ben.validator@demo.modelgate";
+
 /// An app on the fixed demo, not yet started.
 pub fn app(width: u16, height: u16, theme: Theme) -> App {
     App::new(AppOptions {
         registry: "demo (in memory)".into(),
-        identity: None,
+        identity: Some(SIGNER.into()),
         readonly: false,
         theme,
         keymap: KeyMap::default(),
@@ -102,7 +105,9 @@ pub async fn loaded(
     height: u16,
     theme: Theme,
 ) -> anyhow::Result<(App, Arc<ReviewService>)> {
-    let service = Arc::new(demo_service(FIXED_SEED, FIXED_NOW_MS).await?);
+    let mut service = demo_service(FIXED_SEED, FIXED_NOW_MS).await?;
+    service.config.identity = Some(SIGNER.into());
+    let service = Arc::new(service);
     let mut app = app(width, height, theme);
     let start = app.start();
     settle(&mut app, &service, start).await;
@@ -176,7 +181,7 @@ pub async fn all(width: u16, height: u16) -> anyhow::Result<Vec<Shot>> {
         "review-model-card",
         "Review: the model card, rendered from Markdown",
     );
-    // A decision: the dialog (here it explains what to configure to sign).
+    // A decision: the dialog with what is about to be signed.
     act(&mut app, &service, Action::Run(Command::Approve)).await;
     snap(
         &app,

@@ -101,6 +101,28 @@ pub fn demo(backend: Backend) -> Demo {
                     .unwrap_or_else(|e| panic!("writing the demo into MLflow: {e:#}"));
             });
             let roster = write_roster(&home.join("demo-roster"), SEED).unwrap();
+            // The production version's signed history, as `modelgate demo`
+            // signs it; only for the model these tests deploy, since signing
+            // all seven over HTTP costs ten seconds a test.
+            rt.block_on(async {
+                let mut config = modelgate::config::Config::resolve(
+                    None,
+                    &modelgate::config::Overrides::default(),
+                )
+                .unwrap();
+                config.registry_id = Some(MLFLOW_REGISTRY_ID.into());
+                config.roster = Some(roster.clone());
+                let service = modelgate::service::ReviewService::new(
+                    std::sync::Arc::new(MlflowRegistry::new(opts.clone()).unwrap()),
+                    config,
+                );
+                let names = [format!("{prefix}product-recommender")];
+                let now_ms = chrono::Utc::now().timestamp_millis();
+                let h = modelgate::demo::sign_history(&service, &names, SEED, now_ms)
+                    .await
+                    .unwrap();
+                assert!(h.skipped.is_empty(), "{:?}", h.skipped);
+            });
             let config = home.join("config/modelgate/config.toml");
             std::fs::create_dir_all(config.parent().unwrap()).unwrap();
             std::fs::write(

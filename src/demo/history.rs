@@ -1,0 +1,176 @@
+//! Signed history for the demo's production versions. Real registries start
+//! with versions approved before modelgate; a team adopting it signs their
+//! production versions again (PROTOCOL 9: a `submit` opens a new round on any
+//! version). The demo does the same with its roster's keys, a few hours
+//! before "now", so that its deployments screen, audit and alias checks show
+//! signed, explained production aliases rather than seven unexplained ones.
+
+use anyhow::{Context, Result, bail};
+
+use super::PRODUCTION_ALIAS;
+use super::roster::{IDENTITIES, signing_key};
+use crate::service::ReviewService;
+use crate::service::decide::{Decision, Refused, Signer};
+
+const HOUR_MS: i64 = 3600 * 1000;
+
+/// What `sign_history` signed, and what it could not.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct History {
+    /// Production versions approved and promoted by signed records.
+    pub promoted: usize,
+    pub records: usize,
+    /// Why a production version was left without signed history.
+    pub skipped: Vec<String>,
+}
+
+fn signer(seed: u64, id: &str) -> Result<Signer> {
+    let mut s = Signer::new(id.to_owned(), signing_key(seed, id)?);
+    s.demo_nonce_seed = Some(seed);
+    Ok(s)
+}
+
+/// The first demo identity holding `role` that is not in `taken`.
+fn pick(role: &str, taken: &[String]) -> Option<&'static str> {
+    IDENTITIES
+        .iter()
+        .find(|i| i.roles.contains(&role) && !taken.iter().any(|t| t == i.id))
+        .map(|i| i.id)
+}
+
+/// For each of `models` whose production alias is set: a signed submit by an
+/// owner, an approval per required role by distinct non-authors, a
+/// compliance override of what today's policy denies (these versions were in
+/// production before it), and a promote by an sre, between three hours and
+/// one hour before `now_ms`. `service` must be configured with the demo
+/// roster of `seed`. A model that cannot be signed is skipped and named.
+pub async fn sign_history(
+    service: &ReviewService,
+    models: &[String],
+    seed: u64,
+    now_ms: i64,
+) -> Result<History> {
+    let mut done = History::default();
+    for (i, model) in models.iter().enumerate() {
+        let Some(version) = service.alias_holder(model, PRODUCTION_ALIAS).await? else {
+            continue;
+        };
+        // One minute apart per model, so the history reads in catalog order.
+        let at =
+            |hours: i64, step: usize| now_ms - hours * HOUR_MS + ((i * 60 + step) as i64) * 1000;
+        match sign_one(service, model, &version, seed, &at).await {
+            Ok(n) => {
+                done.records += n;
+                done.promoted += 1;
+            }
+            Err(e) => done.skipped.push(format!("{e:#}")),
+        }
+    }
+    Ok(done)
+}
+
+async fn sign_one(
+    service: &ReviewService,
+    model: &str,
+    version: &str,
+    seed: u64,
+    at: &dyn Fn(i64, usize) -> i64,
+) -> Result<usize> {
+    let roster = service.roster().map_err(anyhow::Error::msg)?;
+    let detail = service
+        .show(model, version, at(3, 0))
+        .await
+        .with_context(|| format!("reading {model} version {version}"))?;
+    let mut authors: Vec<String> = detail
+        .run_user
+        .as_deref()
+        .map(|u| {
+            roster
+                .ids_for_mlflow_user(u)
+                .into_iter()
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    let owner = authors
+        .iter()
+        .find(|a| roster.get(a).is_some_and(|r| r.has_role("owner")))
+        .cloned()
+        .or_else(|| pick("owner", &authors).map(str::to_owned))
+        .context("the demo roster has no owner")?;
+    authors.push(owner.clone());
+    let decide = |who: String, d: Decision, when: i64| async move {
+        service
+            .decide(model, version, &d, &signer(seed, &who)?, when)
+            .await
+            .map_err(|e| refused(model, version, e))
+    };
+    let submit = Decision {
+        action: "submit".into(),
+        ..Default::default()
+    };
+    decide(owner, submit, at(3, 0)).await?;
+    let mut records = 1;
+    let mut taken = authors;
+    for role in &detail.summary.required_roles {
+        let Some(who) = pick(role, &taken) else {
+            bail!("the demo roster has no {role} who is not an author of {model}");
+        };
+        taken.push(who.to_owned());
+        let d = Decision {
+            action: "approve".into(),
+            role: Some(role.clone()),
+            ..Default::default()
+        };
+        records += 1;
+        let outcome = decide(who.to_owned(), d, at(2, records)).await?;
+        if outcome.state == crate::review::state::ReviewState::Approved {
+            break;
+        }
+    }
+    let deny = service.evaluate_gates(&detail).result.deny;
+    if !deny.is_empty() {
+        let who =
+            pick("compliance", &taken).context("the demo roster has no free compliance holder")?;
+        let d = Decision {
+            action: "override".into(),
+            role: Some("compliance".into()),
+            reason: Some(
+                "in production before this policy; the missing evidence is due with the next version"
+                    .into(),
+            ),
+            waives: deny,
+            ..Default::default()
+        };
+        records += 1;
+        decide(who.to_owned(), d, at(2, records)).await?;
+    }
+    // The alias is already there (the demo set it): take it off so that the
+    // promote record is what puts it back. Restored if promote fails.
+    service
+        .registry
+        .delete_alias(model, PRODUCTION_ALIAS)
+        .await?;
+    let promote = Decision {
+        action: "promote".into(),
+        role: Some("sre".into()),
+        alias: Some(PRODUCTION_ALIAS.into()),
+        ..Default::default()
+    };
+    let sre = pick("sre", &[]).context("the demo roster has no sre")?;
+    if let Err(e) = service
+        .deploy(model, version, &promote, &signer(seed, sre)?, at(1, 0))
+        .await
+    {
+        service
+            .registry
+            .set_alias(model, PRODUCTION_ALIAS, version)
+            .await?;
+        return Err(refused(model, version, e));
+    }
+    Ok(records + 1)
+}
+
+fn refused(model: &str, version: &str, e: Refused) -> anyhow::Error {
+    anyhow::anyhow!("{model} version {version}: {e}")
+}

@@ -97,8 +97,7 @@ impl ReviewService {
             .collect();
         let mut wanted: HashSet<(String, String)> = HashSet::new();
         for v in versions {
-            if let Some(b) =
-                queue::baseline_of(v, models.get(&v.name), &self.config.production_alias)
+            if let Some(b) = self.baseline_of(v, models.get(&v.name))
                 && !known.contains_key(&(v.name.as_str(), b.as_str()))
             {
                 wanted.insert((v.name.clone(), b));
@@ -206,7 +205,8 @@ impl ReviewService {
 
     fn parts<'a>(&self, v: &'a ModelVersion, loaded: &'a Loaded) -> show::Parts<'a> {
         let model = loaded.models.get(&v.name);
-        let baseline = queue::baseline_of(v, model, &self.config.production_alias)
+        let baseline = self
+            .baseline_of(v, model)
             .and_then(|b| loaded.baselines.get(&(v.name.clone(), b)));
         show::Parts {
             version: v,
@@ -221,7 +221,7 @@ impl ReviewService {
 
     fn input<'a>(&self, v: &'a ModelVersion, loaded: &'a Loaded) -> ReviewInput<'a> {
         let model = loaded.models.get(&v.name);
-        let baseline = queue::baseline_of(v, model, &self.config.production_alias);
+        let baseline = self.baseline_of(v, model);
         let baseline_run = baseline
             .as_ref()
             .and_then(|b| loaded.baselines.get(&(v.name.clone(), b.clone())))

@@ -29,9 +29,10 @@ fn on_v7(list: &Value) -> Vec<&Value> {
 fn audit_lists_records_with_validity(b: Backend) {
     let (d, m) = approved_demo(b);
     let all = d.json(None, &["audit", "--model", &m]);
-    // Version 7's two, and the champion's signed history (submit, approve, promote).
+    // Version 7's two, and the signed history of the champion (5) and the
+    // version before it (3): submit, approve, promote each.
     let n = all.as_array().unwrap().len();
-    assert_eq!(n, 5, "{all}");
+    assert_eq!(n, 8, "{all}");
     assert_eq!(on_v7(&all).len(), 2);
     for r in all.as_array().unwrap() {
         for k in [
@@ -163,7 +164,7 @@ fn ssh_keygen_export_verifies_with_openssh_only(b: Backend) {
         .iter()
         .filter(|r| r["valid"] == true)
         .count();
-    assert_eq!(valid, 5);
+    assert_eq!(valid, 8);
     assert_eq!(text.matches("ok   ").count(), valid, "{text}");
     assert!(!d.home.join("pwned").exists() && !out_dir.join("pwned").exists());
     let script = std::fs::read_to_string(out_dir.join("verify.sh")).unwrap();

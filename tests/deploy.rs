@@ -105,17 +105,17 @@ fn promote_rollback_ratify_and_check(b: Backend) {
             .contains("sre")
     );
     assert!(
-        d.refused("fay.sre", &rollback_args(m, "3", &["--confirm", m]))
+        d.refused("fay.sre", &rollback_args(m, "2", &["--confirm", m]))
             .contains("--break-glass"),
-        "legacy 3 (approved before modelgate, no records) is not approved"
+        "legacy 2 (approved before modelgate, no records) is not approved"
     );
     assert!(
         d.refused(
             "fay.sre",
-            &rollback_args(m, "3", &["--confirm", m, "--break-glass"])
+            &rollback_args(m, "2", &["--confirm", m, "--break-glass"])
         )
         .contains("never did"),
-        "3 never held it by a record"
+        "2 never held it by a record"
     );
     let before = d.everything();
     let dry = d.ok("fay.sre", &rollback_args(m, "7", &["--dry-run"]));

@@ -24,7 +24,7 @@ const H: u16 = 36;
 async fn every_screen_and_tab() {
     let shots = shots::all(W, H).await.unwrap();
     let names: Vec<&str> = shots.iter().map(|s| s.name.as_str()).collect();
-    assert_eq!(names.len(), 7 + Tab::ALL.len(), "{names:?}");
+    assert_eq!(names.len(), 8 + Tab::ALL.len(), "{names:?}");
     for s in &shots {
         insta::assert_snapshot!(s.name.clone(), text(&s.buffer));
     }

@@ -182,7 +182,7 @@ async fn sign(
                 );
             }
             Ok(out.line(&format!(
-                "Signed history: {} production versions submitted, approved and promoted ({} records).",
+                "Signed history: {} versions submitted, approved and promoted, the production ones last ({} records).",
                 h.promoted, h.records
             ))?)
         }

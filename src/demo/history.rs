@@ -9,6 +9,7 @@ use anyhow::{Context, Result, bail};
 
 use super::PRODUCTION_ALIAS;
 use super::roster::{IDENTITIES, signing_key};
+use crate::review::state::{ReviewState, TAG_REVIEW};
 use crate::service::ReviewService;
 use crate::service::decide::{Decision, Refused, Signer};
 
@@ -17,7 +18,7 @@ const HOUR_MS: i64 = 3600 * 1000;
 /// What `sign_history` signed, and what it could not.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct History {
-    /// Production versions approved and promoted by signed records.
+    /// Versions approved and promoted by signed records.
     pub promoted: usize,
     pub records: usize,
     /// Why a production version was left without signed history.
@@ -38,12 +39,15 @@ fn pick(role: &str, taken: &[String]) -> Option<&'static str> {
         .map(|i| i.id)
 }
 
-/// For each of `models` whose production alias is set: a signed submit by an
-/// owner, an approval per required role by distinct non-authors, a
-/// compliance override of what today's policy denies (these versions were in
-/// production before it), and a promote by an sre, between three hours and
-/// one hour before `now_ms`. `service` must be configured with the demo
-/// roster of `seed`. A model that cannot be signed is skipped and named.
+/// For each of `models` whose production alias is set, oldest first: the
+/// latest earlier version approved before modelgate (when there is one), then
+/// the alias holder, each with a signed submit by an owner, an approval per
+/// required role by distinct non-authors, a compliance override of what
+/// today's policy denies (these versions were in production before it), and a
+/// promote by an sre; between six hours and one hour before `now_ms`. The
+/// earlier version gives a rollback somewhere approved to go. `service` must be
+/// configured with the demo roster of `seed`. A model that cannot be signed is
+/// skipped and named, its alias left where it was.
 pub async fn sign_history(
     service: &ReviewService,
     models: &[String],
@@ -52,23 +56,78 @@ pub async fn sign_history(
 ) -> Result<History> {
     let mut done = History::default();
     for (i, model) in models.iter().enumerate() {
-        let Some(version) = service.alias_holder(model, PRODUCTION_ALIAS).await? else {
+        let Some(holder) = service.alias_holder(model, PRODUCTION_ALIAS).await? else {
             continue;
         };
-        // One minute apart per model, so the history reads in catalog order.
-        let at =
-            |hours: i64, step: usize| now_ms - hours * HOUR_MS + ((i * 60 + step) as i64) * 1000;
-        match sign_one(service, model, &version, seed, &at).await {
-            Ok(n) => {
-                done.records += n;
-                done.promoted += 1;
+        match sign_model(service, model, &holder, seed, now_ms, i).await {
+            Ok((records, promoted)) => {
+                done.records += records;
+                done.promoted += promoted;
             }
-            Err(e) => done.skipped.push(format!("{e:#}")),
+            Err(e) => {
+                service
+                    .registry
+                    .set_alias(model, PRODUCTION_ALIAS, &holder)
+                    .await?;
+                done.skipped.push(format!("{e:#}"));
+            }
         }
     }
     Ok(done)
 }
 
+/// The latest version before `holder` tagged approved before modelgate.
+async fn earlier_approved(
+    service: &ReviewService,
+    model: &str,
+    holder: &str,
+) -> Result<Option<String>> {
+    let n: u64 = holder.parse().unwrap_or(0);
+    let mut earlier: Vec<(u64, String)> = service
+        .registry
+        .list_versions(model)
+        .await?
+        .into_iter()
+        .filter(|v| v.tags.get(TAG_REVIEW).map(String::as_str) == Some("approved"))
+        .filter_map(|v| Some((v.version.parse::<u64>().ok()?, v.version)))
+        .filter(|(k, _)| *k < n)
+        .collect();
+    earlier.sort();
+    Ok(earlier.pop().map(|(_, v)| v))
+}
+
+async fn sign_model(
+    service: &ReviewService,
+    model: &str,
+    holder: &str,
+    seed: u64,
+    now_ms: i64,
+    i: usize,
+) -> Result<(usize, usize)> {
+    let mut versions = Vec::new();
+    if let Some(v) = earlier_approved(service, model, holder).await? {
+        versions.push((v, 6));
+    }
+    versions.push((holder.to_owned(), 3));
+    // The alias is already there (the demo set it): take it off so that the
+    // promote records are what put it back.
+    service
+        .registry
+        .delete_alias(model, PRODUCTION_ALIAS)
+        .await?;
+    let mut records = 0;
+    for (version, hours) in &versions {
+        // One minute apart per model, so the history reads in catalog order;
+        // each step one hour after the one before.
+        let at =
+            |step: i64, n: usize| now_ms - (hours - step) * HOUR_MS + ((i * 60 + n) as i64) * 1000;
+        records += sign_one(service, model, version, seed, &at).await?;
+    }
+    Ok((records, versions.len()))
+}
+
+/// Submit, approvals, an override where needed, promote: `at(step, n)` is the
+/// time of the n-th record, in step 0 (submit), 1 (approvals) or 2 (promote).
 async fn sign_one(
     service: &ReviewService,
     model: &str,
@@ -78,7 +137,7 @@ async fn sign_one(
 ) -> Result<usize> {
     let roster = service.roster().map_err(anyhow::Error::msg)?;
     let detail = service
-        .show(model, version, at(3, 0))
+        .show(model, version, at(0, 0))
         .await
         .with_context(|| format!("reading {model} version {version}"))?;
     let mut authors: Vec<String> = detail
@@ -109,7 +168,7 @@ async fn sign_one(
         action: "submit".into(),
         ..Default::default()
     };
-    decide(owner, submit, at(3, 0)).await?;
+    decide(owner, submit, at(0, 0)).await?;
     let mut records = 1;
     let mut taken = authors;
     for role in &detail.summary.required_roles {
@@ -123,8 +182,8 @@ async fn sign_one(
             ..Default::default()
         };
         records += 1;
-        let outcome = decide(who.to_owned(), d, at(2, records)).await?;
-        if outcome.state == crate::review::state::ReviewState::Approved {
+        let outcome = decide(who.to_owned(), d, at(1, records)).await?;
+        if outcome.state == ReviewState::Approved {
             break;
         }
     }
@@ -143,14 +202,8 @@ async fn sign_one(
             ..Default::default()
         };
         records += 1;
-        decide(who.to_owned(), d, at(2, records)).await?;
+        decide(who.to_owned(), d, at(1, records)).await?;
     }
-    // The alias is already there (the demo set it): take it off so that the
-    // promote record is what puts it back. Restored if promote fails.
-    service
-        .registry
-        .delete_alias(model, PRODUCTION_ALIAS)
-        .await?;
     let promote = Decision {
         action: "promote".into(),
         role: Some("sre".into()),
@@ -158,16 +211,10 @@ async fn sign_one(
         ..Default::default()
     };
     let sre = pick("sre", &[]).context("the demo roster has no sre")?;
-    if let Err(e) = service
-        .deploy(model, version, &promote, &signer(seed, sre)?, at(1, 0))
+    service
+        .deploy(model, version, &promote, &signer(seed, sre)?, at(2, 0))
         .await
-    {
-        service
-            .registry
-            .set_alias(model, PRODUCTION_ALIAS, version)
-            .await?;
-        return Err(refused(model, version, e));
-    }
+        .map_err(|e| refused(model, version, e))?;
     Ok(records + 1)
 }
 

@@ -84,6 +84,23 @@ impl ReviewService {
         }
     }
 
+    /// The version a review compares against: the latest valid signed
+    /// submit's `baseline` (PROTOCOL 4), else the tag, else the alias holder.
+    /// Only versions with a submit record pay for checking signatures here.
+    pub fn baseline_of(&self, v: &ModelVersion, model: Option<&RegisteredModel>) -> Option<String> {
+        let has_submit = v.tags.iter().any(|(k, val)| {
+            k.starts_with(crate::trust::record::TAG_PREFIX) && val.contains("\"action\":\"submit\"")
+        });
+        if has_submit {
+            let checked = self.check_records(v);
+            let recs: Vec<Rec<'_>> = checked.iter().filter_map(Rec::from_checked).collect();
+            if let Some(b) = state::submitted_baseline(&recs) {
+                return b.filter(|b| b != &v.version);
+            }
+        }
+        queue::baseline_of(v, model, &self.config.production_alias)
+    }
+
     /// Roster ids of the run's author (`mlflow.user` through `mlflow_users`).
     pub fn run_authors(&self, run: Option<&Run>) -> Vec<String> {
         match (self.roster(), run.and_then(Run::user)) {

@@ -242,7 +242,7 @@ impl ReviewService {
             Err(RegistryError::NotFound { .. }) => None,
             Err(e) => return Err(e),
         };
-        let baseline_no = queue::baseline_of(&v, model.as_ref(), &self.config.production_alias);
+        let baseline_no = self.baseline_of(&v, model.as_ref());
         let baseline_v = match &baseline_no {
             None => None,
             Some(b) => match reg.get_version(name, b).await {

@@ -61,6 +61,15 @@ impl<'a> Rec<'a> {
     }
 }
 
+/// What the latest valid `submit` says the version is compared against
+/// (PROTOCOL 4: a signed submit's `baseline` replaces the tag and the alias):
+/// `Some(None)` when it names none, `None` when there is no valid submit.
+pub fn submitted_baseline(records: &[Rec<'_>]) -> Option<Option<String>> {
+    let ordered = order(records);
+    let submit = ordered.iter().rev().find(|r| r.action == "submit")?;
+    Some(submit.str("baseline").map(str::to_owned))
+}
+
 /// Parents first, then by `at`, then by id (PROTOCOL 9). Parents that are not
 /// among the records (missing, or invalid) do not hold a record back.
 pub fn order<'a>(recs: &[Rec<'a>]) -> Vec<Rec<'a>> {
@@ -426,6 +435,7 @@ mod tests {
     const EV: &str = "sha256:aaaa";
     const EV2: &str = "sha256:bbbb";
 
+    #[derive(Clone)]
     struct R {
         id: String,
         fields: serde_json::Map<String, Value>,
@@ -484,6 +494,42 @@ mod tests {
 
     fn submit(at: &str) -> R {
         rec("s1", "submit", "owen", "owner", at, json!({"evidence": EV}))
+    }
+
+    #[test]
+    fn the_latest_signed_submit_names_the_baseline() {
+        let t = |at: &str| format!("2026-01-01T0{at}:00:00Z");
+        assert_eq!(
+            submitted_baseline(&[]),
+            None,
+            "no submit: the tag or alias decide"
+        );
+        let first = rec(
+            "a",
+            "submit",
+            "owen",
+            "owner",
+            &t("1"),
+            json!({"baseline": "3"}),
+        );
+        let none = rec(
+            "b",
+            "submit",
+            "owen",
+            "owner",
+            &t("2"),
+            json!({"baseline": null}),
+        );
+        let comment = rec("c", "comment", "vic", "validator", &t("3"), json!({}));
+        assert_eq!(
+            submitted_baseline(&recs(&[first.clone(), comment.clone()])),
+            Some(Some("3".into()))
+        );
+        assert_eq!(
+            submitted_baseline(&recs(&[none, first, comment])),
+            Some(None),
+            "the newer submit compares against nothing"
+        );
     }
 
     fn approve(id: &str, actor: &str, role: &str, ev: &str) -> R {

@@ -21,6 +21,9 @@ use crate::service::ReviewService;
 /// Who the pictures are taken as: a validator of the demo roster.
 pub const SIGNER: &str = "ben.validator@demo.modelgate";
 
+/// Who the rollback picture is taken as: an sre of the demo roster.
+pub const ON_CALL: &str = "fay.sre@demo.modelgate";
+
 /// An app on the fixed demo, not yet started.
 pub fn app(width: u16, height: u16, theme: Theme) -> App {
     App::new(AppOptions {
@@ -217,6 +220,26 @@ pub async fn all(width: u16, height: u16) -> anyhow::Result<Vec<Shot>> {
         &app,
         "deploy",
         ":deploy: production aliases, history, unexplained positions",
+    );
+    // The rollback flow, as an sre of the demo roster would see it.
+    app.identity_label = Some(ON_CALL.into());
+    app.identity = super::action::Identity::Known(super::list::Me {
+        id: ON_CALL.into(),
+        roles: vec!["sre".into()],
+        mlflow_users: Vec::new(),
+    });
+    if let Some(i) = app
+        .deploy
+        .ready()
+        .and_then(|s| s.models.iter().position(|m| m.model == SHOWCASE.0))
+    {
+        app.deploy.selected = i;
+    }
+    act(&mut app, &service, Action::Run(Command::Rollback)).await;
+    snap(
+        &app,
+        "dialog-rollback",
+        "b on :deploy: the rollback dialog, to an earlier approved version, focus on Cancel",
     );
     Ok(shots)
 }

@@ -10,6 +10,7 @@ pub mod demo;
 pub mod policy;
 pub mod registry;
 pub mod review;
+pub mod secrets;
 pub mod service;
 pub mod text;
 pub mod trust;

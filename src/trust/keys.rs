@@ -5,6 +5,8 @@ use std::path::Path;
 
 use ssh_key::{Algorithm, HashAlg, LineEnding, PrivateKey};
 
+use crate::secrets;
+
 /// `SHA256:<base64>` of a key's public half, as records and ssh-keygen write it.
 pub fn fingerprint(key: &PrivateKey) -> String {
     key.public_key().fingerprint(HashAlg::Sha256).to_string()
@@ -108,43 +110,42 @@ pub fn write_key_file(path: &Path, key: &PrivateKey) -> Result<(), String> {
         .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
-/// The OS keyring entry of an identity's signing key.
-fn keyring_entry(identity: &str) -> Result<keyring::Entry, String> {
-    keyring::Entry::store_status().as_ref().map_err(|e| {
+/// The keyring account of an identity's signing key.
+fn account(identity: &str) -> String {
+    format!("signing-key:{identity}")
+}
+
+fn usable_keyring() -> Result<(), String> {
+    secrets::status().map_err(|e| {
         format!("no OS keyring is usable here ({e}); pass --key-file PATH to keep the key in a file readable only by you")
-    })?;
-    keyring::Entry::new("modelgate", &format!("signing-key:{identity}"))
-        .map_err(|e| format!("the OS keyring refused the entry: {e}"))
+    })
 }
 
 /// Keeps a new key in the OS keyring; never replaces one that is there.
 pub fn store_in_keyring(identity: &str, key: &PrivateKey) -> Result<(), String> {
-    let entry = keyring_entry(identity)?;
-    match entry.get_password() {
-        Ok(_) => {
+    usable_keyring()?;
+    let account = account(identity);
+    match secrets::get(&account) {
+        Ok(Some(_)) => {
             return Err(format!(
                 "the OS keyring already holds a signing key for {identity}; modelgate never replaces one"
             ));
         }
-        Err(keyring::Error::NoEntry) => {}
+        Ok(None) => {}
         Err(e) => return Err(format!("the OS keyring cannot be read: {e}")),
     }
     let text = key
         .to_openssh(LineEnding::LF)
         .map_err(|e| format!("cannot encode the key: {e}"))?;
-    entry
-        .set_password(&text)
-        .map_err(|e| format!("the OS keyring refused the key: {e}"))
+    secrets::set(&account, &text).map_err(|e| format!("the OS keyring refused the key: {e}"))
 }
 
 /// An identity's signing key from the OS keyring.
 pub fn load_from_keyring(identity: &str) -> Result<PrivateKey, String> {
-    match keyring_entry(identity)?.get_password() {
-        Ok(text) => parse_private(
-            &format!("the OS keyring's key for {identity}"),
-            &zeroize::Zeroizing::new(text),
-        ),
-        Err(keyring::Error::NoEntry) => Err(format!(
+    usable_keyring()?;
+    match secrets::get(&account(identity)) {
+        Ok(Some(text)) => parse_private(&format!("the OS keyring's key for {identity}"), &text),
+        Ok(None) => Err(format!(
             "the OS keyring holds no signing key for {identity}; run `modelgate keys init`, or pass --key-file PATH"
         )),
         Err(e) => Err(format!("the OS keyring cannot be read: {e}")),

@@ -11,8 +11,7 @@ use std::time::Duration;
 use base64::Engine;
 use zeroize::Zeroize;
 
-/// Service name of modelgate's entries in the OS keyring.
-pub const KEYRING_SERVICE: &str = "modelgate";
+use crate::secrets;
 
 /// How long a keyring look-up may take before modelgate goes on without it: a
 /// secret service that hangs must not stall every command.
@@ -160,43 +159,22 @@ async fn keyring_call<T: Send + 'static>(
     }
 }
 
-fn store_status() -> Result<(), String> {
-    keyring::Entry::store_status()
-        .as_ref()
-        .map(|_| ())
-        .map_err(|e| e.to_string())
-}
-
 /// Whether an OS keyring (secret service, Keychain, Credential Manager) is there.
 pub async fn keyring_available() -> Result<(), KeyringUnavailable> {
-    keyring_call(store_status).await
+    keyring_call(secrets::status).await
 }
 
 /// Stores `token` for the server `key` (its normalised URI).
 pub async fn store_token(key: &str, token: &Secret) -> Result<(), KeyringUnavailable> {
     let (key, token) = (key.to_owned(), token.clone());
-    keyring_call(move || {
-        let entry = keyring::Entry::new(KEYRING_SERVICE, &key).map_err(|e| e.to_string())?;
-        entry
-            .set_password(token.expose())
-            .map_err(|e| e.to_string())
-    })
-    .await
+    keyring_call(move || secrets::set(&key, token.expose())).await
 }
 
 /// The token `login` stored for `key`; `None` when there is none or no keyring.
 pub async fn stored_token(key: &str) -> Option<Secret> {
     let key = key.to_owned();
-    let found = keyring_call(move || {
-        store_status()?;
-        let entry = keyring::Entry::new(KEYRING_SERVICE, &key).map_err(|e| e.to_string())?;
-        match entry.get_password() {
-            Ok(token) => Ok(Some(Secret::new(token))),
-            Err(keyring::Error::NoEntry) => Ok(None),
-            Err(e) => Err(e.to_string()),
-        }
-    })
-    .await;
+    let found =
+        keyring_call(move || secrets::get(&key).map(|t| t.map(|t| Secret::new(t.as_str())))).await;
     found.ok().flatten()
 }
 

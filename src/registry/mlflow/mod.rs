@@ -308,6 +308,20 @@ impl MlflowRegistry {
         self.http.json(method, url, Some(&body), retry, what).await
     }
 
+    /// A tag or alias write: idempotent, so retried whatever fails; the
+    /// answer carries nothing modelgate reads.
+    async fn write(
+        &self,
+        method: Method,
+        endpoint: &str,
+        body: serde_json::Value,
+        what: &str,
+    ) -> Result<()> {
+        self.call::<serde_json::Value>(method, endpoint, body, Retry::Always, what)
+            .await
+            .map(|_| ())
+    }
+
     fn endpoint(&self, endpoint: &str, query: &[(&str, &str)]) -> Result<Url> {
         let mut url = self.http.api(endpoint)?;
         if !query.is_empty() {
@@ -909,15 +923,8 @@ impl Registry for MlflowRegistry {
         parse_version(version)?;
         let body = json!({"name": name, "version": version, "key": key, "value": value});
         let what = format!("model version {name}/{version}");
-        self.call::<serde_json::Value>(
-            Method::POST,
-            "model-versions/set-tag",
-            body,
-            Retry::Always,
-            &what,
-        )
-        .await
-        .map(|_| ())
+        self.write(Method::POST, "model-versions/set-tag", body, &what)
+            .await
     }
 
     async fn delete_version_tag(&self, name: &str, version: &str, key: &str) -> Result<()> {
@@ -935,29 +942,15 @@ impl Registry for MlflowRegistry {
         }
         let body = json!({"name": name, "version": version, "key": key});
         let what = format!("model version {name}/{version}");
-        self.call::<serde_json::Value>(
-            Method::DELETE,
-            "model-versions/delete-tag",
-            body,
-            Retry::Always,
-            &what,
-        )
-        .await
-        .map(|_| ())
+        self.write(Method::DELETE, "model-versions/delete-tag", body, &what)
+            .await
     }
 
     async fn set_model_tag(&self, name: &str, key: &str, value: &str) -> Result<()> {
         let body = json!({"name": name, "key": key, "value": value});
         let what = format!("registered model {name}");
-        self.call::<serde_json::Value>(
-            Method::POST,
-            "registered-models/set-tag",
-            body,
-            Retry::Always,
-            &what,
-        )
-        .await
-        .map(|_| ())
+        self.write(Method::POST, "registered-models/set-tag", body, &what)
+            .await
     }
 
     async fn delete_model_tag(&self, name: &str, key: &str) -> Result<()> {
@@ -973,30 +966,16 @@ impl Registry for MlflowRegistry {
         }
         let body = json!({"name": name, "key": key});
         let what = format!("registered model {name}");
-        self.call::<serde_json::Value>(
-            Method::DELETE,
-            "registered-models/delete-tag",
-            body,
-            Retry::Always,
-            &what,
-        )
-        .await
-        .map(|_| ())
+        self.write(Method::DELETE, "registered-models/delete-tag", body, &what)
+            .await
     }
 
     async fn set_alias(&self, name: &str, alias: &str, version: &str) -> Result<()> {
         parse_version(version)?;
         let body = json!({"name": name, "alias": alias, "version": version});
         let what = format!("model version {name}/{version}");
-        self.call::<serde_json::Value>(
-            Method::POST,
-            "registered-models/alias",
-            body,
-            Retry::Always,
-            &what,
-        )
-        .await
-        .map(|_| ())
+        self.write(Method::POST, "registered-models/alias", body, &what)
+            .await
     }
 
     async fn delete_alias(&self, name: &str, alias: &str) -> Result<()> {
@@ -1012,15 +991,8 @@ impl Registry for MlflowRegistry {
         }
         let body = json!({"name": name, "alias": alias});
         let what = format!("registered model {name}");
-        self.call::<serde_json::Value>(
-            Method::DELETE,
-            "registered-models/alias",
-            body,
-            Retry::Always,
-            &what,
-        )
-        .await
-        .map(|_| ())
+        self.write(Method::DELETE, "registered-models/alias", body, &what)
+            .await
     }
 }
 

@@ -81,7 +81,7 @@ pub fn render(app: &App, buf: &mut Buffer, area: Rect) {
         Some(Load::Ready(_)) => {}
     }
 
-    let list_w = (body.width as usize * 11 / 20).max(40) as u16;
+    let list_w = (body.width as usize * 3 / 5).max(40) as u16;
     let list_w = list_w.min(body.width);
     let list = Rect::new(body.x, body.y + 1, list_w, body.height.saturating_sub(1));
     let detail = Rect::new(
@@ -144,17 +144,26 @@ pub fn render(app: &App, buf: &mut Buffer, area: Rect) {
         } else {
             ("✖", t.bad())
         };
+        let fixed = format!(
+            " {} {} {} {} ",
+            pad(&at, 16),
+            pad(&clean::line(&r.model), 16),
+            pad(&clean::line(&r.version), 4),
+            pad(&clean::line(r.action.as_deref().unwrap_or("?")), 15),
+        );
+        // The whole roster id when it fits; else its part before the `@`
+        // (the detail pane has the whole id).
+        let actor = clean::line(r.actor.as_deref().unwrap_or("?"));
+        let room = (list.width as usize).saturating_sub(3 + fixed.chars().count());
+        let actor = if actor.chars().count() <= room {
+            actor
+        } else {
+            actor.split('@').next().unwrap_or_default().to_owned()
+        };
         let mut line = Line::from(vec![
             Span::raw(if selected { "▶ " } else { "  " }),
             Span::styled(g, gs),
-            Span::raw(format!(
-                " {} {} {} {} {}",
-                pad(&at, 16),
-                pad(&clean::line(&r.model), 16),
-                pad(&clean::line(&r.version), 4),
-                pad(&clean::line(r.action.as_deref().unwrap_or("?")), 15),
-                clean::line(r.actor.as_deref().unwrap_or("?"))
-            )),
+            Span::raw(fixed + &actor),
         ]);
         if selected {
             line = line.patch_style(t.selected());

@@ -131,6 +131,15 @@ fn promote_rollback_ratify_and_check(b: Backend) {
     let rolls = d.rollback_records(m);
     assert_eq!(rolls.len(), 1);
     let id = rolls[0]["id"].as_str().unwrap().to_owned();
+    // `audit` flags it on the record, which stays valid.
+    assert_eq!(rolls[0]["valid"], true);
+    assert!(
+        rolls[0]["findings"]
+            .to_string()
+            .contains("waiting for ratification"),
+        "{}",
+        rolls[0]
+    );
     assert!(
         d.refused("fay.sre", &["ratify", m, "--record", &id])
             .contains("second person")
@@ -142,6 +151,7 @@ fn promote_rollback_ratify_and_check(b: Backend) {
     d.ok("gus.sre", &["ratify", m, "--record", &id]);
     let (_, found) = d.verify(m);
     assert!(!found.contains("waiting for ratification"), "{found}");
+    assert_eq!(d.rollback_records(m)[0]["findings"], serde_json::json!([]));
 
     // Break glass: back to a version that held the alias by a record, though
     // it is no longer approved (its approval revoked after the fact).
@@ -169,6 +179,13 @@ fn promote_rollback_ratify_and_check(b: Backend) {
     let (code, found) = d.verify(m);
     assert_eq!(code, 1, "{found}");
     assert!(found.contains("break-glass"), "{found}");
+    let flagged = d.rollback_records(m);
+    assert!(
+        flagged
+            .iter()
+            .any(|r| r["findings"].to_string().contains("break-glass")),
+        "{flagged:?}"
+    );
 }
 
 fn an_alias_moved_by_hand_is_reported_and_a_tampered_approval_cannot_ship(b: Backend) {

@@ -97,7 +97,7 @@ pub async fn run(args: AuditArgs, config: &Config, out: &mut Out) -> Result<Exit
                 action: args.action,
                 since: args.since,
             };
-            let records = service.audit_records(&filter).await?;
+            let records = service.audit_records(&filter, super::now_ms()).await?;
             if args.json {
                 out.json(&records)?;
             } else {
@@ -188,10 +188,13 @@ pub async fn run(args: AuditArgs, config: &Config, out: &mut Out) -> Result<Exit
         }
         Some(AuditCommand::Export(e)) => {
             let records = service
-                .audit_records(&AuditFilter {
-                    model: e.model.clone(),
-                    ..Default::default()
-                })
+                .audit_records(
+                    &AuditFilter {
+                        model: e.model.clone(),
+                        ..Default::default()
+                    },
+                    super::now_ms(),
+                )
                 .await?;
             match &e.ssh_keygen {
                 Some(dir) => {

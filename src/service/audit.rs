@@ -92,9 +92,11 @@ impl ReviewService {
         Ok(Scanned { versions, aliases })
     }
 
-    /// `modelgate audit`: every record with its validity and findings.
-    pub async fn audit_records(&self, f: &AuditFilter) -> Result<Vec<RecordView>> {
-        let scanned = self.scan(f.model.as_deref()).await?;
+    /// Every record of `scanned` with its validity and findings, oldest
+    /// first. A rollback waiting for ratification (or overdue) and a
+    /// break-glass rollback carry that flag among their findings; they stay
+    /// valid. Reads the local checkpoint for first sightings, never writes it.
+    pub fn record_views(&self, scanned: &Scanned, now_ms: i64) -> Vec<RecordView> {
         let mut out: Vec<RecordView> = scanned
             .versions
             .iter()
@@ -103,6 +105,29 @@ impl ReviewService {
                     .iter()
                     .map(|c| RecordView::new(&v.name, &v.version, c))
             })
+            .collect();
+        let seen = local_checkpoint_path(&self.registry_id())
+            .and_then(|p| Checkpoint::load(&p).ok())
+            .unwrap_or_default();
+        for f in deployment_findings(scanned, &self.config.production_alias, &seen, now_ms) {
+            if let Some(id) = &f.record
+                && let Some(r) = out.iter_mut().find(|r| &r.id == id)
+            {
+                r.findings.push(f.message);
+            }
+        }
+        out.sort_by(|a, b| {
+            (&a.at, &a.model, &a.version, &a.id).cmp(&(&b.at, &b.model, &b.version, &b.id))
+        });
+        out
+    }
+
+    /// `modelgate audit`: every record with its validity and findings.
+    pub async fn audit_records(&self, f: &AuditFilter, now_ms: i64) -> Result<Vec<RecordView>> {
+        let scanned = self.scan(f.model.as_deref()).await?;
+        Ok(self
+            .record_views(&scanned, now_ms)
+            .into_iter()
             .filter(|r| {
                 f.actor
                     .as_deref()
@@ -118,11 +143,7 @@ impl ReviewService {
                     .as_deref()
                     .is_none_or(|s| r.at.as_deref().is_some_and(|at| at >= s))
             })
-            .collect();
-        out.sort_by(|a, b| {
-            (&a.at, &a.model, &a.version, &a.id).cmp(&(&b.at, &b.model, &b.version, &b.id))
-        });
-        Ok(out)
+            .collect())
     }
 
     /// `modelgate audit verify`: integrity (exit 2) and process (exit 1) findings.

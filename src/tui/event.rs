@@ -109,25 +109,20 @@ fn decision(r: SignRequest) -> crate::service::decide::Decision {
 
 /// The audit screen's data: every record (as `audit_records` sorts them) and
 /// the evidence documents stored on the versions, from one scan.
-async fn audit_data(service: &ReviewService) -> Result<AuditData, String> {
+async fn audit_data(service: &ReviewService, now_ms: i64) -> Result<AuditData, String> {
     let scanned = service.scan(None).await.map_err(|e| e.to_string())?;
-    let mut data = AuditData::default();
+    let mut data = AuditData {
+        records: service.record_views(&scanned, now_ms),
+        ..Default::default()
+    };
     let prefix = crate::service::decide::EVIDENCE_TAG_PREFIX;
-    for (v, checked) in &scanned.versions {
-        for c in checked {
-            data.records.push(crate::service::records::RecordView::new(
-                &v.name, &v.version, c,
-            ));
-        }
+    for (v, _) in &scanned.versions {
         for (k, text) in &v.tags {
             if let Some(hex) = k.strip_prefix(prefix) {
                 data.evidence.insert(format!("sha256:{hex}"), text.clone());
             }
         }
     }
-    data.records.sort_by(|a, b| {
-        (&a.at, &a.model, &a.version, &a.id).cmp(&(&b.at, &b.model, &b.version, &b.id))
-    });
     Ok(data)
 }
 
@@ -296,7 +291,9 @@ pub async fn perform_scan(
             };
             send(Action::Signed { key, result });
         }
-        Effect::LoadAudit => send(Action::AuditLoaded(audit_data(service).await.map(Arc::new))),
+        Effect::LoadAudit => send(Action::AuditLoaded(
+            audit_data(service, now).await.map(Arc::new),
+        )),
         Effect::Verify => send(Action::Verified(
             service
                 .verify(None, None, false, now)
@@ -307,7 +304,7 @@ pub async fn perform_scan(
         Effect::ExportAudit { path } => {
             let result = async {
                 let records = service
-                    .audit_records(&crate::service::audit::AuditFilter::default())
+                    .audit_records(&crate::service::audit::AuditFilter::default(), now)
                     .await
                     .map_err(|e| e.to_string())?;
                 let text = jsonl(&records)?;

@@ -42,6 +42,17 @@ struct Loaded {
     models: HashMap<String, RegisteredModel>,
     runs: HashMap<String, Run>,
     baselines: HashMap<(String, String), ModelVersion>,
+    /// The baseline number of each version under review, decided once.
+    baseline_of: HashMap<(String, String), Option<String>>,
+}
+
+impl Loaded {
+    fn baseline_no(&self, v: &ModelVersion) -> Option<String> {
+        self.baseline_of
+            .get(&(v.name.clone(), v.version.clone()))
+            .cloned()
+            .flatten()
+    }
 }
 
 impl ReviewService {
@@ -96,12 +107,15 @@ impl ReviewService {
             .map(|v| ((v.name.as_str(), v.version.as_str()), v))
             .collect();
         let mut wanted: HashSet<(String, String)> = HashSet::new();
+        let mut baseline_of = HashMap::new();
         for v in versions {
-            if let Some(b) = self.baseline_of(v, models.get(&v.name))
+            let b = self.baseline_of(v, models.get(&v.name));
+            if let Some(b) = &b
                 && !known.contains_key(&(v.name.as_str(), b.as_str()))
             {
-                wanted.insert((v.name.clone(), b));
+                wanted.insert((v.name.clone(), b.clone()));
             }
+            baseline_of.insert((v.name.clone(), v.version.clone()), b);
         }
         let fetched: Vec<(String, String, Result<ModelVersion>)> = stream::iter(wanted)
             .map(|(name, ver)| async move {
@@ -142,6 +156,7 @@ impl ReviewService {
             models,
             runs,
             baselines,
+            baseline_of,
         })
     }
 
@@ -205,8 +220,8 @@ impl ReviewService {
 
     fn parts<'a>(&self, v: &'a ModelVersion, loaded: &'a Loaded) -> show::Parts<'a> {
         let model = loaded.models.get(&v.name);
-        let baseline = self
-            .baseline_of(v, model)
+        let baseline = loaded
+            .baseline_no(v)
             .and_then(|b| loaded.baselines.get(&(v.name.clone(), b)));
         show::Parts {
             version: v,
@@ -221,7 +236,7 @@ impl ReviewService {
 
     fn input<'a>(&self, v: &'a ModelVersion, loaded: &'a Loaded) -> ReviewInput<'a> {
         let model = loaded.models.get(&v.name);
-        let baseline = self.baseline_of(v, model);
+        let baseline = loaded.baseline_no(v);
         let baseline_run = baseline
             .as_ref()
             .and_then(|b| loaded.baselines.get(&(v.name.clone(), b.clone())))

@@ -211,6 +211,12 @@ fn an_alias_moved_by_hand_is_reported_and_a_tampered_approval_cannot_ship(b: Bac
         found.contains("\"6\" \"policy\" \"holds a production alias but is pending"),
         "{found}"
     );
+    // The queue's header says so too (for people; --json is the queue alone).
+    let q = d.stdout(None, &["queue"]);
+    assert!(
+        q.contains("⚑ deploy:") && q.contains("unexplained alias"),
+        "{q}"
+    );
     // A tampered approval: check cannot tell (exit 2), never 0.
     let (key, value) = d.record_with(m, "7", "\"action\":\"approve\"");
     d.set_tag(

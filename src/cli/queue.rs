@@ -36,7 +36,24 @@ pub async fn run(args: QueueArgs, config: &Config, out: &mut Out) -> Result<Exit
     if args.json {
         out.json(&q.items)?;
     } else {
-        print_table(&q.items, &service.registry.describe(), args.gates, out)?;
+        // What the console's header flags about production aliases: read
+        // for people only (`--json` stays the queue alone, and fast).
+        let deploy = match service.deployment_status(super::now_ms()).await {
+            Ok(s) => s
+                .flags
+                .summary()
+                .map(|w| format!("⚑ deploy: {w} (modelgate audit verify names them)")),
+            Err(e) => Some(format!(
+                "⚑ deploy: the production aliases could not be checked: {e}"
+            )),
+        };
+        print_table(
+            &q.items,
+            &service.registry.describe(),
+            args.gates,
+            deploy.as_deref(),
+            out,
+        )?;
         if args.gates {
             let g = service.gates();
             out.line(&format!(
@@ -108,7 +125,13 @@ fn gates_cell(i: &QueueItem) -> Cell {
     }
 }
 
-pub fn print_table(items: &[QueueItem], registry: &str, gates: bool, out: &mut Out) -> Result<()> {
+pub fn print_table(
+    items: &[QueueItem],
+    registry: &str,
+    gates: bool,
+    deploy: Option<&str>,
+    out: &mut Out,
+) -> Result<()> {
     let c = counts(items);
     let head = format!(
         "registry {}   {} pending, {} at risk, {} breached",
@@ -118,6 +141,9 @@ pub fn print_table(items: &[QueueItem], registry: &str, gates: bool, out: &mut O
         c.breached
     );
     out.line(&out.paint(&head, Paint::Bold))?;
+    if let Some(flags) = deploy {
+        out.line(&out.paint(&sanitize_line(flags), Paint::Red))?;
+    }
     if items.is_empty() {
         out.line("No reviews are waiting. A version enters the queue when its tag modelgate.review is \"pending\".")?;
         return Ok(());

@@ -181,6 +181,22 @@ impl DeployFlags {
     pub fn total(&self) -> usize {
         self.unratified + self.break_glass + self.unexplained
     }
+
+    /// `1 unratified, 2 unexplained alias`: the queue header's words, `None`
+    /// when nothing is flagged.
+    pub fn summary(&self) -> Option<String> {
+        let parts: Vec<String> = [
+            (self.unratified, "unratified"),
+            (self.overdue, "overdue"),
+            (self.break_glass, "break-glass"),
+            (self.unexplained, "unexplained alias"),
+        ]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("{n} {what}"))
+        .collect();
+        (!parts.is_empty()).then(|| parts.join(", "))
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -416,6 +432,21 @@ mod tests {
             break_glass: false,
             ratified,
         }
+    }
+
+    #[test]
+    fn flags_summarise_in_header_words() {
+        assert_eq!(DeployFlags::default().summary(), None);
+        let f = DeployFlags {
+            unratified: 2,
+            overdue: 1,
+            break_glass: 0,
+            unexplained: 1,
+        };
+        assert_eq!(
+            f.summary().as_deref(),
+            Some("2 unratified, 1 overdue, 1 unexplained alias")
+        );
     }
 
     #[test]

@@ -163,25 +163,9 @@ fn header(app: &App, buf: &mut Buffer, area: Rect) {
             t.heading(),
         ));
     }
-    if let Some(f) = app.deploy_flags.filter(|f| f.total() > 0) {
-        let mut parts = Vec::new();
-        if f.unratified > 0 {
-            parts.push(format!("{} unratified", f.unratified));
-        }
-        if f.overdue > 0 {
-            parts.push(format!("{} overdue", f.overdue));
-        }
-        if f.break_glass > 0 {
-            parts.push(format!("{} break-glass", f.break_glass));
-        }
-        if f.unexplained > 0 {
-            parts.push(format!("{} unexplained alias", f.unexplained));
-        }
+    if let Some(words) = app.deploy_flags.and_then(|f| f.summary()) {
         spans.push(Span::raw("   "));
-        spans.push(Span::styled(
-            format!("⚑ deploy: {}", parts.join(", ")),
-            t.bad(),
-        ));
+        spans.push(Span::styled(format!("⚑ deploy: {words}"), t.bad()));
     }
     if app.readonly {
         spans.push(Span::styled("   READONLY", t.warn()));

@@ -1,7 +1,10 @@
 //! Fills an embedded registry with many pending reviews, for benchmarks:
-//! `cargo run --release --example populate -- DB MODELS VERSIONS_PER_MODEL`.
+//! `cargo run --release --example populate -- DB MODELS VERSIONS_PER_MODEL [--signed]`.
 //! Every version is pending, has a run with five metrics and an MLmodel; every
 //! model has a champion (its version 1), so the queue carries metric diffs.
+//! With `--signed`, every pending version also gets a signed submit (through
+//! the same path as `modelgate submit`), with the demo roster written to
+//! `<DB dir>/roster/`, so that the queue checks a record per version.
 
 use std::path::PathBuf;
 
@@ -14,8 +17,12 @@ const MLMODEL: &str = "signature:\n  inputs: '[{\"type\": \"double\", \"name\": 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    let (args, signed) = match args.split_last() {
+        Some((last, rest)) if last == "--signed" => (rest.to_vec(), true),
+        _ => (args, false),
+    };
     let [db, models, per_model] = args.as_slice() else {
-        bail!("usage: populate DB MODELS VERSIONS_PER_MODEL");
+        bail!("usage: populate DB MODELS VERSIONS_PER_MODEL [--signed]");
     };
     let models: usize = models.parse().context("MODELS")?;
     let per_model: usize = per_model.parse().context("VERSIONS_PER_MODEL")?;
@@ -68,9 +75,55 @@ async fn main() -> Result<()> {
             }
         }
     }
+    if signed {
+        sign_submissions(reg, &PathBuf::from(db), models, per_model, now).await?;
+    }
     println!(
-        "{db}: {models} models, {} pending versions",
-        models * per_model
+        "{db}: {models} models, {} pending versions{}",
+        models * per_model,
+        if signed {
+            ", each with a signed submit"
+        } else {
+            ""
+        }
     );
+    Ok(())
+}
+
+/// A signed submit on every pending version, by a demo owner.
+async fn sign_submissions(
+    reg: LocalRegistry,
+    db: &std::path::Path,
+    models: usize,
+    per_model: usize,
+    now: i64,
+) -> Result<()> {
+    let dir = db.parent().context("DB has no directory")?.join("roster");
+    let roster = modelgate::demo::write_roster(&dir, 7)?;
+    let who = "ana.owner@demo.modelgate";
+    let key = modelgate::trust::keys::load_key_file(&modelgate::demo::key_path(&dir, who))
+        .map_err(anyhow::Error::msg)?;
+    let signer = modelgate::service::decide::Signer::new(who.into(), key);
+    let mut config = modelgate::config::Config::resolve(None, &Default::default())?;
+    config.roster = Some(roster);
+    let service = modelgate::service::ReviewService::new(std::sync::Arc::new(reg), config);
+    let submit = modelgate::service::decide::Decision {
+        action: "submit".into(),
+        ..Default::default()
+    };
+    for m in 0..models {
+        for v in 2..=per_model + 1 {
+            service
+                .decide(
+                    &format!("model-{m:04}"),
+                    &v.to_string(),
+                    &submit,
+                    &signer,
+                    now,
+                )
+                .await
+                .map_err(|e| anyhow::anyhow!("model-{m:04} {v}: {e}"))?;
+        }
+    }
     Ok(())
 }

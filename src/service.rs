@@ -44,6 +44,8 @@ struct Loaded {
     baselines: HashMap<(String, String), ModelVersion>,
     /// The baseline number of each version under review, decided once.
     baseline_of: HashMap<(String, String), Option<String>>,
+    /// The records of each version under review, checked once, on every core.
+    checked: HashMap<(String, String), Vec<crate::trust::record::Checked>>,
 }
 
 impl Loaded {
@@ -52,6 +54,13 @@ impl Loaded {
             .get(&(v.name.clone(), v.version.clone()))
             .cloned()
             .flatten()
+    }
+
+    fn checked(&self, v: &ModelVersion) -> &[crate::trust::record::Checked] {
+        self.checked
+            .get(&(v.name.clone(), v.version.clone()))
+            .map(Vec::as_slice)
+            .unwrap_or_default()
     }
 }
 
@@ -106,10 +115,19 @@ impl ReviewService {
             .iter()
             .map(|v| ((v.name.as_str(), v.version.as_str()), v))
             .collect();
+        let checked: HashMap<(String, String), Vec<crate::trust::record::Checked>> = versions
+            .iter()
+            .map(|v| (v.name.clone(), v.version.clone()))
+            .zip(self.check_many(versions))
+            .collect();
         let mut wanted: HashSet<(String, String)> = HashSet::new();
         let mut baseline_of = HashMap::new();
         for v in versions {
-            let b = self.baseline_of(v, models.get(&v.name));
+            let mine = checked
+                .get(&(v.name.clone(), v.version.clone()))
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            let b = self.baseline_with(v, models.get(&v.name), mine);
             if let Some(b) = &b
                 && !known.contains_key(&(v.name.as_str(), b.as_str()))
             {
@@ -157,6 +175,7 @@ impl ReviewService {
             runs,
             baselines,
             baseline_of,
+            checked,
         })
     }
 
@@ -249,7 +268,7 @@ impl ReviewService {
             run,
             baseline,
             baseline_run,
-            trust: self.queue_trust(v, model, run),
+            trust: self.queue_trust_with(v, model, run, loaded.checked(v)),
         }
     }
 }

@@ -78,13 +78,12 @@ impl ReviewService {
                 .buffered(CONCURRENCY)
                 .collect()
                 .await;
-        let mut versions = Vec::new();
+        let mut all = Vec::new();
         for l in lists {
-            for v in l? {
-                let checked = self.check_records(&v);
-                versions.push((v, checked));
-            }
+            all.extend(l?);
         }
+        let checked = self.check_many(&all);
+        let versions = all.into_iter().zip(checked).collect();
         let aliases = chosen
             .iter()
             .map(|m| (m.name.clone(), m.aliases.clone()))

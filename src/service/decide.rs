@@ -566,7 +566,7 @@ impl ReviewService {
         alias: &str,
     ) -> crate::registry::Result<Vec<AliasMove>> {
         let versions = self.registry.list_versions(model).await?;
-        let checked: Vec<Vec<Checked>> = versions.iter().map(|v| self.check_records(v)).collect();
+        let checked = self.check_many(&versions);
         let pairs: Vec<_> = versions
             .iter()
             .zip(&checked)

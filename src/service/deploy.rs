@@ -392,12 +392,13 @@ impl ReviewService {
             let model = models.iter().find(|m| &m.name == name);
             let states: Vec<(String, ReviewState)> = mine
                 .iter()
-                .map(|(v, _)| {
+                .map(|(v, checked)| {
                     let run = v
                         .run_id
                         .as_ref()
                         .and_then(|id| runs.iter().find(|r| &r.run_id == id));
-                    (v.version.clone(), self.queue_trust(v, model, run).state)
+                    let trust = self.queue_trust_with(v, model, run, checked);
+                    (v.version.clone(), trust.state)
                 })
                 .collect();
             out.push(model_deployment(

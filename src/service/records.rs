@@ -77,11 +77,30 @@ impl ReviewService {
     /// Checks every record tag of a version. Without a roster nothing verifies,
     /// and every record says so.
     pub fn check_records(&self, v: &ModelVersion) -> Vec<Checked> {
-        let found = audit::record_tags(&v.name, &v.version, &v.tags);
-        match self.roster() {
+        self.check_many(std::slice::from_ref(v))
+            .pop()
+            .unwrap_or_default()
+    }
+
+    /// The records of many versions checked in one batch, on every core (a
+    /// version rarely has enough records to be worth a thread of its own);
+    /// one list per version, in order.
+    pub fn check_many(&self, versions: &[ModelVersion]) -> Vec<Vec<Checked>> {
+        let per: Vec<Vec<Found>> = versions
+            .iter()
+            .map(|v| audit::record_tags(&v.name, &v.version, &v.tags))
+            .collect();
+        let sizes: Vec<usize> = per.iter().map(Vec::len).collect();
+        let found: Vec<Found> = per.into_iter().flatten().collect();
+        let mut checked = match self.roster() {
             Ok(roster) => audit::check_all(&found, &self.registry_id(), &roster),
             Err(why) => found.iter().map(|f| unverified(f, &why)).collect(),
         }
+        .into_iter();
+        sizes
+            .into_iter()
+            .map(|n| checked.by_ref().take(n).collect())
+            .collect()
     }
 
     /// The version a review compares against: the latest valid signed
@@ -91,14 +110,26 @@ impl ReviewService {
         let has_submit = v.tags.iter().any(|(k, val)| {
             k.starts_with(crate::trust::record::TAG_PREFIX) && val.contains("\"action\":\"submit\"")
         });
-        if has_submit {
-            let checked = self.check_records(v);
-            let recs: Vec<Rec<'_>> = checked.iter().filter_map(Rec::from_checked).collect();
-            if let Some(b) = state::submitted_baseline(&recs) {
-                return b.filter(|b| b != &v.version);
-            }
+        let checked = if has_submit {
+            self.check_records(v)
+        } else {
+            Vec::new()
+        };
+        self.baseline_with(v, model, &checked)
+    }
+
+    /// [`Self::baseline_of`] with the version's records already checked.
+    pub fn baseline_with(
+        &self,
+        v: &ModelVersion,
+        model: Option<&RegisteredModel>,
+        checked: &[Checked],
+    ) -> Option<String> {
+        let recs: Vec<Rec<'_>> = checked.iter().filter_map(Rec::from_checked).collect();
+        match state::submitted_baseline(&recs) {
+            Some(b) => b.filter(|b| b != &v.version),
+            None => queue::baseline_of(v, model, &self.config.production_alias),
         }
-        queue::baseline_of(v, model, &self.config.production_alias)
     }
 
     /// Roster ids of the run's author (`mlflow.user` through `mlflow_users`).
@@ -195,7 +226,17 @@ impl ReviewService {
         model: Option<&RegisteredModel>,
         run: Option<&Run>,
     ) -> Trust {
-        let checked = self.check_records(v);
+        self.queue_trust_with(v, model, run, &self.check_records(v))
+    }
+
+    /// [`Self::queue_trust`] with the version's records already checked.
+    pub(crate) fn queue_trust_with(
+        &self,
+        v: &ModelVersion,
+        model: Option<&RegisteredModel>,
+        run: Option<&Run>,
+        checked: &[Checked],
+    ) -> Trust {
         if checked.is_empty() {
             return Trust::default();
         }
@@ -203,7 +244,7 @@ impl ReviewService {
         let eff = self.config.risk.effective(&v.name, &tags);
         let authors = self.run_authors(run);
         let ctx = Context {
-            evidence: assumed_evidence(&checked),
+            evidence: assumed_evidence(checked),
             risk: eff.risk,
             required_roles: &eff.required_roles,
             submitted_by_tag: v.tags.get(TAG_SUBMITTED_BY).map(String::as_str),
@@ -211,7 +252,7 @@ impl ReviewService {
             gate_denies: &[],
             gate_error: None,
         };
-        trust_of(&derive(&checked, &ctx), false)
+        trust_of(&derive(checked, &ctx), false)
     }
 
     /// The full trust view of a review: records checked against the current
@@ -290,5 +331,74 @@ impl ReviewService {
             .filter_map(|c| serde_json::to_value(RecordView::new(&model, &version, c)).ok())
             .collect();
         d.derived = Some(derived);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::config::Config;
+    use crate::trust::record::sign;
+
+    /// A service on an empty in-memory registry with the demo roster.
+    fn service() -> ReviewService {
+        let toml = crate::demo::roster_toml(7).unwrap();
+        let roster = Roster::parse("demo", toml.as_bytes()).unwrap();
+        let reg = crate::tui::fixture::MemoryRegistry::new("mem", 0);
+        let mut config = Config::resolve(None, &Default::default()).unwrap();
+        config.registry_id = Some("r".into());
+        ReviewService::new(Arc::new(reg), config).with_roster(roster)
+    }
+
+    fn version(n: &str, comments: usize, s: &ReviewService) -> ModelVersion {
+        let who = "dev.domain@demo.modelgate";
+        let dir = tempfile::TempDir::new().unwrap();
+        crate::demo::write_roster(dir.path(), 7).unwrap();
+        let key =
+            crate::trust::keys::load_key_file(&crate::demo::key_path(dir.path(), who)).unwrap();
+        let digest = match s.roster() {
+            Ok(r) => r.digest.clone(),
+            Err(e) => panic!("{e}"),
+        };
+        let mut v = ModelVersion {
+            name: "m".into(),
+            version: n.into(),
+            ..Default::default()
+        };
+        for i in 0..comments {
+            let fields = json!({
+                "v": 1, "action": "comment", "registry": "r", "model": "m", "version": n,
+                "actor": who, "role": "domain", "at": "2026-01-01T00:00:00Z",
+                "nonce": format!("{i:032x}"), "parents": [], "roster": digest,
+                "key": crate::trust::keys::fingerprint(&key), "reason": format!("note {i}"),
+            });
+            let signed = sign(fields.as_object().unwrap().clone(), &key).unwrap();
+            v.tags.insert(signed.tag_key, signed.tag_value);
+        }
+        v
+    }
+
+    #[test]
+    fn check_many_keeps_each_versions_records_apart_and_in_order() {
+        let s = service();
+        // Enough records for the checking to spread over threads.
+        let vs = [
+            version("1", 0, &s),
+            version("2", 70, &s),
+            version("3", 2, &s),
+        ];
+        let lists = s.check_many(&vs);
+        assert_eq!(lists.iter().map(Vec::len).collect::<Vec<_>>(), [0, 70, 2]);
+        for (v, list) in vs.iter().zip(&lists) {
+            assert!(list.iter().all(Checked::valid), "{list:?}");
+            assert_eq!(list.len(), s.check_records(v).len());
+            for c in list {
+                assert!(v.tags.contains_key(&format!("modelgate.record.{}", c.id)));
+            }
+        }
     }
 }

@@ -173,6 +173,9 @@ async fn sign(
     let mut config = config.clone();
     config.roster = Some(roster.to_owned());
     let service = ReviewService::new(registry, config);
+    // Over HTTP this takes a while (about 10 s on a local MLflow server).
+    out.line("Signing the history of the production versions with the demo keys…")?;
+    out.flush()?;
     match sign_history(&service, &model_names(), seed, super::now_ms()).await {
         Ok(h) => {
             for why in &h.skipped {

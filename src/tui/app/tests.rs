@@ -503,3 +503,78 @@ fn resize_relays_the_review_out() {
     assert!(r.docs[0].len() > lines_wide, "narrower means more lines");
     let _ = Arc::new(());
 }
+
+#[tokio::test]
+async fn rollback_dialog_needs_incident_and_the_models_name_then_deploys_the_target() {
+    use crate::tui::shots;
+    let (mut a, service) = shots::loaded(120, 36, Theme::default()).await.unwrap();
+    a.overlay = Some(Overlay::Palette(crate::tui::app::Palette {
+        input: "deploy".into(),
+        selected: 0,
+    }));
+    let effects = key(&mut a, KeyCode::Enter);
+    shots::settle(&mut a, &service, effects).await;
+    update(
+        &mut a,
+        Action::IdentityLoaded(Identity::Known(Me {
+            id: shots::ON_CALL.into(),
+            roles: vec!["sre".into()],
+            mlflow_users: vec![],
+        })),
+    );
+    update(&mut a, Action::SigningChecked(None));
+    let at = a
+        .deploy
+        .ready()
+        .and_then(|s| s.models.iter().position(|m| m.model == "fraud-detector"))
+        .expect("the demo deploys fraud-detector");
+    a.deploy.selected = at;
+    assert!(key(&mut a, KeyCode::Char('b')).is_empty());
+    let Some(Overlay::Sign(d)) = &a.overlay else {
+        panic!("no rollback dialog")
+    };
+    assert_eq!(d.focus(), Field::Cancel);
+    assert_eq!(d.target(), Some("3"), "the earlier approved version");
+    assert_eq!(d.from.as_deref(), Some("5"));
+    // Sign without reason, incident or confirmation: refused in the dialog.
+    key(&mut a, KeyCode::Tab);
+    assert!(key(&mut a, KeyCode::Enter).is_empty());
+    // Target, reason, incident, confirm (a wrong name first).
+    key(&mut a, KeyCode::Tab);
+    key(&mut a, KeyCode::Tab);
+    typed(&mut a, "p99 latency alarm");
+    key(&mut a, KeyCode::Tab);
+    typed(&mut a, "INC-7");
+    key(&mut a, KeyCode::Tab);
+    typed(&mut a, "fraud");
+    for _ in 0..4 {
+        key(&mut a, KeyCode::BackTab); // back to Sign
+    }
+    assert!(
+        key(&mut a, KeyCode::Enter).is_empty(),
+        "the name must match"
+    );
+    let Some(Overlay::Sign(d)) = &a.overlay else {
+        panic!("dialog closed")
+    };
+    assert!(
+        d.error.as_deref().unwrap().contains("fraud-detector"),
+        "{:?}",
+        d.error
+    );
+    for _ in 0..4 {
+        key(&mut a, KeyCode::Tab);
+    }
+    typed(&mut a, "-detector");
+    for _ in 0..4 {
+        key(&mut a, KeyCode::BackTab); // back to Sign
+    }
+    let effects = key(&mut a, KeyCode::Enter);
+    let [Effect::Deploy { key: k, request }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(k, &("fraud-detector".to_owned(), "3".to_owned()));
+    assert_eq!(request.action, "rollback");
+    assert_eq!(request.reason.as_deref(), Some("p99 latency alarm"));
+    assert_eq!(request.incident.as_deref(), Some("INC-7"));
+}

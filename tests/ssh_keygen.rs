@@ -1,5 +1,6 @@
 //! Records verify with nothing but OpenSSH: `ssh-keygen -Y verify` against the
-//! roster's allowed_signers export (PROTOCOL 6 and 8). Uses the real ssh-keygen.
+//! roster's allowed_signers export (PROTOCOL 6 and 8); and signing keys made by
+//! `ssh-keygen` or `keys init`, through the binary. Uses the real ssh-keygen.
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -79,4 +80,106 @@ fn ssh_keygen_verifies_a_record_and_rejects_a_tampered_one() {
             .status
             .success()
     );
+}
+
+/// The binary with no config, no keyring (no secret service) and no key file
+/// from the environment.
+fn mg(dir: &std::path::Path) -> assert_cmd::Command {
+    let mut c = assert_cmd::Command::cargo_bin("modelgate").unwrap();
+    c.env("XDG_CONFIG_HOME", dir.join("config"))
+        .env("XDG_DATA_HOME", dir.join("data"))
+        .env("XDG_STATE_HOME", dir.join("state"))
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/modelgate-test",
+        )
+        .env_remove("MODELGATE_CONFIG")
+        .env_remove("MODELGATE_KEY_FILE");
+    c
+}
+
+#[test]
+fn keys_made_by_ssh_keygen_or_keys_init_and_what_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::TempDir::new().unwrap();
+    let d = dir.path();
+    // A key made by ssh-keygen, unencrypted, is accepted as it is.
+    let made = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", "ana@laptop", "-f"])
+        .arg(d.join("ana"))
+        .output()
+        .expect("ssh-keygen must be installed (openssh-client)");
+    assert!(made.status.success());
+    let shown = mg(d)
+        .args(["keys", "show", "--key-file"])
+        .arg(d.join("ana"))
+        .output()
+        .unwrap();
+    assert!(
+        shown.status.success(),
+        "{}",
+        String::from_utf8_lossy(&shown.stderr)
+    );
+    let shown = String::from_utf8_lossy(&shown.stdout).into_owned();
+    let public = std::fs::read_to_string(d.join("ana.pub")).unwrap();
+    let key_part = public.split_whitespace().nth(1).unwrap();
+    assert!(shown.contains(key_part), "{shown}");
+    let print = Command::new("ssh-keygen")
+        .args(["-l", "-E", "sha256", "-f"])
+        .arg(d.join("ana.pub"))
+        .output()
+        .unwrap();
+    let fingerprint = String::from_utf8_lossy(&print.stdout)
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    assert!(shown.contains(&fingerprint), "{fingerprint} in {shown}");
+
+    // Readable by others: refused, as ssh refuses it.
+    std::fs::set_permissions(d.join("ana"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    let open = mg(d)
+        .args(["keys", "show", "--key-file"])
+        .arg(d.join("ana"))
+        .output()
+        .unwrap();
+    assert!(!open.status.success());
+    let err = String::from_utf8_lossy(&open.stderr);
+    assert!(err.contains("ana") && err.contains("chmod 600"), "{err}");
+
+    // No keyring here: keys init says so and names the way out.
+    let headless = mg(d)
+        .args(["keys", "init", "--identity", "ana@example.com"])
+        .output()
+        .unwrap();
+    assert!(!headless.status.success());
+    let err = String::from_utf8_lossy(&headless.stderr);
+    assert!(
+        err.contains("no OS keyring") && err.contains("--key-file"),
+        "{err}"
+    );
+
+    // --key-file: a new file readable by its owner only, never overwritten.
+    let new = d.join("new.key");
+    let init = mg(d)
+        .args(["keys", "init", "--key-file"])
+        .arg(&new)
+        .output()
+        .unwrap();
+    assert!(
+        init.status.success(),
+        "{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
+    let mode = std::fs::metadata(&new).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let before = std::fs::read(&new).unwrap();
+    let again = mg(d)
+        .args(["keys", "init", "--key-file"])
+        .arg(&new)
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("never overwrites"));
+    assert_eq!(std::fs::read(&new).unwrap(), before);
 }

@@ -2,6 +2,9 @@
 //! roster's allowed_signers export (PROTOCOL 6 and 8); and signing keys made by
 //! `ssh-keygen` or `keys init`, through the binary. Uses the real ssh-keygen.
 
+mod signing;
+mod support;
+
 use std::io::Write;
 use std::process::{Command, Stdio};
 
@@ -85,17 +88,7 @@ fn ssh_keygen_verifies_a_record_and_rejects_a_tampered_one() {
 /// The binary with no config, no keyring (no secret service) and no key file
 /// from the environment.
 fn mg(dir: &std::path::Path) -> assert_cmd::Command {
-    let mut c = assert_cmd::Command::cargo_bin("modelgate").unwrap();
-    c.env("XDG_CONFIG_HOME", dir.join("config"))
-        .env("XDG_DATA_HOME", dir.join("data"))
-        .env("XDG_STATE_HOME", dir.join("state"))
-        .env(
-            "DBUS_SESSION_BUS_ADDRESS",
-            "unix:path=/nonexistent/modelgate-test",
-        )
-        .env_remove("MODELGATE_CONFIG")
-        .env_remove("MODELGATE_KEY_FILE");
-    c
+    assert_cmd::Command::from_std(signing::base_cmd(dir))
 }
 
 #[test]

@@ -149,7 +149,7 @@ pub fn demo(backend: Backend) -> Demo {
 
 /// The binary with this test's directories and nothing from the caller's
 /// environment that would change what it reads or signs with.
-fn base_cmd(home: &std::path::Path) -> std::process::Command {
+pub fn base_cmd(home: &std::path::Path) -> std::process::Command {
     let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("modelgate"));
     c.env("XDG_CONFIG_HOME", home.join("config"))
         .env("XDG_DATA_HOME", home.join("data"))

@@ -117,6 +117,9 @@ pub struct Config {
     pub theme: ThemeSettings,
     pub keys: BTreeMap<String, Vec<String>>,
     pub mlflow: crate::registry::mlflow::MlflowSettings,
+    /// Where client state (the local checkpoint) is kept; `None` keeps none,
+    /// as in the in-memory fixtures of pictures and benches.
+    pub state_dir: Option<PathBuf>,
 }
 
 /// `$XDG_CONFIG_HOME/modelgate/config.toml`, or `MODELGATE_CONFIG`.
@@ -132,6 +135,17 @@ pub fn data_dir() -> Result<PathBuf> {
     directories::ProjectDirs::from("", "", "modelgate")
         .map(|d| d.data_dir().to_path_buf())
         .ok_or_else(|| anyhow!("cannot find a home directory for modelgate's data; pass --db PATH"))
+}
+
+/// `$XDG_STATE_HOME/modelgate` (the data directory where the platform has no
+/// state directory): the local checkpoints.
+pub fn state_dir() -> Option<PathBuf> {
+    let dirs = directories::ProjectDirs::from("", "", "modelgate")?;
+    Some(
+        dirs.state_dir()
+            .unwrap_or_else(|| dirs.data_dir())
+            .to_path_buf(),
+    )
 }
 
 pub fn default_db() -> Result<PathBuf> {
@@ -328,6 +342,16 @@ impl Config {
                 .map(|(k, v)| (k.clone(), v.keys()))
                 .collect(),
             mlflow: s.mlflow.clone().unwrap_or_default().checked()?,
+            state_dir: state_dir(),
+        })
+    }
+
+    /// `<state dir>/checkpoints/<registry>.jsonl`, the local checkpoint of
+    /// one registry (PROTOCOL 12).
+    pub fn checkpoint_path(&self, registry_id: &str) -> Option<PathBuf> {
+        self.state_dir.as_ref().map(|d| {
+            d.join("checkpoints")
+                .join(crate::trust::checkpoint::file_name(registry_id))
         })
     }
 

@@ -2,6 +2,7 @@
 //! codes against tampering and deletion, and the ssh-keygen export checked by
 //! the real ssh-keygen.
 
+mod hermetic;
 mod signing;
 mod support;
 

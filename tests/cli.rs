@@ -1,21 +1,17 @@
 //! The command line against real embedded registries: the demo, `queue`, `show`,
 //! `register`, and every bad input of the foundation issue.
 
+mod hermetic;
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use serde_json::Value;
 use tempfile::TempDir;
 
+/// The binary with this test's own HOME and XDG directories.
 fn mg(dir: &Path) -> Command {
-    let mut c = Command::cargo_bin("modelgate").unwrap();
-    // Keep the user's config and data out of tests.
-    c.env("XDG_CONFIG_HOME", dir.join("config"))
-        .env("XDG_DATA_HOME", dir.join("data"))
-        .env_remove("MODELGATE_CONFIG")
-        .env_remove("MLFLOW_TRACKING_URI")
-        .env_remove("NO_COLOR");
-    c
+    hermetic::assert_modelgate(dir)
 }
 
 fn demo(dir: &TempDir) -> PathBuf {

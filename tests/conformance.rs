@@ -20,6 +20,8 @@ use tempfile::TempDir;
 fn config() -> Config {
     let mut c = Config::resolve(None, &Overrides::default()).unwrap();
     c.registry_id = Some("conformance".into());
+    // In-process services keep no checkpoint: nothing outside the test is read or written.
+    c.state_dir = None;
     c
 }
 

@@ -2,6 +2,7 @@
 //! MLflow: what is written, what is refused (with nothing written), and the
 //! derived state.
 
+mod hermetic;
 mod signing;
 mod support;
 

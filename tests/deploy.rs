@@ -2,6 +2,7 @@
 //! promote, rollback, ratify, `check` exit codes, what audit verify flags, and
 //! a failed alias move retried without a second record.
 
+mod hermetic;
 mod signing;
 mod support;
 

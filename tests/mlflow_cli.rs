@@ -4,7 +4,7 @@
 //! machine without a keyring; signing with the roster `demo --mlflow` writes.
 //! Only `demo_into_mlflow_then_queue_and_show` writes unprefixed demo names
 //! into the open server.
-
+mod hermetic;
 mod support;
 
 use std::path::Path;
@@ -14,22 +14,9 @@ use serde_json::Value;
 use support::*;
 use tempfile::TempDir;
 
+/// The binary with this test's own HOME and XDG directories.
 fn mg(dir: &Path) -> Command {
-    let mut c = Command::cargo_bin("modelgate").unwrap();
-    c.env("XDG_CONFIG_HOME", dir.join("config"))
-        .env("XDG_DATA_HOME", dir.join("data"))
-        // No secret service: keyring look-ups fail fast and the same everywhere.
-        .env(
-            "DBUS_SESSION_BUS_ADDRESS",
-            "unix:path=/nonexistent/modelgate-test",
-        )
-        .env_remove("MODELGATE_CONFIG")
-        .env_remove("MLFLOW_TRACKING_URI")
-        .env_remove("MLFLOW_TRACKING_TOKEN")
-        .env_remove("MLFLOW_TRACKING_USERNAME")
-        .env_remove("MLFLOW_TRACKING_PASSWORD")
-        .env_remove("NO_COLOR");
-    c
+    hermetic::assert_modelgate(dir)
 }
 
 struct Out {

@@ -1,6 +1,7 @@
 //! Policy gates through the real binary: `gate`, `queue --gates`, `show`,
 //! `policy input|test|export`, on the demo registry and on hand-made ones,
 //! with every bad input of issue 5.
+mod hermetic;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -9,14 +10,9 @@ use assert_cmd::Command;
 use serde_json::Value;
 use tempfile::TempDir;
 
+/// The binary with this test's own HOME and XDG directories.
 fn mg(dir: &Path) -> Command {
-    let mut c = Command::cargo_bin("modelgate").unwrap();
-    c.env("XDG_CONFIG_HOME", dir.join("config"))
-        .env("XDG_DATA_HOME", dir.join("data"))
-        .env_remove("MODELGATE_CONFIG")
-        .env_remove("MLFLOW_TRACKING_URI")
-        .env_remove("NO_COLOR");
-    c
+    hermetic::assert_modelgate(dir)
 }
 
 /// One demo registry shared by the read-only tests (the demo takes a moment).

@@ -2,6 +2,7 @@
 //! roster's allowed_signers export (PROTOCOL 6 and 8); and signing keys made by
 //! `ssh-keygen` or `keys init`, through the binary. Uses the real ssh-keygen.
 
+mod hermetic;
 mod signing;
 mod support;
 

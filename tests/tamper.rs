@@ -5,6 +5,7 @@
 //! policy, a corrupt report, a future-dated record, and rosters that must be
 //! refused. Each must keep a version from counting as approved, or be reported.
 
+mod hermetic;
 mod signing;
 mod support;
 
@@ -220,8 +221,11 @@ fn scanned_version(d: &Demo, m: &str, report: &[u8]) -> String {
 fn a_signers_permissive_policy_does_not_help(b: Backend) {
     let d = demo(b);
     let m = d.m(M);
-    let report = std::fs::read("../shared/samples/modelscan/critical_issue.json")
-        .expect("../shared/samples beside the clone");
+    let report = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/samples/modelscan/critical_issue.json"
+    ))
+    .expect("tests/fixtures/samples/modelscan/critical_issue.json");
     let v = scanned_version(&d, &m, &report);
     let empty = d.home.join("empty-policy");
     std::fs::create_dir_all(&empty).unwrap();

@@ -5,6 +5,8 @@
 //! tmux is required: `scripts/test` installs it when missing; without it this
 //! test fails, it does not skip.
 
+mod hermetic;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
@@ -31,7 +33,10 @@ impl Tmux {
     }
 
     fn tmux(&self, args: &[&str]) -> Output {
-        let out = Command::new("tmux")
+        let mut tmux = Command::new("tmux");
+        // The server started by the first call hands these to every program it runs.
+        hermetic::isolate(&mut tmux, self.dir.path());
+        let out = tmux
             .args(["-L", &self.socket, "-f", "/dev/null"])
             .args(args)
             .output()
@@ -168,7 +173,7 @@ impl Drop for Tmux {
 
 fn demo_db(dir: &Path) -> PathBuf {
     let db = dir.join("demo.db");
-    let out = Command::new(BIN)
+    let out = hermetic::modelgate(dir)
         .args(["--db"])
         .arg(&db)
         .args(["demo", "--no-open"])
@@ -265,7 +270,7 @@ fn hostile_registry_text_leaves_the_screen_intact() {
     // Escape sequences that would clear the screen, move the cursor, retitle
     // the window and reverse text, if they reached the terminal.
     let evil = "x\x1b[2J\x1b[H\x1b]0;pwned\x07\u{202E}desserp\x1b[?1049l 表👨\u{200D}👩\u{200D}👧";
-    let out = Command::new(BIN)
+    let out = hermetic::modelgate(t.dir.path())
         .arg("--db")
         .arg(&db)
         .args(["register", "evil-model", "--run-metrics"])

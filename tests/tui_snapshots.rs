@@ -227,7 +227,8 @@ async fn hostile() -> Arc<ReviewService> {
     modelgate::registry::Registry::set_alias(&reg, name, "champion", &versions[0])
         .await
         .unwrap();
-    let config = modelgate::config::Config::resolve(None, &Default::default()).unwrap();
+    let mut config = modelgate::config::Config::resolve(None, &Default::default()).unwrap();
+    config.state_dir = None;
     Arc::new(ReviewService::new(Arc::new(reg), config))
 }
 

@@ -2,7 +2,7 @@
 //! checked; `verify` adds what the record set says about the review process.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use futures_util::{StreamExt, stream};
 use serde::Serialize;
@@ -12,7 +12,7 @@ use super::records::RecordView;
 use crate::registry::{ModelVersion, RegistryError, Result};
 use crate::review::state::{ReviewState, TAG_REVIEW, TAG_SUBMITTED_BY};
 use crate::trust::audit::{self, Finding, Severity};
-use crate::trust::checkpoint::{self, Checkpoint};
+use crate::trust::checkpoint::Checkpoint;
 use crate::trust::record::Checked;
 
 const CONCURRENCY: usize = 16;
@@ -48,19 +48,6 @@ pub struct VerifyReport {
 
 pub const DELETION_NOTE: &str = "Deleting the newest records of a version is detectable only against a checkpoint \
 (the local one, --checkpoint FILE, or a signed checkpoint record).";
-
-/// `$XDG_STATE_HOME/modelgate/checkpoints/<registry>.jsonl`.
-pub fn local_checkpoint_path(registry_id: &str) -> Option<PathBuf> {
-    let dirs = directories::ProjectDirs::from("", "", "modelgate")?;
-    let base = dirs
-        .state_dir()
-        .unwrap_or_else(|| dirs.data_dir())
-        .to_path_buf();
-    Some(
-        base.join("checkpoints")
-            .join(checkpoint::file_name(registry_id)),
-    )
-}
 
 impl ReviewService {
     /// Reads every version (not only tagged ones) of every model, or of one.
@@ -105,7 +92,9 @@ impl ReviewService {
                     .map(|c| RecordView::new(&v.name, &v.version, c))
             })
             .collect();
-        let seen = local_checkpoint_path(&self.registry_id())
+        let seen = self
+            .config
+            .checkpoint_path(&self.registry_id())
             .and_then(|p| Checkpoint::load(&p).ok())
             .unwrap_or_default();
         for f in deployment_findings(scanned, &self.config.production_alias, &seen, now_ms) {
@@ -167,7 +156,7 @@ impl ReviewService {
         }
         // The local checkpoint learns every id it sees and never forgets one;
         // a checkpoint kept elsewhere (--checkpoint) is only read.
-        let mut local = match local_checkpoint_path(&registry) {
+        let mut local = match self.config.checkpoint_path(&registry) {
             Some(p) => {
                 Checkpoint::load(&p).map_err(|e| RegistryError::InvalidRequest { message: e })?
             }

@@ -296,7 +296,7 @@ impl ReviewService {
         }
         // Every read feeds the local checkpoint; a record it knew and that is gone is reported.
         if !checked.is_empty() || !d.version_tags.is_empty() {
-            let path = super::audit::local_checkpoint_path(&self.registry_id());
+            let path = self.config.checkpoint_path(&self.registry_id());
             if let Some(path) = path {
                 match crate::trust::checkpoint::Checkpoint::load(&path) {
                     Ok(mut cp) => {
@@ -351,6 +351,7 @@ mod tests {
         let reg = crate::tui::fixture::MemoryRegistry::new("mem", 0);
         let mut config = Config::resolve(None, &Default::default()).unwrap();
         config.registry_id = Some("r".into());
+        config.state_dir = None;
         ReviewService::new(Arc::new(reg), config).with_roster(roster)
     }
 

@@ -439,7 +439,9 @@ pub const FIXED_SEED: u64 = 7;
 pub async fn demo_service(seed: u64, now_ms: i64) -> anyhow::Result<ReviewService> {
     let reg = MemoryRegistry::new("demo (in memory)", now_ms);
     populate(&reg, &DemoOptions { seed, now_ms }).await?;
-    let config = Config::resolve(None, &crate::config::Overrides::default())?;
+    let mut config = Config::resolve(None, &crate::config::Overrides::default())?;
+    // Pictures must not depend on what earlier runs left in a state directory.
+    config.state_dir = None;
     let toml = roster_toml(seed)?;
     let roster = Roster::parse("the demo roster", toml.as_bytes()).map_err(anyhow::Error::msg)?;
     let service = ReviewService::new(Arc::new(reg), config).with_roster(roster);

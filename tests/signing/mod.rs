@@ -111,6 +111,7 @@ pub fn demo(backend: Backend) -> Demo {
                 )
                 .unwrap();
                 config.registry_id = Some(MLFLOW_REGISTRY_ID.into());
+                config.state_dir = Some(home.join("state"));
                 config.roster = Some(roster.clone());
                 let service = modelgate::service::ReviewService::new(
                     std::sync::Arc::new(MlflowRegistry::new(opts.clone()).unwrap()),
@@ -150,22 +151,7 @@ pub fn demo(backend: Backend) -> Demo {
 /// The binary with this test's directories and nothing from the caller's
 /// environment that would change what it reads or signs with.
 pub fn base_cmd(home: &std::path::Path) -> std::process::Command {
-    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("modelgate"));
-    c.env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_STATE_HOME", home.join("state"))
-        // No secret service: keyring look-ups fail fast and the same everywhere.
-        .env(
-            "DBUS_SESSION_BUS_ADDRESS",
-            "unix:path=/nonexistent/modelgate-test",
-        )
-        .env_remove("MODELGATE_CONFIG")
-        .env_remove("MODELGATE_KEY_FILE")
-        .env_remove("MLFLOW_TRACKING_URI")
-        .env_remove("MLFLOW_TRACKING_TOKEN")
-        .env_remove("MLFLOW_TRACKING_USERNAME")
-        .env_remove("MLFLOW_TRACKING_PASSWORD");
-    c
+    crate::hermetic::modelgate(home)
 }
 
 impl Demo {

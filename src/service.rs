@@ -46,6 +46,9 @@ struct Loaded {
     baseline_of: HashMap<(String, String), Option<String>>,
     /// The records of each version under review, checked once, on every core.
     checked: HashMap<(String, String), Vec<crate::trust::record::Checked>>,
+    /// Baseline versions that could not be read, with why: a problem on the
+    /// reviews that compare against them.
+    baseline_errors: HashMap<(String, String), String>,
 }
 
 impl Loaded {
@@ -144,6 +147,7 @@ impl ReviewService {
             .collect()
             .await;
         let mut baselines = HashMap::new();
+        let mut baseline_errors = HashMap::new();
         for (name, ver, r) in fetched {
             match r {
                 Ok(v) => {
@@ -151,7 +155,13 @@ impl ReviewService {
                 }
                 // A baseline that is gone shows as "no baseline" with a problem, not a failure.
                 Err(crate::registry::RegistryError::NotFound { .. }) => {}
-                Err(e) => return Err(e),
+                // Nor does one that cannot be read: it sinks only the reviews using it.
+                Err(e) => {
+                    let why = format!(
+                        "model {name} version {ver}, the baseline, could not be read ({e}); metrics show no baseline"
+                    );
+                    baseline_errors.insert((name, ver), why);
+                }
             }
         }
         for v in versions {
@@ -176,6 +186,7 @@ impl ReviewService {
             baselines,
             baseline_of,
             checked,
+            baseline_errors,
         })
     }
 
@@ -262,6 +273,12 @@ impl ReviewService {
             .and_then(|bv| bv.run_id.as_ref())
             .and_then(|id| loaded.runs.get(id));
         let run = v.run_id.as_ref().and_then(|id| loaded.runs.get(id));
+        let load_problems = baseline
+            .as_ref()
+            .and_then(|b| loaded.baseline_errors.get(&(v.name.clone(), b.clone())))
+            .cloned()
+            .into_iter()
+            .collect();
         ReviewInput {
             version: v,
             model,
@@ -269,6 +286,7 @@ impl ReviewService {
             baseline,
             baseline_run,
             trust: self.queue_trust_with(v, model, run, loaded.checked(v)),
+            load_problems,
         }
     }
 }

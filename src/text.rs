@@ -72,6 +72,13 @@ pub fn truncate_chars(s: &str, max: usize) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// The first 12 characters of a record id, safe to print: an id taken from a
+/// tag key is text from outside and may hold anything.
+pub fn short_id(id: &str) -> String {
+    let head: String = id.chars().take(12).collect();
+    sanitize_line(&head).into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

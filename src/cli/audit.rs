@@ -138,7 +138,7 @@ pub async fn run(args: AuditArgs, config: &Config, out: &mut Out) -> Result<Exit
                     let rec = f
                         .record
                         .as_deref()
-                        .map(|r| format!("record {}: ", &r[..r.len().min(12)]))
+                        .map(|r| format!("record {}: ", crate::text::short_id(r)))
                         .unwrap_or_default();
                     let line = out.paint(
                         &format!(
@@ -246,7 +246,7 @@ fn print_records(records: &[RecordView], out: &mut Out) -> Result<()> {
                 Cell::new(r.action.as_deref().unwrap_or("?")),
                 Cell::new(r.actor.as_deref().unwrap_or("?")),
                 Cell::new(r.role.as_deref().unwrap_or("?")),
-                Cell::new(&r.id[..r.id.len().min(12)]),
+                Cell::new(&crate::text::short_id(&r.id)),
                 Cell::new(&r.findings.join("; ")),
             ]
         })
@@ -270,13 +270,17 @@ fn jsonl(records: &[RecordView]) -> Result<String> {
     Ok(s)
 }
 
-/// RFC 4180 quoting; a cell starting with = + - @ is prefixed with ' so a
-/// spreadsheet does not run it as a formula.
+/// RFC 4180 quoting of registry text, defused as OWASP's CSV-injection
+/// guidance says: control characters (ESC, BEL, CR, BS, tab, newline, ...)
+/// never reach the file or a terminal showing it, and a cell that would start
+/// with `=`, `+`, `-` or `@` (after any blanks) gets a leading `'` so that a
+/// spreadsheet shows it as text instead of running it as a formula.
 fn csv_cell(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) {
-        format!("'{s}")
+    let clean = crate::text::sanitize_line(s);
+    let s = if clean.trim_start().starts_with(['=', '+', '-', '@']) {
+        format!("'{clean}")
     } else {
-        s.to_owned()
+        clean.into_owned()
     };
     format!("\"{}\"", s.replace('"', "\"\""))
 }
@@ -412,6 +416,18 @@ mod tests {
     fn csv_quotes_and_defuses_formulas() {
         assert_eq!(csv_cell("a\"b"), "\"a\"\"b\"");
         assert_eq!(csv_cell("=SUM(A1)"), "\"'=SUM(A1)\"");
-        assert_eq!(csv_cell("line\nbreak"), "\"line\nbreak\"");
+        assert_eq!(csv_cell("line\nbreak"), "\"line break\"");
+        assert_eq!(
+            csv_cell("\t=1"),
+            "\"' =1\"",
+            "a tab is a blank, then a formula"
+        );
+        assert_eq!(csv_cell("\tx=1"), "\" x=1\"");
+        assert_eq!(csv_cell("\r=1"), "\"^M=1\"");
+        assert_eq!(csv_cell(" @SUM(A1)"), "\"' @SUM(A1)\"");
+        assert_eq!(csv_cell("+1"), "\"'+1\"");
+        assert_eq!(csv_cell("-1"), "\"'-1\"");
+        let evil = csv_cell("a\x1b]0;t\x07\x08\x1b[2J");
+        assert!(!evil.contains(['\x1b', '\x07', '\x08']), "{evil}");
     }
 }

@@ -75,9 +75,12 @@ impl Out {
         }
     }
 
-    /// A line of text from our own code (callers sanitise registry text in it).
+    /// A line of text from our own code. Callers sanitise registry text in
+    /// it; as a second line of defence every control character but the
+    /// colour codes `paint` makes is neutralised here too, so no escape
+    /// sequence a call site forgot can reach the terminal.
     pub fn line(&mut self, s: &str) -> std::io::Result<()> {
-        writeln!(self.w, "{s}")
+        writeln!(self.w, "{}", keep_only_colour(s))
     }
 
     /// Untrusted multi-line text, sanitised, indented.
@@ -160,6 +163,37 @@ pub fn table(out: &mut Out, header: &[&str], rows: Vec<Vec<Cell>>) -> std::io::R
     Ok(())
 }
 
+/// `s` with every control character made visible except SGR sequences
+/// (`ESC [ digits/semicolons m`): those only set colours.
+fn keep_only_colour(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.contains(|c: char| c.is_control() && c != '\n' && c != '\t') {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    let mut rest = s;
+    while let Some(at) = rest.find('\x1b') {
+        out.push_str(&sanitize(&rest[..at]));
+        let after = &rest[at + 1..];
+        let sgr = after.strip_prefix('[').and_then(|a| {
+            let n = a.find(|c: char| !(c.is_ascii_digit() || c == ';'))?;
+            (a[n..].starts_with('m')).then_some(n + 2)
+        });
+        match sgr {
+            Some(len) => {
+                out.push('\x1b');
+                out.push_str(&after[..len]);
+                rest = &after[len..];
+            }
+            None => {
+                out.push_str("^[");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(&sanitize(rest));
+    std::borrow::Cow::Owned(out)
+}
+
 fn pad(s: &str, width: usize) -> String {
     let mut o = s.to_owned();
     o.extend(std::iter::repeat_n(' ', width.saturating_sub(s.width())));
@@ -187,6 +221,23 @@ mod tests {
         );
         assert!(color_enabled(ColorChoice::Always, false, Some("1")));
         assert!(!color_enabled(ColorChoice::Never, true, None));
+    }
+
+    #[test]
+    fn lines_keep_colour_codes_and_nothing_else() {
+        let mut o = Out::buffer(true, Box::new(Vec::new()));
+        let red = o.paint("x", Paint::Red);
+        assert_eq!(keep_only_colour(&red), red);
+        let evil = "a\x1b]0;title\x07b\x1b]52;c;ZXZpbA==\x07\x1b[2J\x1b[?1049l\r\x08";
+        let clean = keep_only_colour(evil);
+        assert!(!clean.contains(['\x1b', '\x07', '\r', '\x08']), "{clean:?}");
+        assert_eq!(clean, "a^[]0;title^Gb^[]52;c;ZXZpbA==^G^[[2J^[[?1049l^M^H");
+        let mixed = format!("{red} \x1b[31;1mok\x1b[0m \x1b[1;2H");
+        assert_eq!(
+            keep_only_colour(&mixed),
+            format!("{red} \x1b[31;1mok\x1b[0m ^[[1;2H")
+        );
+        o.line("fine").unwrap();
     }
 
     #[test]

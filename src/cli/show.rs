@@ -65,8 +65,11 @@ fn heading(out: &mut Out, title: &str) -> std::io::Result<()> {
 fn report_line<T>(out: &mut Out, r: &Report<T>) -> std::io::Result<bool> {
     match r {
         Report::Present(_) => Ok(true),
-        Report::Absent => out
+        Report::Absent { note: None } => out
             .line("  absent: no report in the run's artifacts")
+            .map(|_| false),
+        Report::Absent { note: Some(n) } => out
+            .line(&format!("  absent: {}", sanitize_line(n)))
             .map(|_| false),
         Report::Error { error } => {
             let l = out.paint(&format!("  ✖ error: {}", sanitize_line(error)), Paint::Red);
@@ -501,7 +504,7 @@ fn print_records(d: &ReviewDetail, out: &mut Out) -> Result<()> {
             sanitize_line(&str_of(r, "action")),
             sanitize_line(&str_of(r, "role")),
             sanitize_line(&str_of(r, "actor")),
-            &str_of(r, "id")[..12.min(str_of(r, "id").len())]
+            crate::text::short_id(&str_of(r, "id"))
         ))?;
         for f in r
             .get("findings")

@@ -99,6 +99,12 @@ fn load(bundle: &Bundle, tests: bool, limit: Duration) -> Result<Loaded, String>
             })?;
         texts.insert(f.path.clone(), text);
     }
+    if let Some(cycle) = super::recursion::find_cycle(engine.get_modules()) {
+        return Err(format!(
+            "policy bundle {}: {cycle}: recursion is not allowed in Rego (OPA refuses it too), and evaluating it would never end; remove the cycle",
+            bundle.describe()
+        ));
+    }
     if bundle.file(DATA_FILE).is_none() {
         return Err(format!(
             "policy bundle {}: {DATA_FILE} is missing; rules read their thresholds from it, and without it they would not fire. A bundle without settings needs a {DATA_FILE} holding {{}}",
@@ -907,6 +913,51 @@ mod tests {
             e.contains("package modelgate ran past the time limit of 1 ms"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn recursive_functions_are_refused_before_evaluation() {
+        // Each would recurse until the stack overflows if evaluated.
+        for (what, files) in [
+            (
+                "direct",
+                vec![(
+                    "x.rego",
+                    "package modelgate\n\nf(x) := f(x)\n\ndeny contains \"d\" if f(1)\n",
+                )],
+            ),
+            (
+                "mutual, through another package",
+                vec![
+                    (
+                        "x.rego",
+                        "package modelgate\n\nimport data.modelgate.helpers\n\ng(x) := helpers.h(x)\n\ndeny contains \"d\" if g(1)\n",
+                    ),
+                    (
+                        "helpers.rego",
+                        "package modelgate.helpers\n\nh(x) := y if {\n\ty := [v | v := data.modelgate.g(x)]\n}\n",
+                    ),
+                ],
+            ),
+        ] {
+            let mut all = vec![("data.json", "{}")];
+            all.extend(files);
+            let e = Policy::prepare(&bundle(&all)).unwrap_err();
+            assert!(e.contains("recursion is not allowed"), "{what}: {e}");
+            assert!(e.contains("calls"), "{what}: {e}");
+        }
+        // Calling another function, or one of the same name in another
+        // package, is not recursion.
+        let b = bundle(&[
+            ("data.json", "{}"),
+            (
+                "x.rego",
+                "package modelgate\n\nimport data.modelgate.other\n\nf(x) := other.f(x)\n\ndeny contains \"d\" if f(1) == 2\n",
+            ),
+            ("o.rego", "package modelgate.other\n\nf(x) := x + 1\n"),
+        ]);
+        let r = Policy::prepare(&b).unwrap().evaluate(serde_json::json!({}));
+        assert_eq!(r.result.deny, vec!["d".to_owned()]);
     }
 
     #[test]

@@ -13,6 +13,7 @@
 pub mod bundle;
 pub mod engine;
 pub mod input;
+mod recursion;
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -59,6 +59,9 @@ pub struct ReviewInput<'a> {
     pub baseline_run: Option<&'a Run>,
     /// What the signed records say (the trust layer fills it).
     pub trust: Trust,
+    /// What could not be loaded for this review alone (its baseline, say):
+    /// a problem on the review, never a failure of the whole queue.
+    pub load_problems: Vec<String>,
 }
 
 /// The signed records' view of a review (PROTOCOL 9, 10).
@@ -106,12 +109,33 @@ pub fn baseline_of(
         .tags
         .get(TAG_BASELINE)
         .map(|b| b.trim())
-        .filter(|b| !b.is_empty())
+        .filter(|b| is_version_number(b))
     {
         return (b != version.version).then(|| b.to_owned());
     }
     let champion = model?.aliases.get(production_alias)?;
     (champion != &version.version).then(|| champion.clone())
+}
+
+/// A registry version number: a positive decimal integer that fits the
+/// registries' 64-bit column, written without sign, point or leading zero.
+pub fn is_version_number(s: &str) -> bool {
+    !s.starts_with('0')
+        && s.bytes().all(|b| b.is_ascii_digit())
+        && s.parse::<i64>().is_ok_and(|n| n > 0)
+}
+
+/// The problem with a `modelgate.baseline` tag that names no version number
+/// (the tag is then ignored and the production alias decides).
+fn baseline_tag_problem(v: &ModelVersion) -> Option<String> {
+    let raw = v.tags.get(TAG_BASELINE)?;
+    let b = raw.trim();
+    (!b.is_empty() && !is_version_number(b)).then(|| {
+        format!(
+            "model {} version {}: {TAG_BASELINE} = {raw:?} is not a version number; it is ignored and the version holding the production alias is the baseline",
+            v.name, v.version
+        )
+    })
 }
 
 /// When the review was submitted, with a problem when the tag cannot be read.
@@ -171,7 +195,13 @@ pub fn build_item(input: &ReviewInput<'_>, settings: &QueueSettings<'_>, now_ms:
             t.state.as_str()
         ));
     }
-    if let (Some(b), None) = (&input.baseline, input.baseline_run) {
+    problems.extend(baseline_tag_problem(v));
+    problems.extend(input.load_problems.iter().cloned());
+    if let (Some(b), None, true) = (
+        &input.baseline,
+        input.baseline_run,
+        input.load_problems.is_empty(),
+    ) {
         problems.push(format!(
             "model {} version {}: the run of baseline version {b} could not be found; metrics show no baseline",
             v.name, v.version
@@ -358,6 +388,7 @@ mod tests {
                 baseline: None,
                 baseline_run: None,
                 trust: Trust::default(),
+                load_problems: Vec::new(),
             },
             ReviewInput {
                 version: &v7,
@@ -366,6 +397,7 @@ mod tests {
                 baseline: baseline_of(&v7, Some(&crit), "champion"),
                 baseline_run: Some(&r5),
                 trust: Trust::default(),
+                load_problems: Vec::new(),
             },
             ReviewInput {
                 version: &v3,
@@ -374,6 +406,7 @@ mod tests {
                 baseline: None,
                 baseline_run: None,
                 trust: Trust::default(),
+                load_problems: Vec::new(),
             },
         ];
         let q = build(&inputs, &settings, 30 * H);
@@ -454,6 +487,7 @@ mod tests {
                 state: ReviewState::Approved,
                 ..Default::default()
             },
+            load_problems: Vec::new(),
         };
         assert_eq!(
             build_item(&i, &settings, 1000 * H).sla_state,

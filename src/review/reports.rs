@@ -16,18 +16,42 @@ use super::num::Num;
 pub const REPORT_MAX_BYTES: u64 = 10 * 1024 * 1024;
 
 /// A report with its status. Serializes as `{"status":"present", ...fields}`,
-/// `{"status":"absent"}` or `{"status":"error","error":"<message>"}`.
+/// `{"status":"absent"}` or `{"status":"error","error":"<message>"}`. A file
+/// that holds nothing to review (a fairness report without one assessed
+/// value, an importance table without features, a blank model card) is
+/// `absent` with a `note` saying so: required evidence is not satisfied by an
+/// empty file.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "status", rename_all = "lowercase")]
 pub enum Report<T> {
     Present(T),
-    Absent,
-    Error { error: String },
+    Absent {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
+    Error {
+        error: String,
+    },
 }
 
 impl<T> Report<T> {
     pub fn absent() -> Self {
-        Report::Absent
+        Report::Absent { note: None }
+    }
+
+    /// A file that was read but holds nothing to review.
+    fn empty(file: &str, what: &str) -> Self {
+        Report::Absent {
+            note: Some(format!("{file} {what}: it counts as absent")),
+        }
+    }
+
+    /// Why a report that is absent is, when a file was there.
+    pub fn absent_note(&self) -> Option<&str> {
+        match self {
+            Report::Absent { note } => note.as_deref(),
+            _ => None,
+        }
     }
 
     pub fn error(message: impl Into<String>) -> Self {
@@ -40,7 +64,7 @@ impl<T> Report<T> {
     pub fn status(&self) -> &'static str {
         match self {
             Report::Present(_) => "present",
-            Report::Absent => "absent",
+            Report::Absent { .. } => "absent",
             Report::Error { .. } => "error",
         }
     }
@@ -163,7 +187,12 @@ pub struct Explainability {
 }
 
 pub fn parse_explainability(file: &str, bytes: &[u8]) -> Report<Explainability> {
-    Report::from_result(parse_json(file, bytes))
+    match parse_json::<Explainability>(file, bytes) {
+        Ok(e) if e.global_importance.is_empty() => {
+            Report::empty(file, "lists no feature importance")
+        }
+        r => Report::from_result(r),
+    }
 }
 
 /// One feature compared between candidate and baseline.
@@ -406,7 +435,16 @@ fn breach(a: &Assessment, metric: &str, value: f64, limit: f64) -> Breach {
 }
 
 pub fn parse_fairness(file: &str, bytes: &[u8]) -> Report<Fairness> {
-    Report::from_result(parse_json(file, bytes))
+    match parse_json::<Fairness>(file, bytes) {
+        Ok(f)
+            if f.assessments
+                .iter()
+                .all(|a| a.summary.is_empty() && a.by_group.values().all(BTreeMap::is_empty)) =>
+        {
+            Report::empty(file, "assesses no sensitive feature with any value")
+        }
+        r => Report::from_result(r),
+    }
 }
 
 // ---------------------------------------------------------------- security scan
@@ -554,6 +592,7 @@ struct RawSummary {
     scanned: RawScanned,
     skipped: Option<Skipped>,
     input_path: Option<String>,
+    absolute_path: Option<String>,
     modelscan_version: Option<String>,
     timestamp: Option<String>,
 }
@@ -590,7 +629,14 @@ fn security_scan(raw: RawScan, model_files: &[String]) -> SecurityScan {
         errors,
     } = raw;
     let severity_counts = SeverityCounts::from_summary(summary.total_issues_by_severity);
-    let uncovered_model_files = uncovered(model_files, &summary.scanned.scanned_files);
+    let roots: Vec<&str> = [
+        summary.input_path.as_deref(),
+        summary.absolute_path.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let uncovered_model_files = uncovered(model_files, &summary.scanned.scanned_files, &roots);
     // Any sign of an issue counts, even when summary and list disagree.
     let has_findings =
         !issues.is_empty() || summary.total_issues > 0 || severity_counts.total() > 0;
@@ -619,26 +665,52 @@ fn security_scan(raw: RawScan, model_files: &[String]) -> SecurityScan {
     }
 }
 
-/// Model files no scanned path covers. modelscan paths are relative to the
-/// path it was given, so `x/model.pkl` covers `model.pkl`: every suffix after
-/// a `/` of each scanned path is indexed once, keeping this linear. Archive
-/// members (`model.skops:a.npy`) do not cover the archive.
-fn uncovered(model_files: &[String], scanned_files: &[String]) -> Vec<String> {
-    let mut covered: HashSet<&str> = HashSet::with_capacity(scanned_files.len() * 2);
-    for path in scanned_files {
-        let path = strip_dot(path);
-        covered.insert(path);
-        covered.extend(
-            path.match_indices('/')
-                .filter_map(|(i, _)| path.get(i + 1..)),
-        );
-    }
+/// Model files no scanned path covers. A scanned path counts only as a path
+/// inside the model directory: as modelscan 0.8 writes it, relative to the
+/// directory it was given (`model.pkl`), or behind that directory's own name
+/// as the report states it (`input_path` or `absolute_path`, as older
+/// versions wrote them). A path elsewhere (`/etc/other/model.pkl`), one that
+/// climbs out (`../x/model.pkl`) or behind another root never covers a model
+/// file of the same name. Archive members (`model.skops:a.npy`) do not cover
+/// the archive.
+fn uncovered(model_files: &[String], scanned_files: &[String], roots: &[&str]) -> Vec<String> {
+    let roots: Vec<&str> = roots
+        .iter()
+        .map(|r| strip_dot(r.trim_end_matches('/')))
+        .filter(|r| !r.is_empty() && *r != ".")
+        .collect();
+    let covered: HashSet<&str> = scanned_files
+        .iter()
+        .map(|p| strip_dot(p))
+        .filter_map(|p| {
+            if !p.starts_with('/') && !has_parent_segment(p) {
+                return Some(p);
+            }
+            roots.iter().find_map(|r| {
+                p.strip_prefix(r)
+                    .and_then(|rest| rest.strip_prefix('/'))
+                    .filter(|rest| !has_parent_segment(rest))
+            })
+        })
+        .flat_map(|p| {
+            // A relative path may still carry the input directory's name.
+            let behind_root = roots
+                .iter()
+                .filter(|r| !r.starts_with('/'))
+                .find_map(|r| p.strip_prefix(r).and_then(|rest| rest.strip_prefix('/')));
+            [Some(p), behind_root].into_iter().flatten()
+        })
+        .collect();
     model_files
         .iter()
         .filter(|f| !MLFLOW_METADATA.contains(&strip_dot(f)))
         .filter(|f| !covered.contains(strip_dot(f)))
         .cloned()
         .collect()
+}
+
+fn has_parent_segment(path: &str) -> bool {
+    path.split('/').any(|s| s == "..")
 }
 
 fn strip_dot(path: &str) -> &str {
@@ -661,7 +733,10 @@ pub fn parse_model_card(file: &str, bytes: &[u8]) -> Report<ModelCard> {
             })
             .map_err(|e| format!("{file}: not valid UTF-8: {e}"))
     });
-    Report::from_result(parsed)
+    match parsed {
+        Ok(card) if card.markdown.trim().is_empty() => Report::empty(file, "is blank"),
+        r => Report::from_result(r),
+    }
 }
 
 #[cfg(test)]
@@ -695,6 +770,8 @@ mod tests {
             "summary": {
                 "total_issues_by_severity": {"LOW": 0, "MEDIUM": 0, "HIGH": 0, "CRITICAL": 0},
                 "total_issues": 0,
+                "input_path": "scanme",
+                "absolute_path": "/srv/models/scanme",
                 "scanned": {"total_scanned": n, "scanned_files": scanned},
             },
             "issues": issues,
@@ -945,6 +1022,31 @@ mod tests {
     }
 
     #[test]
+    fn reports_that_hold_nothing_count_as_absent() {
+        for text in [
+            &br#"{"assessments": []}"#[..],
+            br#"{"assessments": [{"sensitive_feature": "sex", "by_group": {}, "summary": {}}]}"#,
+            br#"{"assessments": [{"sensitive_feature": "sex", "by_group": {"selection_rate": {}}, "summary": {}}]}"#,
+        ] {
+            let r = parse_fairness(FAIR, text);
+            assert_eq!(r.status(), "absent", "{}", String::from_utf8_lossy(text));
+            assert!(r.absent_note().unwrap().contains("counts as absent"));
+            assert_eq!(
+                serde_json::to_value(&r).unwrap()["status"],
+                json!("absent"),
+                "policies see it as absent"
+            );
+        }
+        let one = br#"{"assessments": [{"sensitive_feature": "sex", "by_group": {}, "summary": {"demographic_parity_difference": 0.0}}]}"#;
+        assert_eq!(parse_fairness(FAIR, one).status(), "present");
+        let e = parse_explainability("e.json", br#"{"method": "shap", "global_importance": {}}"#);
+        assert_eq!(e.status(), "absent");
+        assert_eq!(parse_model_card("card.md", b" \n\t\n").status(), "absent");
+        assert_eq!(parse_model_card("card.md", b"# Card").status(), "present");
+        assert!(Report::<ModelCard>::absent().absent_note().is_none());
+    }
+
+    #[test]
     fn scan_verdicts() {
         let issue = json!([{"severity": "HIGH", "description": "d", "operator": "eval", "module": "builtins",
             "source": "m/model.pkl", "scanner": "s"}]);
@@ -995,6 +1097,38 @@ mod tests {
             partial.uncovered_model_files,
             ["data/w.pt", "xmodel.pkl", "sub/MLmodel"]
         );
+    }
+
+    #[test]
+    fn only_paths_inside_the_model_directory_cover_its_files() {
+        let none = json!([]);
+        for elsewhere in [
+            "/etc/other/model.bin",
+            "../../x/model.bin",
+            "scanme/../model.bin",
+            "other/model.bin",
+            "/srv/models/other/model.bin",
+            "/srv/models/scanme/../model.bin",
+        ] {
+            let s = verdict(
+                &scan_json(none.clone(), none.clone(), &[elsewhere]),
+                &["model.bin"],
+            );
+            assert_eq!(s.scan, ScanVerdict::Partial, "{elsewhere}");
+            assert_eq!(s.uncovered_model_files, ["model.bin"], "{elsewhere}");
+        }
+        for inside in [
+            "model.bin",
+            "./model.bin",
+            "scanme/model.bin",
+            "/srv/models/scanme/model.bin",
+        ] {
+            let s = verdict(
+                &scan_json(none.clone(), none.clone(), &[inside]),
+                &["model.bin"],
+            );
+            assert_eq!(s.scan, ScanVerdict::Clean, "{inside}");
+        }
     }
 
     #[test]

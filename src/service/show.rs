@@ -243,12 +243,19 @@ impl ReviewService {
             Err(e) => return Err(e),
         };
         let baseline_no = self.baseline_of(&v, model.as_ref());
+        let mut load_problems = Vec::new();
         let baseline_v = match &baseline_no {
             None => None,
             Some(b) => match reg.get_version(name, b).await {
                 Ok(bv) => Some(bv),
                 Err(RegistryError::NotFound { .. }) => None,
-                Err(e) => return Err(e),
+                // Only the version itself failing fails `show`.
+                Err(e) => {
+                    load_problems.push(format!(
+                        "model {name} version {b}, the baseline, could not be read ({e}); metrics show no baseline"
+                    ));
+                    None
+                }
             },
         };
         let ids: Vec<String> = [
@@ -281,6 +288,7 @@ impl ReviewService {
             baseline: baseline_no.clone(),
             baseline_run: parts.baseline_run,
             trust: self.queue_trust(&v, parts.model, parts.run),
+            load_problems,
         };
         let summary = queue::build_item(&input, &self.queue_settings(), now_ms);
         Ok(self.assemble(parts, summary, evidence).await)

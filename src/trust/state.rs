@@ -346,7 +346,7 @@ pub fn derive(records: &[Rec<'_>], ctx: &Context<'_>) -> Derived {
         if let Some(why) = why {
             findings.push(format!(
                 "approval {} by {} as {} does not count: {why}",
-                &a.id[..a.id.len().min(12)],
+                crate::text::short_id(&a.id),
                 a.actor,
                 a.role
             ));

@@ -333,9 +333,9 @@ pub async fn perform_scan(
     }
 }
 
-/// The first 12 characters of a record id.
-pub fn short(id: &str) -> &str {
-    id.get(..12).unwrap_or(id)
+/// The first 12 characters of a record id, safe to print.
+pub fn short(id: &str) -> String {
+    crate::text::short_id(id)
 }
 
 /// Runs effects in tokio tasks, one live task per kind.

@@ -113,9 +113,13 @@ fn heading(t: &Theme, text: &str) -> Line<'static> {
 fn report_state<T>(t: &Theme, r: &Report<T>, file: &str) -> Option<Line<'static>> {
     match r {
         Report::Present(_) => None,
-        Report::Absent => Some(Line::from(Span::styled(
+        Report::Absent { note: None } => Some(Line::from(Span::styled(
             format!("  absent: the run's artifacts hold no {file}"),
             t.dim(),
+        ))),
+        Report::Absent { note: Some(n) } => Some(Line::from(Span::styled(
+            format!("  absent: {}", clean::line(n)),
+            t.warn(),
         ))),
         Report::Error { error } => Some(Line::from(Span::styled(
             format!("  ✖ error: {}", clean::line(error)),
@@ -827,7 +831,7 @@ fn security(d: &ReviewDetail, t: &Theme, width: usize) -> Doc {
     let mut out = vec![heading(t, "Security scan (modelscan)")];
     if let Some(l) = report_state(t, &d.security, "modelgate/security_scan.json") {
         out.push(l);
-        if matches!(d.security, Report::Absent) {
+        if matches!(d.security, Report::Absent { .. }) {
             out.push(Line::from(Span::styled(
                 "  ▲ not scanned: without a report nothing says the model files are safe to load",
                 t.warn(),

@@ -109,6 +109,7 @@ fn bench(c: &mut Criterion) {
                     baseline: Some("1".to_owned()),
                     baseline_run: Some(&f.runs[(i + 1) % N]),
                     trust: Trust::default(),
+                    load_problems: Vec::new(),
                 })
                 .collect();
             b.iter(|| black_box(queue::build(&inputs, &settings, now)))

@@ -1,4 +1,4 @@
-//! Policy gates (issue 5): the default bundle on one review from a cold start
+//! Policy gates: the default bundle on one review from a cold start
 //! (bundle read, engine built, modules parsed and prepared; target at most
 //! 5 ms), and with the prepared engine reused (target at most 1 ms a review,
 //! so a queue of 1,000 reviews takes at most 1 s on one core). Inputs are the

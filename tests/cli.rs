@@ -1,5 +1,5 @@
 //! The command line against real embedded registries: the demo, `queue`, `show`,
-//! `register`, and every bad input of the foundation issue.
+//! `register`, and every bad input they must refuse with a clear message.
 
 mod hermetic;
 

@@ -1,6 +1,6 @@
 //! Policy gates through the real binary: `gate`, `queue --gates`, `show`,
 //! `policy input|test|export`, on the demo registry and on hand-made ones,
-//! with every bad input of issue 5.
+//! with every bad bundle and bad input they must refuse or fail closed on.
 mod hermetic;
 
 use std::path::{Path, PathBuf};

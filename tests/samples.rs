@@ -1,5 +1,5 @@
-//! The parsers on real producer outputs (copied from the shared samples into
-//! `tests/fixtures/samples/`), plus the bad inputs a registry can hold.
+//! The parsers on real producer outputs (MLflow, modelscan, fairlearn and
+//! shap files kept in `tests/fixtures/samples/`), plus the bad inputs a registry can hold.
 
 use modelgate::review::reports::{
     FairnessThresholds, REPORT_MAX_BYTES, ScanVerdict, SecurityScan, compare_importance,

@@ -1,4 +1,4 @@
-//! Policy gates: Rego bundles evaluated in-process with regorus (issue 5).
+//! Policy gates: Rego bundles evaluated in-process with regorus.
 //!
 //! - [`bundle`]: a bundle directory or the embedded default, and its digest;
 //! - [`input`]: the input document built from a review (pure);

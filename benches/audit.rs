@@ -1,6 +1,8 @@
 //! `audit verify`'s record checks against the raw Ed25519 verification rate:
 //! target at most 1.5x the raw cost per record on one core, and every core used.
 
+#![allow(clippy::unwrap_used)] // a test that meets the unexpected should stop there
+
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};

@@ -4,6 +4,8 @@
 //! so a queue of 1,000 reviews takes at most 1 s on one core). Inputs are the
 //! bundle's own fixtures: real input documents of demo reviews.
 
+#![allow(clippy::unwrap_used)] // a test that meets the unexpected should stop there
+
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -35,7 +37,10 @@ fn bench(c: &mut Criterion) {
     // measure that case.
     if std::env::var_os("MODELGATE_BENCH_BACKTRACES").is_none() {
         // SAFETY: before any benchmark runs; criterion has started no thread.
-        unsafe { std::env::set_var("RUST_LIB_BACKTRACE", "0") };
+        #[allow(unsafe_code)]
+        unsafe {
+            std::env::set_var("RUST_LIB_BACKTRACE", "0")
+        };
     }
     let fx = fixtures();
     let review = fx["critical_removed_column"].clone();

@@ -1,6 +1,8 @@
 //! Queue derivation: SLA and sort of 100,000 versions (target: at most 50 ms),
 //! and the whole item build with metric diffs for the same queue.
 
+#![allow(clippy::unwrap_used)] // a test that meets the unexpected should stop there
+
 use std::collections::BTreeMap;
 use std::hint::black_box;
 

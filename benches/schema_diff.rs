@@ -1,6 +1,8 @@
 //! Schema diff and `MLmodel` parsing at 5,000 columns: the diff must stay
 //! well under 5 ms so the review screen never waits on it.
 
+#![allow(clippy::unwrap_used)] // a test that meets the unexpected should stop there
+
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};

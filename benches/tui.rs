@@ -5,6 +5,8 @@
 //!   filter character over 100,000 rows, cycling the sort);
 //! - a review tab drawn.
 
+#![allow(clippy::unwrap_used)] // a test that meets the unexpected should stop there
+
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};

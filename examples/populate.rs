@@ -6,6 +6,8 @@
 //! the same path as `modelgate submit`), with the demo roster written to
 //! `<DB dir>/roster/`, so that the queue checks a record per version.
 
+#![allow(clippy::unwrap_used)] // a test that meets the unexpected should stop there
+
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};

@@ -5,6 +5,8 @@
 //!
 //!     cargo run --example screenshots
 
+#![allow(clippy::unwrap_used)] // a test that meets the unexpected should stop there
+
 use std::path::Path;
 use std::process::Command;
 

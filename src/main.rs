@@ -8,7 +8,10 @@ fn main() -> std::process::ExitCode {
         // SAFETY: first statement of main, before any thread exists (the
         // async runtime is built later), so nothing reads the environment
         // concurrently.
-        unsafe { std::env::set_var("RUST_LIB_BACKTRACE", "0") };
+        #[allow(unsafe_code)]
+        unsafe {
+            std::env::set_var("RUST_LIB_BACKTRACE", "0")
+        };
     }
     modelgate::cli::main()
 }

@@ -2,6 +2,8 @@
 //! codes against tampering and deletion, and the ssh-keygen export checked by
 //! the real ssh-keygen.
 
+#![allow(clippy::unwrap_used)] // a test that meets the unexpected should stop there
+
 mod hermetic;
 mod signing;
 mod support;

@@ -1,6 +1,8 @@
 //! The command line against real embedded registries: the demo, `queue`, `show`,
 //! `register`, and every bad input they must refuse with a clear message.
 
+#![allow(clippy::unwrap_used)] // a test that meets the unexpected should stop there
+
 mod hermetic;
 
 use std::path::{Path, PathBuf};

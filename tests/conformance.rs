@@ -4,6 +4,8 @@
 //! behaves the same (tags, aliases, search, pagination, NaN, artifacts, limits,
 //! errors).
 
+#![allow(clippy::unwrap_used)] // a test that meets the unexpected should stop there
+
 mod support;
 
 use std::collections::HashSet;

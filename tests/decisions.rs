@@ -2,6 +2,8 @@
 //! MLflow: what is written, what is refused (with nothing written), and the
 //! derived state.
 
+#![allow(clippy::unwrap_used)] // a test that meets the unexpected should stop there
+
 mod hermetic;
 mod signing;
 mod support;

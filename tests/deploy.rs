@@ -2,6 +2,8 @@
 //! promote, rollback, ratify, `check` exit codes, what audit verify flags, and
 //! a failed alias move retried without a second record.
 
+#![allow(clippy::unwrap_used)] // a test that meets the unexpected should stop there
+
 mod hermetic;
 mod signing;
 mod support;

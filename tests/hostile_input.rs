@@ -4,6 +4,8 @@
 //! calls itself. Each must be reported where it is, never crash the tool,
 //! reach the terminal raw, or break the rest of the queue.
 
+#![allow(clippy::unwrap_used)] // a test that meets the unexpected should stop there
+
 mod hermetic;
 mod signing;
 mod support;

@@ -2,6 +2,8 @@
 //! the registry, servers that do not proxy artifacts, and real authentication
 //! (MLflow's basic-auth app: 401 and 403).
 
+#![allow(clippy::unwrap_used)] // a test that meets the unexpected should stop there
+
 mod support;
 
 use modelgate::registry::mlflow::auth::{Credentials, Secret};

@@ -4,6 +4,8 @@
 //! machine without a keyring; signing with the roster `demo --mlflow` writes.
 //! Only `demo_into_mlflow_then_queue_and_show` writes unprefixed demo names
 //! into the open server.
+
+#![allow(clippy::unwrap_used)] // a test that meets the unexpected should stop there
 mod hermetic;
 mod support;
 

@@ -3,6 +3,8 @@
 //! 429s, truncated bodies, invalid JSON and a 50 MB body. Each gives a clear
 //! error or succeeds after a retry; nothing is written twice; nothing panics.
 
+#![allow(clippy::unwrap_used)] // a test that meets the unexpected should stop there
+
 mod support;
 
 use std::time::Duration;

@@ -1,6 +1,8 @@
 //! Policy gates through the real binary: `gate`, `queue --gates`, `show`,
 //! `policy input|test|export`, on the demo registry and on hand-made ones,
 //! with every bad bundle and bad input they must refuse or fail closed on.
+
+#![allow(clippy::unwrap_used)] // a test that meets the unexpected should stop there
 mod hermetic;
 
 use std::path::{Path, PathBuf};

@@ -1,6 +1,8 @@
 //! The parsers on real producer outputs (MLflow, modelscan, fairlearn and
 //! shap files kept in `tests/fixtures/samples/`), plus the bad inputs a registry can hold.
 
+#![allow(clippy::unwrap_used)] // a test that meets the unexpected should stop there
+
 use modelgate::review::reports::{
     FairnessThresholds, REPORT_MAX_BYTES, ScanVerdict, SecurityScan, compare_importance,
     largest_shift, parse_explainability, parse_fairness, parse_security,

@@ -2,6 +2,8 @@
 //! roster's allowed_signers export (PROTOCOL 6 and 8); and signing keys made by
 //! `ssh-keygen` or `keys init`, through the binary. Uses the real ssh-keygen.
 
+#![allow(clippy::unwrap_used)] // a test that meets the unexpected should stop there
+
 mod hermetic;
 mod signing;
 mod support;

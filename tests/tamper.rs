@@ -5,6 +5,8 @@
 //! policy, a corrupt report, a future-dated record, and rosters that must be
 //! refused. Each must keep a version from counting as approved, or be reported.
 
+#![allow(clippy::unwrap_used)] // a test that meets the unexpected should stop there
+
 mod hermetic;
 mod signing;
 mod support;

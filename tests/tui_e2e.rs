@@ -5,6 +5,8 @@
 //! tmux is required: `scripts/test` installs it when missing; without it this
 //! test fails, it does not skip.
 
+#![allow(clippy::unwrap_used)] // a test that meets the unexpected should stop there
+
 mod hermetic;
 
 use std::path::{Path, PathBuf};

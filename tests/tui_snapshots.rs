@@ -3,6 +3,8 @@
 //! style), styled-cell checks of selection and SLA states, themes, and
 //! hostile registry text.
 
+#![allow(clippy::unwrap_used)] // a test that meets the unexpected should stop there
+
 use std::sync::Arc;
 
 use modelgate::registry::{Metric, RegistryWriter, Tags};

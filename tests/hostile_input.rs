@@ -298,3 +298,67 @@ fn a_baseline_that_cannot_be_read_sinks_only_its_review_on_mlflow() {
     }
     assert!(proxy.hits("model-versions/get") > 0, "the fault was hit");
 }
+
+mod any_tag {
+    //! Any tag key and value a registry can hold, through the checks and the
+    //! text every front end prints: never a panic, never a raw control
+    //! character on a terminal.
+    use modelgate::registry::{ModelVersion, Tags};
+    use modelgate::review::queue::{baseline_of, is_version_number};
+    use modelgate::text::{sanitize_line, short_id};
+    use modelgate::trust::audit::{check_all, record_tags, version_findings};
+    use modelgate::trust::roster::Roster;
+    use proptest::prelude::*;
+
+    fn roster() -> Roster {
+        let toml = modelgate::demo::roster_toml(7).unwrap();
+        Roster::parse("demo", toml.as_bytes()).unwrap()
+    }
+
+    /// Text with control characters, escapes, non-ASCII letters and JSON.
+    fn nasty() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<String>(),
+            "[a-f0-9é\\x1b\\x07\\r\\x08\\u{202e}\\u{9b}]{0,80}",
+            Just("{}".to_owned()),
+            r#"\{"v":1,"action":"(comment|approve|\x1b]0;x\x07)","at":"[^"]{0,20}"\}"#,
+        ]
+    }
+
+    fn no_controls(s: &str) -> bool {
+        !s.chars().any(|c| c.is_control() && c != '\n')
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+        #[test]
+        fn record_tags_never_panic_and_print_clean(
+            suffix in nasty(), value in nasty(), baseline in nasty()
+        ) {
+            let mut tags = Tags::new();
+            tags.insert(format!("modelgate.record.{suffix}"), value.clone());
+            tags.insert("modelgate.baseline".into(), baseline.clone());
+            let found = record_tags("m", "1", &tags);
+            let checked = check_all(&found, "r", &roster());
+            prop_assert_eq!(checked.len(), 1);
+            let c = &checked[0];
+            prop_assert!(no_controls(&short_id(&c.id)));
+            for f in &c.findings {
+                prop_assert!(no_controls(&sanitize_line(f)));
+            }
+            for f in version_findings("m", "1", &checked, None, 0) {
+                prop_assert!(no_controls(&sanitize_line(&f.message)));
+            }
+            let v = ModelVersion {
+                name: "m".into(),
+                version: "1".into(),
+                tags,
+                ..Default::default()
+            };
+            if let Some(b) = baseline_of(&v, None, "champion") {
+                prop_assert!(is_version_number(&b), "{:?}", b);
+            }
+        }
+    }
+}

@@ -154,6 +154,17 @@ impl ReviewService {
         now_ms: i64,
     ) -> Result<VerifyReport> {
         let registry = self.registry_id();
+        // Read before the scan: its first sightings date records by keys past
+        // their valid_before, and its author tags count (PROTOCOL 8, 9).
+        let external = match checkpoint_file {
+            Some(p) => Some(
+                Checkpoint::load(p).map_err(|e| RegistryError::InvalidRequest { message: e })?,
+            ),
+            None => None,
+        };
+        if let Some(cp) = &external {
+            self.use_checkpoint(cp.clone());
+        }
         let scanned = self.scan(model).await?;
         let mut findings = Vec::new();
         if let Err(why) = self.roster() {
@@ -172,12 +183,6 @@ impl ReviewService {
                 Checkpoint::load(&p).map_err(|e| RegistryError::InvalidRequest { message: e })?
             }
             None => Checkpoint::default(),
-        };
-        let external = match checkpoint_file {
-            Some(p) => Some(
-                Checkpoint::load(p).map_err(|e| RegistryError::InvalidRequest { message: e })?,
-            ),
-            None => None,
         };
         for cp in [Some(&local), external.as_ref()].into_iter().flatten() {
             if !cp.damaged_lines.is_empty() {
@@ -277,12 +282,10 @@ impl ReviewService {
                             ));
                         }
                     }
-                    for p in d
-                        .summary
-                        .problems
-                        .iter()
-                        .filter(|p| p.contains("unsigned submission"))
-                    {
+                    for p in d.summary.problems.iter().filter(|p| {
+                        p.contains("unsigned submission")
+                            || p.contains(super::records::AUTHOR_TAG_CHANGED)
+                    }) {
                         findings.push(f(Severity::Policy, p.clone()));
                     }
                     if tag.is_some_and(|t| t != state.as_str()) {

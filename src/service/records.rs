@@ -585,6 +585,16 @@ fn author_tag_findings(
             .as_ref()
             .and_then(|f| f.get("run_user"))
             .and_then(Value::as_str);
+        if c.fields
+            .as_ref()
+            .is_some_and(|f| !f.contains_key("run_user"))
+        {
+            // Signed before protocol 1.1: valid, but it binds no run author.
+            out.push(format!(
+                "the signed submit {} records no run_user (signed before protocol 1.1): the run's author rests on the mlflow.user tag and what checkpoints saw",
+                &c.id[..c.id.len().min(12)]
+            ));
+        }
         if let Some(r) = recorded
             && Some(r) != run_user
         {

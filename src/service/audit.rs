@@ -105,7 +105,8 @@ impl ReviewService {
                     .map(|c| RecordView::new(&v.name, &v.version, c))
             })
             .collect();
-        let seen = local_checkpoint_path(&self.registry_id())
+        let seen = self
+            .checkpoint_path()
             .and_then(|p| Checkpoint::load(&p).ok())
             .unwrap_or_default();
         for f in deployment_findings(scanned, &self.config.production_alias, &seen, now_ms) {
@@ -178,7 +179,7 @@ impl ReviewService {
         }
         // The local checkpoint learns every id it sees and never forgets one;
         // a checkpoint kept elsewhere (--checkpoint) is only read.
-        let mut local = match local_checkpoint_path(&registry) {
+        let mut local = match self.checkpoint_path() {
             Some(p) => {
                 Checkpoint::load(&p).map_err(|e| RegistryError::InvalidRequest { message: e })?
             }

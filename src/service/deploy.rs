@@ -356,7 +356,8 @@ impl ReviewService {
     ) -> crate::registry::Result<DeploymentStatus> {
         let scanned = self.scan(None).await?;
         let alias = self.config.production_alias.clone();
-        let cp = super::audit::local_checkpoint_path(&self.registry_id())
+        let cp = self
+            .checkpoint_path()
             .and_then(|p| crate::trust::checkpoint::Checkpoint::load(&p).ok())
             .unwrap_or_default();
         let run_ids: Vec<String> = {

@@ -55,6 +55,8 @@ pub type RosterState = Result<Arc<Roster>, String>;
 /// once per process, and a `--checkpoint` file when one is given.
 #[derive(Debug, Default)]
 pub struct Sightings {
+    /// Set by [`ReviewService::with_checkpoint_path`]; else the state directory's.
+    path: OnceLock<Option<std::path::PathBuf>>,
     local: OnceLock<Arc<Checkpoint>>,
     extra: OnceLock<Arc<Checkpoint>>,
 }
@@ -135,6 +137,22 @@ impl ReviewService {
         lists
     }
 
+    /// This service keeping its local checkpoint at `path`, or keeping none
+    /// (`None`: the deterministic fixture of snapshots, which must neither
+    /// read nor write the user's state).
+    pub fn with_checkpoint_path(self, path: Option<std::path::PathBuf>) -> Self {
+        let _ = self.sightings.path.set(path);
+        self
+    }
+
+    /// Where the local checkpoint of this registry lives (PROTOCOL 12).
+    pub fn checkpoint_path(&self) -> Option<std::path::PathBuf> {
+        match self.sightings.path.get() {
+            Some(p) => p.clone(),
+            None => super::audit::local_checkpoint_path(&self.registry_id()),
+        }
+    }
+
     /// Uses a checkpoint kept elsewhere (`audit verify --checkpoint FILE`)
     /// beside the local one, for first sightings and author tags.
     pub fn use_checkpoint(&self, cp: Checkpoint) {
@@ -148,7 +166,8 @@ impl ReviewService {
             .sightings
             .local
             .get_or_init(|| {
-                let cp = super::audit::local_checkpoint_path(&self.registry_id())
+                let cp = self
+                    .checkpoint_path()
                     .and_then(|p| Checkpoint::load(&p).ok())
                     .unwrap_or_default();
                 Arc::new(cp)
@@ -230,7 +249,8 @@ impl ReviewService {
         };
         let user = runs.first().and_then(Run::user);
         // Read fresh: `show` just now recorded the tags it saw.
-        let local = super::audit::local_checkpoint_path(&self.registry_id())
+        let local = self
+            .checkpoint_path()
             .and_then(|p| Checkpoint::load(&p).ok())
             .unwrap_or_default();
         let extra = self.extra_checkpoint();
@@ -436,7 +456,7 @@ impl ReviewService {
         let submitted_by = d.version_tags.get(TAG_SUBMITTED_BY).cloned();
         // Every read feeds the local checkpoint: record ids, and the tags that
         // say who the authors are; a record it knew and that is gone is reported.
-        let path = super::audit::local_checkpoint_path(&self.registry_id());
+        let path = self.checkpoint_path();
         let mut local = Checkpoint::default();
         if let Some(path) = &path {
             match Checkpoint::load(path) {

@@ -442,7 +442,10 @@ pub async fn demo_service(seed: u64, now_ms: i64) -> anyhow::Result<ReviewServic
     let config = Config::resolve(None, &crate::config::Overrides::default())?;
     let toml = roster_toml(seed)?;
     let roster = Roster::parse("the demo roster", toml.as_bytes()).map_err(anyhow::Error::msg)?;
-    let service = ReviewService::new(Arc::new(reg), config).with_roster(roster);
+    // No local checkpoint: the user's state would make pictures differ by machine.
+    let service = ReviewService::new(Arc::new(reg), config)
+        .with_roster(roster)
+        .with_checkpoint_path(None);
     let history = sign_history(&service, &model_names(), seed, now_ms).await?;
     anyhow::ensure!(
         history.skipped.is_empty(),

@@ -29,6 +29,9 @@ pub struct ReviewService {
     gates: OnceLock<Arc<crate::policy::Gates>>,
     /// The configured roster, loaded on first use.
     roster: OnceLock<records::RosterState>,
+    /// What the local checkpoint and a `--checkpoint` file say was seen when,
+    /// read once (PROTOCOL 8, 12); see `records.rs`.
+    sightings: records::Sightings,
 }
 
 /// The queue and what could not be loaded at all.
@@ -74,6 +77,7 @@ impl ReviewService {
             config,
             gates: OnceLock::new(),
             roster: OnceLock::new(),
+            sightings: Default::default(),
         }
     }
 

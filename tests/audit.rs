@@ -18,6 +18,7 @@ on_both!(
     a_deleted_newest_record_is_caught_by_the_checkpoint,
     ssh_keygen_export_verifies_with_openssh_only,
     a_signed_checkpoint_catches_a_deleted_record_without_any_local_state,
+    verify_sh_checks_each_record_against_its_actor_and_modelgates_verdict,
 );
 
 /// The items of an `audit --json` listing on version 7.
@@ -130,36 +131,33 @@ fn a_deleted_newest_record_is_caught_by_the_checkpoint(b: Backend) {
     assert!(v["note"].as_str().unwrap().contains("checkpoint"));
 }
 
-fn ssh_keygen_export_verifies_with_openssh_only(b: Backend) {
-    let (d, m) = approved_demo(b);
-    // A record tag that is not a record id, written behind modelgate's back:
-    // through the registry's API everywhere, and on the embedded registry with
-    // the shell and path characters that API refuses.
-    d.set_tag(&m, "7", "modelgate.record.x y:z/w", "{}");
-    if b == Backend::Local {
-        d.sql(
-            "INSERT INTO version_tags (version_id, key, value) SELECT version_id, 'modelgate.record.../../$(touch pwned)', '{}' \
-             FROM version_tags LIMIT 1",
-        );
-    }
-    let out_dir = d.home.join("export");
+/// Runs `audit export --ssh-keygen DIR` on the model and then DIR/verify.sh
+/// (from another directory); the script's exit code and output.
+fn export_and_verify(d: &signing::Demo, m: &str, dir: &std::path::Path) -> (i32, String) {
     let out = d
         .cmd(None)
-        .args(["audit", "export", "--model", &m, "--ssh-keygen"])
-        .arg(&out_dir)
+        .args(["audit", "export", "--model", m, "--ssh-keygen"])
+        .arg(dir)
         .output()
         .unwrap();
     succeeded(&out, "audit export --ssh-keygen");
-    let run = std::process::Command::new(out_dir.join("verify.sh"))
+    let run = std::process::Command::new(dir.join("verify.sh"))
         .current_dir(&d.home)
         .output()
         .unwrap();
-    let text = String::from_utf8_lossy(&run.stdout);
-    assert!(
-        run.status.success(),
-        "{text}{}",
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&run.stdout),
         String::from_utf8_lossy(&run.stderr)
     );
+    (run.status.code().unwrap_or(-1), text)
+}
+
+fn ssh_keygen_export_verifies_with_openssh_only(b: Backend) {
+    let (d, m) = approved_demo(b);
+    let out_dir = d.home.join("export");
+    let (code, text) = export_and_verify(&d, &m, &out_dir);
+    assert_eq!(code, 0, "{text}");
     let records = d.json(None, &["audit", "--model", &m]);
     let valid = records
         .as_array()
@@ -169,6 +167,44 @@ fn ssh_keygen_export_verifies_with_openssh_only(b: Backend) {
         .count();
     assert_eq!(valid, 8);
     assert_eq!(text.matches("ok   ").count(), valid, "{text}");
+    let names: Vec<String> = std::fs::read_dir(out_dir.join("records"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    // Tampering with an exported record fails the script.
+    let rec = out_dir
+        .join("records")
+        .join(names.iter().find(|n| n.ends_with(".json")).unwrap());
+    let mut bytes = std::fs::read(&rec).unwrap();
+    bytes.push(b' ');
+    std::fs::write(&rec, bytes).unwrap();
+    let run = std::process::Command::new(out_dir.join("verify.sh"))
+        .output()
+        .unwrap();
+    assert!(!run.status.success());
+
+    // A record tag that is not a record id, written behind modelgate's back:
+    // through the registry's API everywhere, and on the embedded registry with
+    // the shell and path characters that API refuses. modelgate finds them
+    // invalid, so the script fails on them, by a name computed from the key.
+    d.set_tag(&m, "7", "modelgate.record.x y:z/w", "{}");
+    if b == Backend::Local {
+        d.sql(
+            "INSERT INTO version_tags (version_id, key, value) SELECT version_id, 'modelgate.record.../../$(touch pwned)', '{}' \
+             FROM version_tags LIMIT 1",
+        );
+    }
+    let out_dir = d.home.join("export-2");
+    let (code, text) = export_and_verify(&d, &m, &out_dir);
+    assert_eq!(code, 1, "{text}");
+    // (The hostile key lands on some version of some model: maybe not this one.)
+    assert!(
+        text.matches("modelgate found this record invalid").count() >= 1,
+        "{text}"
+    );
+    assert!(text.contains("FAIL key-"), "{text}");
+    assert_eq!(text.matches("ok   ").count(), valid, "{text}");
+    assert!(!text.contains("x y:z") && !text.contains("touch"), "{text}");
     assert!(!d.home.join("pwned").exists() && !out_dir.join("pwned").exists());
     let script = std::fs::read_to_string(out_dir.join("verify.sh")).unwrap();
     assert!(!script.contains("x y:z") && !script.contains("touch"));
@@ -182,17 +218,104 @@ fn ssh_keygen_export_verifies_with_openssh_only(b: Backend) {
             .all(|c| c.is_ascii_hexdigit() || c == '.' || c.is_ascii_lowercase())),
         "{names:?}"
     );
-    // Tampering with an exported record fails the script.
-    let rec = out_dir
-        .join("records")
-        .join(names.iter().find(|n| n.ends_with(".json")).unwrap());
-    let mut bytes = std::fs::read(&rec).unwrap();
-    bytes.push(b' ');
-    std::fs::write(&rec, bytes).unwrap();
-    let run = std::process::Command::new(out_dir.join("verify.sh"))
+}
+
+fn verify_sh_checks_each_record_against_its_actor_and_modelgates_verdict(b: Backend) {
+    let (d, m) = approved_demo(b);
+    let id = |key: &str| key.trim_start_matches("modelgate.record.").to_owned();
+    // Signed with Ben's key, claiming to be Chloe: ssh-keygen finds "a
+    // principal" for it, but not Chloe.
+    let as_chloe = id(&d.forge(
+        &m,
+        "7",
+        "ben.validator",
+        serde_json::json!({"action": "comment", "actor": "chloe.validator@demo.modelgate",
+            "reason": "looks fine", "evidence": null, "gates": null, "risk": null, "required_roles": null}),
+    ));
+    // Signatures that verify, on records modelgate finds invalid: a role Ben
+    // does not hold, a field outside the protocol, a sha256 signature.
+    let comment = |extra: Value| {
+        let mut f = serde_json::json!({"action": "comment", "reason": "noted",
+            "evidence": null, "gates": null, "risk": null, "required_roles": null});
+        f.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        f
+    };
+    let wrong_role = id(&d.forge(
+        &m,
+        "7",
+        "ben.validator",
+        comment(serde_json::json!({"role": "domain"})),
+    ));
+    let extra_field = id(&d.forge(
+        &m,
+        "7",
+        "ben.validator",
+        comment(serde_json::json!({"note": "not in the protocol"})),
+    ));
+    let sha256 = id(&d.forge_with_ssh_keygen(
+        &m,
+        "7",
+        "ben.validator",
+        "sha256",
+        comment(serde_json::json!({})),
+    ));
+    // The same through ssh-keygen with sha512 is a valid record.
+    let good = id(&d.forge_with_ssh_keygen(
+        &m,
+        "7",
+        "ben.validator",
+        "sha512",
+        comment(serde_json::json!({"reason": "signed by ssh-keygen"})),
+    ));
+    let records = d.json(None, &["audit", "--model", &m]);
+    let verdict = |rid: &str| {
+        records
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == rid)
+            .unwrap_or_else(|| panic!("{rid} not listed"))["findings"]
+            .to_string()
+    };
+    assert!(
+        verdict(&as_chloe).contains("is not a key of chloe"),
+        "{}",
+        verdict(&as_chloe)
+    );
+    assert!(verdict(&wrong_role).contains("role domain"));
+    assert!(verdict(&extra_field).contains("not part of protocol"));
+    assert!(verdict(&sha256).contains("sha512"), "{}", verdict(&sha256));
+    assert_eq!(verdict(&good), "[]");
+
+    let dir = d.home.join("export");
+    let (code, text) = export_and_verify(&d, &m, &dir);
+    assert_eq!(code, 1, "{text}");
+    for bad in [&as_chloe, &wrong_role, &extra_field, &sha256] {
+        assert!(
+            text.contains(&format!("FAIL {bad}: modelgate found this record invalid")),
+            "{bad}: {text}"
+        );
+        assert!(!text.contains(&format!("ok   {bad}")), "{text}");
+    }
+    assert!(
+        text.contains(&format!(
+            "FAIL {as_chloe}: the signature does not verify as its actor's"
+        )),
+        "{text}"
+    );
+    assert!(text.contains(&format!("ok   {good}")), "{text}");
+    assert_eq!(text.matches("ok   ").count(), 9, "{text}");
+    let verdicts = std::fs::read_to_string(dir.join("verdicts")).unwrap();
+    assert!(verdicts.contains(&format!("{sha256} invalid")));
+    assert!(verdicts.contains(&format!("{good} valid")));
+    // Without modelgate's verdicts the script refuses to say anything is fine.
+    std::fs::remove_file(dir.join("verdicts")).unwrap();
+    let run = std::process::Command::new(dir.join("verify.sh"))
         .output()
         .unwrap();
-    assert!(!run.status.success());
+    assert_eq!(run.status.code(), Some(2));
 }
 
 fn a_signed_checkpoint_catches_a_deleted_record_without_any_local_state(b: Backend) {

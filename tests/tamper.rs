@@ -87,6 +87,11 @@ on_both!(
     a_corrupt_report_on_a_low_risk_model_is_still_denied,
     a_future_dated_record_is_reported,
     rosters_with_a_shared_key_or_a_wildcard_id_are_refused,
+    a_lowered_risk_tag_does_not_silence_a_signed_reject,
+    a_rewritten_run_user_does_not_make_an_author_a_reviewer,
+    a_swapped_submitted_by_tag_keeps_the_earlier_submitter_an_author,
+    a_leaked_key_cannot_sign_backdated_records,
+    one_revoke_cancels_every_racing_approval_of_its_signer,
 );
 
 fn a_forged_signature_is_invalid(b: Backend) {
@@ -335,4 +340,232 @@ fn rosters_with_a_shared_key_or_a_wildcard_id_are_refused(b: Backend) {
             .unwrap();
         assert!(!out.status.success(), "{name}");
     }
+}
+
+/// `check`'s exit code from a client with no local state (no checkpoint).
+fn fresh_check(d: &Demo, m: &str, version: &str) -> i32 {
+    d.cmd(None)
+        .env("XDG_STATE_HOME", d.home.join("fresh-state"))
+        .args(["check", m, version])
+        .output()
+        .unwrap()
+        .status
+        .code()
+        .unwrap()
+}
+
+fn a_lowered_risk_tag_does_not_silence_a_signed_reject(b: Backend) {
+    let d = demo(b);
+    // High by its modelgate.risk tag alone: no configured floor.
+    let m = d.m("claims-triage");
+    d.stdout(Some("kai.owner"), &["submit", &m, "5"]);
+    d.stdout(
+        Some("dev.domain"),
+        &["reject", &m, "5", "--reason", "fails the domain review"],
+    );
+    // Lowering the tag would drop domain from the required roles.
+    d.set_model_tag(&m, "modelgate.risk", "low");
+    let refused = d.refusal("ben.validator", &["approve", &m, "5"]);
+    assert!(refused.contains("rejected"), "{refused}");
+    // An approval signed elsewhere on what the lowered tag says, and the
+    // review tag set by hand, change nothing.
+    d.forge(
+        &m,
+        "5",
+        "ben.validator",
+        serde_json::json!({"risk": "low", "required_roles": ["validator"]}),
+    );
+    d.set_tag(&m, "5", "modelgate.review", "approved");
+    let show = d.show(&m, "5");
+    assert_eq!(show["state"], "rejected", "{}", show["state_reasons"]);
+    assert_eq!(show["risk"], "high");
+    assert_eq!(
+        show["required_roles"],
+        serde_json::json!(["domain", "validator"])
+    );
+    assert_eq!(d.check(&m, "5"), 1);
+    assert_eq!(fresh_check(&d, &m, "5"), 1);
+    let (code, found) = d.verify(&m);
+    assert_eq!(code, 1, "{found}");
+    assert!(found.contains("derived state is rejected"), "{found}");
+}
+
+fn a_rewritten_run_user_does_not_make_an_author_a_reviewer(b: Backend) {
+    let d = demo(b);
+    let m = d.m(M);
+    // Ben, a validator, logged the run.
+    d.set_run_user(&m, "7", "ben.okafor");
+    d.stdout(Some("ana.owner"), &["submit", &m, "7"]);
+    let (_, submit) = d.record_with(&m, "7", "\"action\":\"submit\"");
+    assert!(submit.contains("\"run_user\":\"ben.okafor\""), "{submit}");
+    assert!(
+        d.refusal("ben.validator", &["approve", &m, "7"])
+            .contains("author")
+    );
+    // The run tag rewritten: Ben is still its author.
+    d.set_run_user(&m, "7", "build-bot");
+    assert!(
+        d.refusal("ben.validator", &["approve", &m, "7"])
+            .contains("author")
+    );
+    d.forge(&m, "7", "ben.validator", serde_json::json!({}));
+    let show = d.show(&m, "7");
+    assert_eq!(show["state"], "pending");
+    assert!(
+        show["state_reasons"]
+            .to_string()
+            .contains("signed by an author"),
+        "{}",
+        show["state_reasons"]
+    );
+    assert!(
+        show["problems"]
+            .to_string()
+            .contains("an author tag changed"),
+        "{}",
+        show["problems"]
+    );
+    assert_eq!(d.check(&m, "7"), 1);
+    // A client that never saw the old tag: the signed submit's run_user binds.
+    assert_eq!(fresh_check(&d, &m, "7"), 1);
+    let (code, found) = d.verify(&m);
+    assert_eq!(code, 1, "{found}");
+    assert!(found.contains("recorded \\\"ben.okafor\\\""), "{found}");
+    // Someone who is not an author approves, and it counts.
+    d.stdout(Some("chloe.validator"), &["approve", &m, "7"]);
+    assert_eq!(d.check(&m, "7"), 0);
+}
+
+fn a_swapped_submitted_by_tag_keeps_the_earlier_submitter_an_author(b: Backend) {
+    let d = demo(b);
+    let m = d.m(M);
+    // Low risk, no signed submit: the submitter is known from the tag only.
+    d.set_tag(
+        &m,
+        "7",
+        "modelgate.submitted_by",
+        "ben.validator@demo.modelgate",
+    );
+    assert!(
+        d.refusal("ben.validator", &["approve", &m, "7"])
+            .contains("author")
+    );
+    d.set_tag(&m, "7", "modelgate.submitted_by", "build-bot");
+    assert!(
+        d.refusal("ben.validator", &["approve", &m, "7"])
+            .contains("author")
+    );
+    d.forge(&m, "7", "ben.validator", serde_json::json!({}));
+    let show = d.show(&m, "7");
+    assert_eq!(show["state"], "pending", "{}", show["state_reasons"]);
+    let problems = show["problems"].to_string();
+    assert!(
+        problems.contains("modelgate.submitted_by is \\\"build-bot\\\" but was \\\"ben.validator@demo.modelgate\\\""),
+        "{problems}"
+    );
+    assert_eq!(d.check(&m, "7"), 1);
+    let (code, found) = d.verify(&m);
+    assert_eq!(code, 1, "{found}");
+    assert!(found.contains("an author tag changed"), "{found}");
+    assert!(found.contains("unsigned submission"), "{found}");
+}
+
+fn a_leaked_key_cannot_sign_backdated_records(b: Backend) {
+    let d = demo(b);
+    let m = d.m(M);
+    d.stdout(Some("ana.owner"), &["submit", &m, "7"]);
+    let now = chrono::Utc::now();
+    let fmt = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    // After the demo's own history (signed up to an hour ago), before now.
+    let closed = now - chrono::Duration::minutes(20);
+    let after = "valid_after = \"2020-01-01T00:00:00Z\"";
+    let roster = roster_edit(
+        &d,
+        "ben.validator@demo.modelgate",
+        after,
+        &format!("{after}, valid_before = \"{}\"", fmt(closed)),
+    );
+    // Whoever holds Ben's leaked key signs now, claiming a time inside the window.
+    let claimed = now - chrono::Duration::minutes(30);
+    let key = d.forge(
+        &m,
+        "7",
+        "ben.validator",
+        serde_json::json!({"at": fmt(claimed)}),
+    );
+    let (code, show) = with_roster(&d, &roster, &m);
+    assert_eq!(code, 2);
+    assert_eq!(show["state"], "pending");
+    assert!(
+        approve_findings(&show)
+            .contains("signed by a key past its valid_before, and nothing shows it is older"),
+        "{show}"
+    );
+    let verify = |extra: &[&str]| {
+        let out = d
+            .cmd_with(None, &roster)
+            .args(["audit", "verify", "--model", &m, "--json"])
+            .args(extra)
+            .output()
+            .unwrap();
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        (out.status.code().unwrap(), signing::findings(&v))
+    };
+    let (code, found) = verify(&[]);
+    assert_eq!(code, 2, "{found}");
+    assert!(found.contains("past its valid_before"), "{found}");
+    // A checkpoint kept elsewhere that saw the record before the key was
+    // closed shows it is older: then it counts.
+    // (It saw the model's earlier history then too.)
+    let id = key.trim_start_matches("modelgate.record.");
+    let seen = (claimed + chrono::Duration::minutes(2)).timestamp_millis();
+    let mut lines = String::new();
+    for r in d.json(None, &["audit", "--model", &m]).as_array().unwrap() {
+        let line = serde_json::json!({
+            "model": m, "version": r["version"], "id": r["id"], "first_seen_ms": seen,
+        });
+        lines.push_str(&format!("{line}\n"));
+    }
+    assert!(lines.contains(id));
+    let cp = d.home.join("ci-checkpoint.jsonl");
+    std::fs::write(&cp, lines).unwrap();
+    let (code, found) = verify(&["--checkpoint", cp.to_str().unwrap()]);
+    assert!(!found.contains("past its valid_before"), "{found}");
+    assert_eq!(code, 1, "the review tag still says pending: {found}");
+    assert!(found.contains("derived state is approved"), "{found}");
+}
+
+fn one_revoke_cancels_every_racing_approval_of_its_signer(b: Backend) {
+    let d = demo(b);
+    let m = d.m(M);
+    d.stdout(Some("ana.owner"), &["submit", &m, "7"]);
+    // Two approvals by Ben that raced: each saw only the submit.
+    let first = d.forge(&m, "7", "ben.validator", serde_json::json!({}));
+    let (_, value) = d
+        .records(&m, "7")
+        .into_iter()
+        .find(|(k, _)| k == &first)
+        .unwrap();
+    let parents = fields(&value)["parents"].clone();
+    d.forge(
+        &m,
+        "7",
+        "ben.validator",
+        serde_json::json!({"parents": parents}),
+    );
+    assert_eq!(d.check(&m, "7"), 0);
+    // The revoke names one of them; both stop counting.
+    d.stdout(
+        Some("ben.validator"),
+        &["revoke", &m, "7", "--reason", "signed on the wrong build"],
+    );
+    let show = d.show(&m, "7");
+    assert_eq!(show["state"], "pending", "{}", show["state_reasons"]);
+    let reasons = show["state_reasons"].to_string();
+    assert_eq!(
+        reasons.matches("revoked by its signer").count(),
+        2,
+        "{reasons}"
+    );
+    assert_eq!(d.check(&m, "7"), 1);
 }

@@ -201,8 +201,9 @@ pub async fn run(args: AuditArgs, config: &Config, out: &mut Out) -> Result<Exit
                     let roster = super::keys::load_roster(config)?;
                     let scanned = service.scan(e.model.as_deref()).await?;
                     let n = export_ssh_keygen(dir, &records, &roster, &scanned)?;
+                    let invalid = records.iter().filter(|r| !r.valid).count();
                     out.line(&format!(
-                        "{n} records exported to {}; run {}/verify.sh",
+                        "{n} records exported ({invalid} of them invalid by modelgate's verdict) to {}; run {}/verify.sh",
                         dir.display(),
                         dir.display()
                     ))?;
@@ -312,35 +313,77 @@ fn csv(records: &[RecordView]) -> String {
 }
 
 const VERIFY_SH: &str = r#"#!/bin/sh
-# Verifies every exported modelgate record with OpenSSH and coreutils only:
-# the file name is the SHA-256 of the signed bytes, and the signature must
-# verify for a principal of allowed_signers, in namespace modelgate, at the
-# time the record claims. This script holds no text taken from records.
+# Verifies every exported modelgate record with OpenSSH and coreutils only
+# (PROTOCOL 12): each file's name is the SHA-256 of its signed bytes, and its
+# signature verifies for the record's own actor in allowed_signers, in
+# namespace modelgate, at the time the record claims. verdicts holds
+# modelgate's own verdict on every record (verdicts.jsonl says why): a record
+# modelgate found invalid fails here too, whatever ssh-keygen says of it.
+# This script holds no text taken from records, and prints none.
 set -u
 cd "$(dirname "$0")" || exit 2
 fail=0
 count=0
+[ -f verdicts ] || { echo "FAIL verdicts: the file is missing"; exit 2; }
+while read -r name verdict rest; do
+  case "$name" in
+    ''|*[!0-9a-z-]*) echo "FAIL verdicts: a malformed line"; fail=1; continue ;;
+  esac
+  count=$((count + 1))
+  f="records/$name.json"
+  case "$verdict" in
+    valid) ;;
+    invalid) echo "FAIL $name: modelgate found this record invalid (see verdicts.jsonl)"; fail=1 ;;
+    *) echo "FAIL $name: no verdict"; fail=1 ;;
+  esac
+  if [ ! -e "$f" ]; then
+    if [ "$verdict" = valid ]; then echo "FAIL $name: the record file is missing"; fail=1; fi
+    continue
+  fi
+  sum=$(sha256sum "$f" | cut -d ' ' -f 1)
+  if [ "$sum" != "$name" ]; then echo "FAIL $name: content does not match its name"; fail=1; continue; fi
+  actor=$(cat "records/$name.actor" 2>/dev/null)
+  when=$(cat "records/$name.time" 2>/dev/null)
+  if [ -z "$actor" ] || [ -z "$when" ]; then echo "FAIL $name: its actor or time is missing"; fail=1; continue; fi
+  if ssh-keygen -Y verify -f allowed_signers -I "$actor" -n modelgate -s "$f.sig" -Overify-time="$when" < "$f" >/dev/null 2>&1; then
+    if [ "$verdict" = valid ]; then echo "ok   $name"; fi
+  else
+    echo "FAIL $name: the signature does not verify as its actor's"; fail=1
+  fi
+done < verdicts
 for f in records/*.json; do
   [ -e "$f" ] || continue
-  count=$((count + 1))
-  id=$(basename "$f" .json)
-  sum=$(sha256sum "$f" | cut -d ' ' -f 1)
-  if [ "$sum" != "$id" ]; then echo "FAIL $id: content does not match its name"; fail=1; continue; fi
-  principal=$(ssh-keygen -Y find-principals -s "$f.sig" -f allowed_signers 2>/dev/null | head -n 1)
-  if [ -z "$principal" ]; then echo "FAIL $id: no roster key made this signature"; fail=1; continue; fi
-  when=$(cat "records/$id.time")
-  if ssh-keygen -Y verify -f allowed_signers -I "$principal" -n modelgate -s "$f.sig" -Overify-time="$when" < "$f" >/dev/null 2>&1; then
-    echo "ok   $id"
-  else
-    echo "FAIL $id: signature does not verify"; fail=1
+  name=$(basename "$f" .json)
+  case "$name" in
+    ''|*[!0-9a-f]*) echo "FAIL records: a file that modelgate did not write"; fail=1; continue ;;
+  esac
+  if ! grep -q -F -x -e "$name valid" -e "$name invalid" verdicts; then
+    echo "FAIL $name: a record with no verdict from modelgate"; fail=1
   fi
 done
 echo "$count records checked"
 exit $fail
 "#;
 
-/// Writes the ssh-keygen bundle. Every file name is computed here (a record's
-/// hash, an evidence digest's hex), never taken from tag text.
+/// The name a record goes by in the export: its id when that is a record id,
+/// else `key-` and the SHA-256 of the tag key's tail (never tag text).
+fn export_name(id: &str) -> String {
+    let is_id = id.len() == 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    if is_id {
+        id.to_owned()
+    } else {
+        format!("key-{}", record::hex_sha256(id.as_bytes()))
+    }
+}
+
+/// Writes the ssh-keygen bundle; returns how many records have a verdict.
+/// Every file name is computed here (a record's hash, an evidence digest's
+/// hex), never taken from tag text. Every record gets modelgate's verdict;
+/// only records whose content matches their id, with a signature, a time
+/// and a plain actor, get files for ssh-keygen.
 fn export_ssh_keygen(
     dir: &Path,
     records: &[RecordView],
@@ -357,29 +400,45 @@ fn export_ssh_keygen(
         dir.join("allowed_signers"),
         roster.allowed_signers().map_err(|e| anyhow!(e))?,
     )?;
-    let mut n = 0;
+    let mut verdicts = String::new();
+    let mut reasons = String::new();
     for r in records {
+        let name = export_name(&r.id);
+        verdicts.push_str(&format!(
+            "{name} {}\n",
+            if r.valid { "valid" } else { "invalid" }
+        ));
+        reasons.push_str(&serde_json::to_string(&serde_json::json!({
+            "name": name, "id": r.id, "model": r.model, "version": r.version,
+            "valid": r.valid, "findings": r.findings,
+        }))?);
+        reasons.push('\n');
         let Some(fields) = &r.record else { continue };
-        let bytes = record::signed_bytes(fields).map_err(|e| anyhow!(e))?;
-        let id = record::hex_sha256(&bytes);
-        // Only records whose key matches their content: the id is recomputed.
-        if id != r.id {
+        let Ok(bytes) = record::signed_bytes(fields) else {
+            continue;
+        };
+        if record::hex_sha256(&bytes) != name {
             continue;
         }
-        let (Some(sig), Some(at)) = (
+        let (Some(sig), Some(at), Some(actor)) = (
             fields.get("sig").and_then(|s| s.as_str()),
             r.at.as_deref().and_then(record::parse_at),
+            r.actor
+                .as_deref()
+                .filter(|a| crate::trust::roster::is_plain_id(a)),
         ) else {
             continue;
         };
-        std::fs::write(recdir.join(format!("{id}.json")), &bytes)?;
-        std::fs::write(recdir.join(format!("{id}.json.sig")), sig)?;
+        std::fs::write(recdir.join(format!("{name}.json")), &bytes)?;
+        std::fs::write(recdir.join(format!("{name}.json.sig")), sig)?;
         std::fs::write(
-            recdir.join(format!("{id}.time")),
+            recdir.join(format!("{name}.time")),
             at.format("%Y%m%d%H%M%S").to_string(),
         )?;
-        n += 1;
+        std::fs::write(recdir.join(format!("{name}.actor")), actor)?;
     }
+    std::fs::write(dir.join("verdicts"), verdicts)?;
+    std::fs::write(dir.join("verdicts.jsonl"), reasons)?;
     for (v, _) in &scanned.versions {
         for (k, value) in v
             .tags
@@ -399,13 +458,7 @@ fn export_ssh_keygen(
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))?;
     }
-    if n == 0 && !records.is_empty() {
-        bail!(
-            "none of the {} records could be exported (no record's key matches its content)",
-            records.len()
-        );
-    }
-    Ok(n)
+    Ok(records.len())
 }
 
 #[cfg(test)]

@@ -93,8 +93,7 @@ impl ReviewService {
             })
             .collect();
         let seen = self
-            .config
-            .checkpoint_path(&self.registry_id())
+            .checkpoint_path()
             .and_then(|p| Checkpoint::load(&p).ok())
             .unwrap_or_default();
         for f in deployment_findings(scanned, &self.config.production_alias, &seen, now_ms) {
@@ -143,6 +142,17 @@ impl ReviewService {
         now_ms: i64,
     ) -> Result<VerifyReport> {
         let registry = self.registry_id();
+        // Read before the scan: its first sightings date records by keys past
+        // their valid_before, and its author tags count (PROTOCOL 8, 9).
+        let external = match checkpoint_file {
+            Some(p) => Some(
+                Checkpoint::load(p).map_err(|e| RegistryError::InvalidRequest { message: e })?,
+            ),
+            None => None,
+        };
+        if let Some(cp) = &external {
+            self.use_checkpoint(cp.clone());
+        }
         let scanned = self.scan(model).await?;
         let mut findings = Vec::new();
         if let Err(why) = self.roster() {
@@ -156,17 +166,11 @@ impl ReviewService {
         }
         // The local checkpoint learns every id it sees and never forgets one;
         // a checkpoint kept elsewhere (--checkpoint) is only read.
-        let mut local = match self.config.checkpoint_path(&registry) {
+        let mut local = match self.checkpoint_path() {
             Some(p) => {
                 Checkpoint::load(&p).map_err(|e| RegistryError::InvalidRequest { message: e })?
             }
             None => Checkpoint::default(),
-        };
-        let external = match checkpoint_file {
-            Some(p) => Some(
-                Checkpoint::load(p).map_err(|e| RegistryError::InvalidRequest { message: e })?,
-            ),
-            None => None,
         };
         for cp in [Some(&local), external.as_ref()].into_iter().flatten() {
             if !cp.damaged_lines.is_empty() {
@@ -266,12 +270,10 @@ impl ReviewService {
                             ));
                         }
                     }
-                    for p in d
-                        .summary
-                        .problems
-                        .iter()
-                        .filter(|p| p.contains("unsigned submission"))
-                    {
+                    for p in d.summary.problems.iter().filter(|p| {
+                        p.contains("unsigned submission")
+                            || p.contains(super::records::AUTHOR_TAG_CHANGED)
+                    }) {
                         findings.push(f(Severity::Policy, p.clone()));
                     }
                     if tag.is_some_and(|t| t != state.as_str()) {

@@ -178,7 +178,7 @@ impl ReviewService {
         let gates = self.evaluate_gates(&detail).result;
         let v = self.registry.get_version(model, version).await?;
         let checked = self.check_records(&v);
-        let run_authors = self.run_authors_of(&v).await?;
+        let run_authors = self.authors_of(&v, &checked).await?;
         let ctx = Context {
             evidence: Some(&evidence),
             risk: detail.summary.risk,
@@ -285,6 +285,8 @@ impl ReviewService {
                         .clone()
                         .map_or(Value::Null, Value::String),
                 );
+                // PROTOCOL 6 (1.1): the run's author at signing binds the authors.
+                extra.insert("run_user".into(), json!(detail.run_user));
             }
             "override" => {
                 if d.waives.is_empty() {

@@ -357,8 +357,7 @@ impl ReviewService {
         let scanned = self.scan(None).await?;
         let alias = self.config.production_alias.clone();
         let cp = self
-            .config
-            .checkpoint_path(&self.registry_id())
+            .checkpoint_path()
             .and_then(|p| crate::trust::checkpoint::Checkpoint::load(&p).ok())
             .unwrap_or_default();
         let run_ids: Vec<String> = {

@@ -2,7 +2,7 @@
 //! and turned into the derived state (PROTOCOL 6, 9). Also the local
 //! checkpoint every read updates (PROTOCOL 12).
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde::Serialize;
 use serde_json::Value;
@@ -10,6 +10,8 @@ use serde_json::Value;
 use super::ReviewService;
 use crate::registry::{ModelVersion, Run};
 use crate::trust::audit::{self, Found};
+use crate::trust::checkpoint::Checkpoint;
+use crate::trust::expiry;
 use crate::trust::record::Checked;
 use crate::trust::roster::Roster;
 use crate::trust::state::{self, Context, Derived, Rec};
@@ -48,6 +50,21 @@ impl RecordView {
 
 /// The roster, when configured: `Err` says why records cannot be verified.
 pub type RosterState = Result<Arc<Roster>, String>;
+
+/// Checkpoints read for first sightings and author tags: the local one, read
+/// once per process, and a `--checkpoint` file when one is given.
+#[derive(Debug, Default)]
+pub struct Sightings {
+    local: OnceLock<Arc<Checkpoint>>,
+    extra: OnceLock<Arc<Checkpoint>>,
+}
+
+/// The tag whose values say who submitted a version without a signed submit.
+const SUBMITTED_BY: &str = crate::review::state::TAG_SUBMITTED_BY;
+/// The run tag naming the run's author.
+const RUN_USER: &str = "mlflow.user";
+/// Starts every finding about a rewritten author tag (`audit verify` picks them up).
+pub const AUTHOR_TAG_CHANGED: &str = "an author tag changed";
 
 impl ReviewService {
     /// This service with `roster` instead of the configured roster file.
@@ -92,15 +109,170 @@ impl ReviewService {
             .collect();
         let sizes: Vec<usize> = per.iter().map(Vec::len).collect();
         let found: Vec<Found> = per.into_iter().flatten().collect();
-        let mut checked = match self.roster() {
-            Ok(roster) => audit::check_all(&found, &self.registry_id(), &roster),
-            Err(why) => found.iter().map(|f| unverified(f, &why)).collect(),
+        let roster = self.roster();
+        let mut checked = match &roster {
+            Ok(roster) => audit::check_all(&found, &self.registry_id(), roster),
+            Err(why) => found.iter().map(|f| unverified(f, why)).collect(),
         }
         .into_iter();
-        sizes
+        let mut lists: Vec<Vec<Checked>> = sizes
             .into_iter()
             .map(|n| checked.by_ref().take(n).collect())
+            .collect();
+        // A key past its valid_before signs nothing that no checkpoint dates
+        // (PROTOCOL 8); "now" is the real clock: the window closed or not.
+        let now_ms = chrono::Utc::now().timestamp_millis();
+        if let Ok(roster) = &roster
+            && expiry::any_closed(roster, now_ms)
+        {
+            let cps = self.sighting_checkpoints();
+            let cps: Vec<&Checkpoint> = cps.iter().map(Arc::as_ref).collect();
+            for (v, list) in versions.iter().zip(lists.iter_mut()) {
+                let first = |id: &str| Checkpoint::earliest(&cps, &v.name, &v.version, id);
+                expiry::check_closed_keys(list, roster, &first, now_ms);
+            }
+        }
+        lists
+    }
+
+    /// Where the local checkpoint of this registry lives (PROTOCOL 12);
+    /// `None` where the configuration keeps no state.
+    pub fn checkpoint_path(&self) -> Option<std::path::PathBuf> {
+        self.config.checkpoint_path(&self.registry_id())
+    }
+
+    /// Uses a checkpoint kept elsewhere (`audit verify --checkpoint FILE`)
+    /// beside the local one, for first sightings and author tags.
+    pub fn use_checkpoint(&self, cp: Checkpoint) {
+        let _ = self.sightings.extra.set(Arc::new(cp));
+    }
+
+    /// The local checkpoint (read once; unreadable reads as empty here, and
+    /// is reported where it is written) and the `--checkpoint` file, if any.
+    pub fn sighting_checkpoints(&self) -> Vec<Arc<Checkpoint>> {
+        let local = self
+            .sightings
+            .local
+            .get_or_init(|| {
+                let cp = self
+                    .checkpoint_path()
+                    .and_then(|p| Checkpoint::load(&p).ok())
+                    .unwrap_or_default();
+                Arc::new(cp)
+            })
+            .clone();
+        std::iter::once(local)
+            .chain(self.sightings.extra.get().cloned())
             .collect()
+    }
+
+    /// The external checkpoint, if one is in use.
+    fn extra_checkpoint(&self) -> Option<Arc<Checkpoint>> {
+        self.sightings.extra.get().cloned()
+    }
+
+    /// The authors of a version (PROTOCOL 9), besides the submitter: roster
+    /// ids whose `mlflow_users` hold the run's `mlflow.user` now, as any valid
+    /// submit recorded it (`run_user`), or as a checkpoint saw it; and, while
+    /// no signed submit names the submitter, every `modelgate.submitted_by`
+    /// value a checkpoint saw. Rewriting a tag never removes an author.
+    pub fn authors(
+        &self,
+        model: &str,
+        version: &str,
+        run_user: Option<&str>,
+        checked: &[Checked],
+        seen: &[&Checkpoint],
+    ) -> Vec<String> {
+        let Ok(roster) = self.roster() else {
+            return Vec::new();
+        };
+        let submits: Vec<&Checked> = checked
+            .iter()
+            .filter(|c| c.valid() && c.action() == Some("submit"))
+            .collect();
+        let mut users: Vec<&str> = run_user.into_iter().collect();
+        users.extend(
+            submits
+                .iter()
+                .filter_map(|c| c.fields.as_ref()?.get("run_user")?.as_str()),
+        );
+        for cp in seen {
+            users.extend(
+                cp.tag_values(model, version, RUN_USER)
+                    .into_iter()
+                    .map(|(u, _)| u),
+            );
+        }
+        let mut out: Vec<String> = users
+            .iter()
+            .flat_map(|u| roster.ids_for_mlflow_user(u))
+            .map(str::to_owned)
+            .collect();
+        if submits.is_empty() {
+            for cp in seen {
+                out.extend(
+                    cp.tag_values(model, version, SUBMITTED_BY)
+                        .into_iter()
+                        .map(|(s, _)| s.to_owned()),
+                );
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// Roster ids of every author of a version besides its submitter, read
+    /// now (the run's current `mlflow.user` included): what a decision is
+    /// refused on.
+    pub async fn authors_of(
+        &self,
+        v: &ModelVersion,
+        checked: &[Checked],
+    ) -> crate::registry::Result<Vec<String>> {
+        let runs = match &v.run_id {
+            Some(id) => self.registry.get_runs(std::slice::from_ref(id)).await?,
+            None => Vec::new(),
+        };
+        let user = runs.first().and_then(Run::user);
+        // Read fresh: `show` just now recorded the tags it saw.
+        let local = self
+            .checkpoint_path()
+            .and_then(|p| Checkpoint::load(&p).ok())
+            .unwrap_or_default();
+        let extra = self.extra_checkpoint();
+        let seen: Vec<&Checkpoint> = std::iter::once(&local).chain(extra.as_deref()).collect();
+        Ok(self.authors(&v.name, &v.version, user, checked, &seen))
+    }
+
+    /// [`derive`] with the roles of a risk that the records raised (PROTOCOL
+    /// 9: the configuration's roles at the effective risk count too).
+    pub fn derive_effective(&self, checked: &[Checked], ctx: &Context<'_>) -> Derived {
+        let d = derive(checked, ctx);
+        if d.risk <= ctx.risk {
+            return d;
+        }
+        let mut roles = ctx.required_roles.to_vec();
+        let tier = self
+            .config
+            .risk
+            .roles_by_risk
+            .get(&d.risk)
+            .cloned()
+            .unwrap_or_else(|| d.risk.default_roles());
+        for r in tier {
+            if !roles.contains(&r) {
+                roles.push(r);
+            }
+        }
+        roles.sort();
+        let raised = Context {
+            risk: d.risk,
+            required_roles: &roles,
+            ..ctx.clone()
+        };
+        derive(checked, &raised)
     }
 
     /// The version a review compares against: the latest valid signed
@@ -242,7 +414,9 @@ impl ReviewService {
         }
         let tags = model.map(|m| m.tags.clone()).unwrap_or_default();
         let eff = self.config.risk.effective(&v.name, &tags);
-        let authors = self.run_authors(run);
+        let cps = self.sighting_checkpoints();
+        let seen: Vec<&Checkpoint> = cps.iter().map(Arc::as_ref).collect();
+        let authors = self.authors(&v.name, &v.version, run.and_then(Run::user), checked, &seen);
         let ctx = Context {
             evidence: assumed_evidence(checked),
             risk: eff.risk,
@@ -252,7 +426,7 @@ impl ReviewService {
             gate_denies: &[],
             gate_error: None,
         };
-        trust_of(&derive(checked, &ctx), false)
+        trust_of(&self.derive_effective(checked, &ctx), false)
     }
 
     /// The full trust view of a review: records checked against the current
@@ -267,39 +441,15 @@ impl ReviewService {
             ..Default::default()
         };
         let checked = self.check_records(&v);
-        let authors = match (self.roster(), d.run_user.as_deref()) {
-            (Ok(r), Some(u)) => r
-                .ids_for_mlflow_user(u)
-                .into_iter()
-                .map(str::to_owned)
-                .collect(),
-            _ => Vec::new(),
-        };
-        let ctx = Context {
-            evidence: d.evidence.as_deref(),
-            risk: d.summary.risk,
-            required_roles: &d.summary.required_roles,
-            submitted_by_tag: d.version_tags.get(TAG_SUBMITTED_BY).map(String::as_str),
-            run_authors: &authors,
-            gate_denies: &gates.deny,
-            gate_error: gates.error.as_deref(),
-        };
-        let derived = derive(&checked, &ctx);
-        queue::restate(&mut d.summary, &trust_of(&derived, true), now_ms);
-        d.state_reasons = derived.findings.clone();
-        for c in checked.iter().filter(|c| !c.valid()) {
-            d.summary.problems.push(format!(
-                "model {model} version {version}: record {} is invalid: {}",
-                c.id,
-                c.findings.join("; ")
-            ));
-        }
-        // Every read feeds the local checkpoint; a record it knew and that is gone is reported.
-        if !checked.is_empty() || !d.version_tags.is_empty() {
-            let path = self.config.checkpoint_path(&self.registry_id());
-            if let Some(path) = path {
-                match crate::trust::checkpoint::Checkpoint::load(&path) {
-                    Ok(mut cp) => {
+        let submitted_by = d.version_tags.get(TAG_SUBMITTED_BY).cloned();
+        // Every read feeds the local checkpoint: record ids, and the tags that
+        // say who the authors are; a record it knew and that is gone is reported.
+        let path = self.checkpoint_path();
+        let mut local = Checkpoint::default();
+        if let Some(path) = &path {
+            match Checkpoint::load(path) {
+                Ok(mut cp) => {
+                    if !checked.is_empty() {
                         for f in
                             audit::version_findings(&model, &version, &checked, Some(&cp), now_ms)
                         {
@@ -315,16 +465,66 @@ impl ReviewService {
                                 ));
                             }
                         }
-                        let ids: Vec<&str> = checked.iter().map(|c| c.id.as_str()).collect();
-                        if let Err(e) = cp.observe(&model, &version, &ids, now_ms) {
-                            d.summary
-                                .problems
-                                .push(format!("the local checkpoint cannot be updated: {e}"));
-                        }
                     }
-                    Err(e) => d.summary.problems.push(e),
+                    let ids: Vec<&str> = checked.iter().map(|c| c.id.as_str()).collect();
+                    let pairs: Vec<(&str, &str)> = [
+                        (SUBMITTED_BY, submitted_by.as_deref()),
+                        (RUN_USER, d.run_user.as_deref()),
+                    ]
+                    .into_iter()
+                    .filter_map(|(t, v)| Some((t, v?)))
+                    .collect();
+                    let written = cp
+                        .observe(&model, &version, &ids, now_ms)
+                        .and_then(|_| cp.observe_tags(&model, &version, &pairs, now_ms));
+                    if let Err(e) = written {
+                        d.summary
+                            .problems
+                            .push(format!("the local checkpoint cannot be updated: {e}"));
+                    }
+                    local = cp;
                 }
+                Err(e) => d.summary.problems.push(e),
             }
+        }
+        let extra = self.extra_checkpoint();
+        let seen: Vec<&Checkpoint> = std::iter::once(&local).chain(extra.as_deref()).collect();
+        let authors = self.authors(&model, &version, d.run_user.as_deref(), &checked, &seen);
+        let ctx = Context {
+            evidence: d.evidence.as_deref(),
+            risk: d.summary.risk,
+            required_roles: &d.summary.required_roles,
+            submitted_by_tag: submitted_by.as_deref(),
+            run_authors: &authors,
+            gate_denies: &gates.deny,
+            gate_error: gates.error.as_deref(),
+        };
+        let derived = self.derive_effective(&checked, &ctx);
+        queue::restate(&mut d.summary, &trust_of(&derived, true), now_ms);
+        // What the records signed raises the shown risk and roles too, so a
+        // decision signed on this view records them (PROTOCOL 9).
+        d.summary.risk = derived.risk;
+        d.summary.required_roles = derived.required_roles.clone();
+        d.state_reasons = derived.findings.clone();
+        for f in author_tag_findings(
+            &model,
+            &version,
+            submitted_by.as_deref(),
+            d.run_user.as_deref(),
+            &checked,
+            &seen,
+        ) {
+            d.summary
+                .problems
+                .push(format!("model {model} version {version}: {f}"));
+            d.state_reasons.push(f);
+        }
+        for c in checked.iter().filter(|c| !c.valid()) {
+            d.summary.problems.push(format!(
+                "model {model} version {version}: record {} is invalid: {}",
+                c.id,
+                c.findings.join("; ")
+            ));
         }
         d.records = checked
             .iter()
@@ -332,6 +532,90 @@ impl ReviewService {
             .collect();
         d.derived = Some(derived);
     }
+}
+
+/// Author tags rewritten behind modelgate's back (PROTOCOL 9): a run's
+/// `mlflow.user` that differs from what a checkpoint saw or a signed submit
+/// recorded, and a `modelgate.submitted_by` that changed on a version with
+/// decisions (while no signed submit names the submitter). The earlier
+/// values still count as authors; these findings say why.
+fn author_tag_findings(
+    model: &str,
+    version: &str,
+    submitted_by: Option<&str>,
+    run_user: Option<&str>,
+    checked: &[Checked],
+    seen: &[&Checkpoint],
+) -> Vec<String> {
+    let valid = || checked.iter().filter(|c| c.valid());
+    let signed = valid().any(|c| c.action() == Some("submit"));
+    let decided = valid().any(|c| {
+        matches!(
+            c.action(),
+            Some("approve" | "reject" | "request_changes" | "override")
+        )
+    });
+    let now = |x: Option<&str>| x.map_or("unset".to_owned(), |x| format!("{x:?}"));
+    let mut out = Vec::new();
+    let values = |tag: &str| {
+        let mut vs: Vec<&str> = seen
+            .iter()
+            .flat_map(|cp| cp.tag_values(model, version, tag))
+            .map(|(v, _)| v)
+            .collect();
+        vs.sort();
+        vs.dedup();
+        vs
+    };
+    if !signed && decided {
+        for old in values(SUBMITTED_BY)
+            .into_iter()
+            .filter(|v| Some(*v) != submitted_by)
+        {
+            out.push(format!(
+                "{AUTHOR_TAG_CHANGED}: modelgate.submitted_by is {} but was {old:?} on this version, which has decisions; {old:?} still counts as an author",
+                now(submitted_by)
+            ));
+        }
+    }
+    for old in values(RUN_USER)
+        .into_iter()
+        .filter(|v| Some(*v) != run_user)
+    {
+        out.push(format!(
+            "{AUTHOR_TAG_CHANGED}: the run's mlflow.user is {} but was {old:?}; whoever {old:?} maps to in the roster still counts as an author",
+            now(run_user)
+        ));
+    }
+    for c in valid().filter(|c| c.action() == Some("submit")) {
+        let recorded = c
+            .fields
+            .as_ref()
+            .and_then(|f| f.get("run_user"))
+            .and_then(Value::as_str);
+        if c.fields
+            .as_ref()
+            .is_some_and(|f| !f.contains_key("run_user"))
+        {
+            // Signed before protocol 1.1: valid, but it binds no run author.
+            out.push(format!(
+                "the signed submit {} records no run_user (signed before protocol 1.1): the run's author rests on the mlflow.user tag and what checkpoints saw",
+                &c.id[..c.id.len().min(12)]
+            ));
+        }
+        if let Some(r) = recorded
+            && Some(r) != run_user
+        {
+            out.push(format!(
+                "{AUTHOR_TAG_CHANGED}: the run's mlflow.user is {} but the signed submit {} recorded {r:?}; whoever {r:?} maps to in the roster still counts as an author",
+                now(run_user),
+                &c.id[..c.id.len().min(12)]
+            ));
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
 }
 
 #[cfg(test)]
@@ -351,7 +635,6 @@ mod tests {
         let reg = crate::tui::fixture::MemoryRegistry::new("mem", 0);
         let mut config = Config::resolve(None, &Default::default()).unwrap();
         config.registry_id = Some("r".into());
-        config.state_dir = None;
         ReviewService::new(Arc::new(reg), config).with_roster(roster)
     }
 

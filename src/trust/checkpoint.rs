@@ -18,13 +18,31 @@ pub struct Seen {
     pub first_seen_ms: i64,
 }
 
+/// A line of the checkpoint file recording a tag value that decides who the
+/// authors are (`modelgate.submitted_by`, the run's `mlflow.user`), first
+/// seen at `first_seen_ms`: rewriting such a tag never removes an author this
+/// client knew (PROTOCOL 9).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TagSeen {
+    pub model: String,
+    pub version: String,
+    pub tag: String,
+    pub value: String,
+    pub first_seen_ms: i64,
+}
+
 /// (model, version) -> record id -> first seen.
 pub type SeenMap = BTreeMap<(String, String), BTreeMap<String, i64>>;
+
+/// (model, version) -> (tag, value) -> first seen.
+pub type TagMap = BTreeMap<(String, String), BTreeMap<(String, String), i64>>;
 
 #[derive(Debug, Clone, Default)]
 pub struct Checkpoint {
     pub path: Option<PathBuf>,
     pub seen: SeenMap,
+    /// Author-deciding tag values seen, per version.
+    pub tags: TagMap,
     /// Lines that could not be read: reported, never silently dropped.
     pub damaged_lines: Vec<usize>,
 }
@@ -68,9 +86,13 @@ impl Checkpoint {
             .enumerate()
             .filter(|(_, l)| !l.trim().is_empty())
         {
+            // A record line has an `id`, a tag line a `tag`: neither parses as the other.
             match serde_json::from_str::<Seen>(line) {
                 Ok(s) => c.insert(s),
-                Err(_) => c.damaged_lines.push(n + 1),
+                Err(_) => match serde_json::from_str::<TagSeen>(line) {
+                    Ok(t) => c.insert_tag(t),
+                    Err(_) => c.damaged_lines.push(n + 1),
+                },
             }
         }
         Ok(c)
@@ -80,6 +102,83 @@ impl Checkpoint {
         let ids = self.seen.entry((s.model, s.version)).or_default();
         let at = ids.entry(s.id).or_insert(s.first_seen_ms);
         *at = (*at).min(s.first_seen_ms);
+    }
+
+    fn insert_tag(&mut self, t: TagSeen) {
+        let values = self.tags.entry((t.model, t.version)).or_default();
+        let at = values.entry((t.tag, t.value)).or_insert(t.first_seen_ms);
+        *at = (*at).min(t.first_seen_ms);
+    }
+
+    /// Every value of `tag` seen on a version, with its first sighting.
+    pub fn tag_values(&self, model: &str, version: &str, tag: &str) -> Vec<(&str, i64)> {
+        self.tags
+            .get(&(model.to_owned(), version.to_owned()))
+            .map(|m| {
+                m.iter()
+                    .filter(|((t, _), _)| t == tag)
+                    .map(|((_, v), at)| (v.as_str(), *at))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Adds the `(tag, value)` pairs not seen before on a version, in one write.
+    pub fn observe_tags(
+        &mut self,
+        model: &str,
+        version: &str,
+        pairs: &[(&str, &str)],
+        now_ms: i64,
+    ) -> Result<usize, String> {
+        let known = |t: &str, v: &str| {
+            self.tags
+                .get(&(model.to_owned(), version.to_owned()))
+                .is_some_and(|m| m.contains_key(&(t.to_owned(), v.to_owned())))
+        };
+        let mut new: Vec<TagSeen> = Vec::new();
+        for (t, v) in pairs {
+            if !known(t, v) && !new.iter().any(|n| n.tag == *t && n.value == *v) {
+                new.push(TagSeen {
+                    model: model.into(),
+                    version: version.into(),
+                    tag: (*t).into(),
+                    value: (*v).into(),
+                    first_seen_ms: now_ms,
+                });
+            }
+        }
+        if new.is_empty() {
+            return Ok(0);
+        }
+        if let Some(path) = &self.path {
+            let mut text = String::new();
+            for t in &new {
+                let line = serde_json::to_string(t)
+                    .map_err(|e| format!("cannot write the checkpoint: {e}"))?;
+                text.push_str(&line);
+                text.push('\n');
+            }
+            append(path, text.as_bytes())?;
+        }
+        let n = new.len();
+        for t in new {
+            self.insert_tag(t);
+        }
+        Ok(n)
+    }
+
+    /// The earliest sighting of a record in any of `checkpoints`.
+    pub fn earliest(
+        checkpoints: &[&Checkpoint],
+        model: &str,
+        version: &str,
+        id: &str,
+    ) -> Option<i64> {
+        checkpoints
+            .iter()
+            .filter_map(|c| c.first_seen(model, version, id))
+            .min()
     }
 
     pub fn first_seen(&self, model: &str, version: &str, id: &str) -> Option<i64> {
@@ -174,6 +273,28 @@ mod tests {
         assert_eq!(back.first_seen("m", "1", "c"), Some(200));
         assert_eq!(back.missing("m", "1", &["a", "c"]), ["b"]);
         assert!(back.missing("m", "2", &[]).is_empty());
+    }
+
+    #[test]
+    fn author_tags_are_kept_apart_from_record_ids() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let path = dir.path().join("cp.jsonl");
+        let mut c = Checkpoint::load(&path).unwrap();
+        c.observe("m", "1", &["a"], 100).unwrap();
+        let sb = "modelgate.submitted_by";
+        assert_eq!(
+            c.observe_tags("m", "1", &[(sb, "vic"), (sb, "vic")], 100)
+                .unwrap(),
+            1
+        );
+        assert_eq!(c.observe_tags("m", "1", &[(sb, "vic")], 200).unwrap(), 0);
+        assert_eq!(c.observe_tags("m", "1", &[(sb, "bot")], 300).unwrap(), 1);
+        let back = Checkpoint::load(&path).unwrap();
+        assert!(back.damaged_lines.is_empty());
+        assert_eq!(back.tag_values("m", "1", sb), [("bot", 300), ("vic", 100)]);
+        assert!(back.tag_values("m", "2", sb).is_empty());
+        // Tag lines are not record ids: nothing is reported missing.
+        assert!(back.missing("m", "1", &["a"]).is_empty());
     }
 
     #[test]

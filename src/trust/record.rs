@@ -336,7 +336,18 @@ fn check_fields(f: &Fields, findings: &mut Vec<String>) {
         ),
         _ => {}
     }
-    const KNOWN: [&str; 25] = [
+    // `run_user` (1.1, submit): the run's mlflow.user at signing, or null. A
+    // submit signed before 1.1 lacks it and stays valid; its authors then
+    // rest on the tag and the checkpoints (PROTOCOL 9).
+    if let Some(u) = f.get("run_user")
+        && !(u.is_null() || u.as_str().is_some_and(|s| !s.is_empty()))
+    {
+        findings.push("field run_user is not a user name or null".into());
+    }
+    if f.contains_key("run_user") && action != "submit" {
+        findings.push(format!("field run_user belongs to submit, not {action}"));
+    }
+    const KNOWN: [&str; 26] = [
         "v",
         "action",
         "registry",
@@ -362,6 +373,7 @@ fn check_fields(f: &Fields, findings: &mut Vec<String>) {
         "incident",
         "break_glass",
         "ratifies",
+        "run_user",
     ];
     for k in f.keys() {
         if !KNOWN.contains(&k.as_str()) && k != "covers" && k != "sig" {

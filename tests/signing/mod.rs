@@ -472,3 +472,167 @@ impl Demo {
         }
     }
 }
+
+impl Demo {
+    /// Sets a registered-model tag (`modelgate.risk`, say) through the registry API.
+    pub fn set_model_tag(&self, model: &str, key: &str, value: &str) {
+        self.block(self.reg.set_model_tag(model, key, value))
+            .unwrap();
+    }
+
+    /// Rewrites the `mlflow.user` tag of a version's run, as anyone who can
+    /// write run tags can: `runs/set-tag` on MLflow, the run's tag row in the
+    /// embedded registry (whose API writes no run tags after creation).
+    pub fn set_run_user(&self, model: &str, version: &str, user: &str) {
+        let v = self.block(self.reg.get_version(model, version)).unwrap();
+        let run = v.run_id.expect("a demo version has a run");
+        match self.backend {
+            Backend::Local => {
+                let n = rusqlite::Connection::open(&self.db)
+                    .unwrap()
+                    .execute(
+                        "INSERT INTO run_tags (run_pk, key, value) SELECT run_pk, 'mlflow.user', ?2 \
+                         FROM runs WHERE run_id = ?1 \
+                         ON CONFLICT (run_pk, key) DO UPDATE SET value = excluded.value",
+                        rusqlite::params![run, user],
+                    )
+                    .unwrap();
+                assert_eq!(n, 1, "run {run} not found");
+            }
+            Backend::Mlflow => {
+                let url = format!("{}/api/2.0/mlflow/runs/set-tag", mlflow_uri());
+                let body = serde_json::json!({"run_id": run, "key": "mlflow.user", "value": user});
+                let status = self.block(async {
+                    crate::support::http()
+                        .post(url)
+                        .header("content-type", "application/json")
+                        .body(body.to_string())
+                        .send()
+                        .await
+                        .unwrap()
+                        .status()
+                });
+                assert!(status.is_success(), "runs/set-tag: {status}");
+            }
+        }
+    }
+
+    /// The registry id records on this demo are bound to.
+    pub fn registry_id(&self) -> String {
+        match self.backend {
+            Backend::Mlflow => MLFLOW_REGISTRY_ID.into(),
+            Backend::Local => {
+                let all = self.json(None, &["audit"]);
+                all.as_array()
+                    .and_then(|a| a.iter().find_map(|r| r["record"]["registry"].as_str()))
+                    .expect("the demo's signed history names its registry")
+                    .to_owned()
+            }
+        }
+    }
+
+    /// Signs a record behind modelgate's back with `signer`'s key (a demo
+    /// identity without its `@demo.modelgate`) and writes it to the version
+    /// through the registry API: the fields a decision on the current
+    /// evidence would carry, with `over` replacing or adding fields (`actor`
+    /// defaults to the signer). Its tag key.
+    pub fn forge(
+        &self,
+        model: &str,
+        version: &str,
+        signer: &str,
+        over: serde_json::Value,
+    ) -> String {
+        let f = self.forged_fields(model, version, signer, over);
+        let key = modelgate::trust::keys::load_key_file(&self.key(signer)).unwrap();
+        let signed = modelgate::trust::record::sign(f, &key).unwrap();
+        self.set_tag(model, version, &signed.tag_key, &signed.tag_value);
+        signed.tag_key
+    }
+
+    /// `forge`, signed by the real `ssh-keygen -Y sign` with `signer`'s key
+    /// file and hash `hashalg` (`sha512` or `sha256`).
+    pub fn forge_with_ssh_keygen(
+        &self,
+        model: &str,
+        version: &str,
+        signer: &str,
+        hashalg: &str,
+        over: serde_json::Value,
+    ) -> String {
+        let mut f = self.forged_fields(model, version, signer, over);
+        let bytes = modelgate::trust::record::signed_bytes(&f).unwrap();
+        let id = modelgate::trust::record::hex_sha256(&bytes);
+        let dir = TempDir::new().unwrap();
+        let data = dir.path().join("record.json");
+        std::fs::write(&data, &bytes).unwrap();
+        let out = std::process::Command::new("ssh-keygen")
+            .args(["-Y", "sign", "-n", "modelgate", "-O"])
+            .arg(format!("hashalg={hashalg}"))
+            .arg("-f")
+            .arg(self.key(signer))
+            .arg(&data)
+            .output()
+            .expect("ssh-keygen must be installed (openssh-client)");
+        succeeded(&out, "ssh-keygen -Y sign");
+        let sig = std::fs::read_to_string(dir.path().join("record.json.sig")).unwrap();
+        f.insert("sig".into(), serde_json::Value::String(sig));
+        let value = modelgate::trust::jcs::object_without(&f, None).unwrap();
+        let key = format!("modelgate.record.{id}");
+        self.set_tag(model, version, &key, &value);
+        key
+    }
+
+    /// The fields `forge` signs.
+    fn forged_fields(
+        &self,
+        model: &str,
+        version: &str,
+        signer: &str,
+        over: serde_json::Value,
+    ) -> serde_json::Map<String, serde_json::Value> {
+        use modelgate::trust::keys::{fingerprint, load_key_file};
+        let show = self.show(model, version);
+        let key = load_key_file(&self.key(signer)).unwrap();
+        let roster = std::fs::read(&self.roster).unwrap();
+        let gates = &show["gates"];
+        let recs: Vec<serde_json::Value> = show["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["valid"] == true)
+            .cloned()
+            .collect();
+        let named: Vec<&str> = recs
+            .iter()
+            .flat_map(|r| r["record"]["parents"].as_array().unwrap().iter())
+            .filter_map(|p| p.as_str())
+            .collect();
+        let mut parents: Vec<&str> = recs
+            .iter()
+            .filter_map(|r| r["id"].as_str())
+            .filter(|id| !named.contains(id))
+            .collect();
+        parents.sort();
+        let mut nonce = [0u8; 16];
+        getrandom::fill(&mut nonce).unwrap();
+        let mut f = serde_json::json!({
+            "v": 1, "action": "approve", "registry": self.registry_id(), "model": model,
+            "version": version, "actor": format!("{signer}@demo.modelgate"), "role": "validator",
+            "at": chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            "nonce": hex::encode(nonce), "parents": parents,
+            "roster": modelgate::review::evidence::sha256_tagged(&roster),
+            "key": fingerprint(&key), "evidence": show["evidence"],
+            "gates": {"policy": gates["policy"], "deny": gates["deny"], "warn": gates["warn"], "error": gates["error"]},
+            "risk": show["risk"], "required_roles": show["required_roles"],
+        });
+        for (k, v) in over.as_object().unwrap() {
+            if v.is_null() && k != "baseline" && k != "run_user" {
+                f.as_object_mut().unwrap().remove(k);
+            } else {
+                f[k] = v.clone();
+            }
+        }
+        f.as_object().unwrap().clone()
+    }
+}

@@ -49,8 +49,14 @@ pub struct VerifyReport {
 pub const DELETION_NOTE: &str = "Deleting the newest records of a version is detectable only against a checkpoint \
 (the local one, --checkpoint FILE, or a signed checkpoint record).";
 
-/// `$XDG_STATE_HOME/modelgate/checkpoints/<registry>.jsonl`.
+/// `$XDG_STATE_HOME/modelgate/checkpoints/<registry>.jsonl`. None for an
+/// in-memory registry (`memory:`, the console's fixture): it lives only as
+/// long as its process, so a file would remember records of earlier
+/// processes as deleted ones.
 pub fn local_checkpoint_path(registry_id: &str) -> Option<PathBuf> {
+    if registry_id.starts_with("memory:") {
+        return None;
+    }
     let dirs = directories::ProjectDirs::from("", "", "modelgate")?;
     let base = dirs
         .state_dir()

@@ -399,3 +399,38 @@ impl Runner {
         self.live.insert(kind, handle.abort_handle());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::decide::{Refused, Unfinished, Write, Writes};
+
+    fn unfinished(writes: Writes) -> Refused {
+        Refused::Unfinished(Box::new(Unfinished {
+            complete: false,
+            action: "approve".into(),
+            model: "m".into(),
+            version: "7".into(),
+            id: "ab".repeat(32),
+            writes,
+            error: "the review tag could not be written".into(),
+        }))
+    }
+
+    #[test]
+    fn a_decision_stored_in_part_is_never_called_nothing_signed() {
+        let stored = Writes {
+            evidence_tag: Write::Present,
+            record: Write::Written,
+            review_tag: Write::NotWritten,
+        };
+        let msg = sign_failure(&unfinished(stored));
+        assert!(!msg.contains("nothing signed"), "{msg}");
+        assert!(msg.contains("record: written now"), "{msg}");
+        assert!(msg.contains("sign again to finish"), "{msg}");
+        let msg = sign_failure(&unfinished(Writes::default()));
+        assert!(msg.starts_with("Refused, nothing signed"), "{msg}");
+        let msg = sign_failure(&Refused::Rule("not pending".into()));
+        assert_eq!(msg, "Refused, nothing signed: not pending");
+    }
+}

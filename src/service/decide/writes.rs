@@ -7,6 +7,10 @@
 use std::time::Duration;
 
 use serde::Serialize;
+use serde_json::Value;
+
+use super::{EVIDENCE_TAG_PREFIX, Outcome, Refused, VERSION_TAG_MAX};
+use crate::review::evidence::canonical_json;
 
 use crate::registry::RegistryError;
 use crate::review::state::{ReviewState, TAG_REVIEW};
@@ -205,6 +209,148 @@ impl ReviewService {
                 ),
             },
             write: Write::Unknown,
+        })
+    }
+}
+
+impl ReviewService {
+    /// The evidence document as a tag, unless it is already there or too large.
+    pub(super) async fn store_evidence(
+        &self,
+        model: &str,
+        version: &str,
+        detail: &crate::service::show::ReviewDetail,
+        evidence: &str,
+        v: &crate::registry::ModelVersion,
+    ) -> Result<Write, TagFailure> {
+        let text = detail
+            .evidence_document
+            .as_ref()
+            .and_then(|doc| canonical_json(doc).ok())
+            .and_then(|b| String::from_utf8(b).ok());
+        let Some(text) = text.filter(|t| t.chars().count() <= VERSION_TAG_MAX) else {
+            return Ok(Write::TooLarge);
+        };
+        let key = format!(
+            "{EVIDENCE_TAG_PREFIX}{}",
+            evidence.trim_start_matches("sha256:")
+        );
+        if v.tags.get(&key) == Some(&text) {
+            return Ok(Write::Present);
+        }
+        self.put_tag(model, version, &key, &text).await?;
+        Ok(Write::Written)
+    }
+
+    /// With the record stored: the evidence tag of a retry, then the review
+    /// tag settled on the state derived from every record.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn finish(
+        &self,
+        model: &str,
+        version: &str,
+        action: &str,
+        actor: &str,
+        record: Checked,
+        detail: &crate::service::show::ReviewDetail,
+        v: &crate::registry::ModelVersion,
+        ctx: &Context<'_>,
+        mut writes: Writes,
+    ) -> Result<Outcome, Refused> {
+        let unfinished = |writes: Writes, error: String| {
+            Refused::Unfinished(Box::new(Unfinished {
+                complete: false,
+                action: action.to_owned(),
+                model: model.to_owned(),
+                version: version.to_owned(),
+                id: record.id.clone(),
+                writes,
+                error,
+            }))
+        };
+        let field = |k: &str| {
+            record
+                .fields
+                .as_ref()
+                .and_then(|f| f.get(k))
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
+        let signed_on = field("evidence");
+        if writes.record == Write::Present && writes.evidence_tag == Write::NotWritten {
+            // A retry: the evidence tag, as a first attempt would have written it.
+            let current = ctx.evidence.unwrap_or_default();
+            let own = signed_on.as_deref().unwrap_or(current);
+            writes.evidence_tag = if own == current {
+                match self
+                    .store_evidence(model, version, detail, current, v)
+                    .await
+                {
+                    Ok(w) => w,
+                    Err(f) => {
+                        writes.evidence_tag = f.write;
+                        return Err(unfinished(
+                            writes,
+                            format!(
+                                "the {action} record {} is stored, but writing its evidence tag failed: {}; run the same command again",
+                                record.id, f.error
+                            ),
+                        ));
+                    }
+                }
+            } else {
+                let key = format!("{EVIDENCE_TAG_PREFIX}{}", own.trim_start_matches("sha256:"));
+                if v.tags.contains_key(&key) {
+                    Write::Present
+                } else {
+                    Write::NotWritten
+                }
+            };
+        }
+        let settled = match self.settle_review_tag(model, version, ctx).await {
+            Ok(s) => s,
+            Err(f) => {
+                writes.review_tag = f.write;
+                return Err(unfinished(
+                    writes,
+                    format!(
+                        "the {action} record {} is stored, but the review tag could not be brought to the derived state: {}; run the same command again to finish",
+                        record.id, f.error
+                    ),
+                ));
+            }
+        };
+        writes.review_tag = if settled.wrote {
+            Write::Written
+        } else {
+            Write::Present
+        };
+        let since = settled.derived.submitted_at.clone().unwrap_or_default();
+        let also_recorded = settled
+            .checked
+            .iter()
+            .filter(|c| c.valid() && c.id != record.id)
+            .filter(|c| c.actor() == Some(actor) && c.action() == Some(action))
+            .filter(|c| c.at().is_some_and(|at| at >= since.as_str()))
+            .filter(|c| {
+                c.fields
+                    .as_ref()
+                    .and_then(|f| f.get("evidence"))
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+                    == signed_on
+            })
+            .filter(|_| !matches!(action, "comment" | "checkpoint"))
+            .map(|c| c.id.clone())
+            .collect();
+        Ok(Outcome {
+            id: record.id.clone(),
+            action: action.to_owned(),
+            written: false,
+            writes,
+            state: settled.state,
+            record: record.fields.clone().unwrap_or_default(),
+            also_recorded,
         })
     }
 }

@@ -198,7 +198,7 @@ fn the_same_person_approving_twice_at_once(b: Backend) {
                 ));
             }
         }
-        if counted == 0 || approves == 0 || approves > 2 {
+        if counted != 1 || approves == 0 || approves > 2 {
             problems.push(format!(
                 "round {round}: {approves} records, {counted} shown"
             ));

@@ -35,6 +35,7 @@ on_both!(
     a_run_author_cannot_approve,
     reject_and_request_changes_need_reasons_and_decide_the_state,
     concurrent_deciders_both_land,
+    a_second_approve_by_the_same_person_is_the_first_one,
 );
 
 fn submit_then_approve_reaches_approved_and_a_retry_writes_nothing(b: Backend) {
@@ -163,4 +164,35 @@ fn concurrent_deciders_both_land(b: Backend) {
     assert_eq!(records.len(), 3, "submit and both comments");
     assert!(records.iter().all(|r| r["valid"] == true));
     assert_eq!(d.records(m, v).len(), 3);
+}
+
+/// One standing approval per person and round: approving again on the same
+/// evidence, in other words, is recognised as the first approval and writes
+/// nothing (PROTOCOL 9: one actor counts once).
+fn a_second_approve_by_the_same_person_is_the_first_one(b: Backend) {
+    let d = demo(b);
+    // High risk: validator and domain, so one approval leaves it pending.
+    let m = &d.m("dynamic-pricing");
+    let v = &d.new_version(m, &[("mape", 0.1)]);
+    d.ok("ana.owner", &["submit", m, v]);
+    let first = d.ok("ben.validator", &["approve", m, v]);
+    assert_eq!(first["state"], "pending", "{first}");
+    let before = d.everything();
+    let again = d.ok(
+        "ben.validator",
+        &["approve", m, v, "--reason", "looked again"],
+    );
+    assert_eq!(again["written"], false, "{again}");
+    assert_eq!(again["id"], first["id"]);
+    assert_eq!(
+        again["writes"],
+        serde_json::json!({"evidence_tag": "present", "record": "present", "review_tag": "present"})
+    );
+    assert_eq!(d.everything(), before, "nothing written");
+    let approves = d
+        .records(m, v)
+        .iter()
+        .filter(|(_, val)| val.contains("\"action\":\"approve\""))
+        .count();
+    assert_eq!(approves, 1);
 }

@@ -313,3 +313,93 @@ fn a_failed_alias_move_is_retried_with_the_same_record(b: Backend) {
         assert_eq!(p.hits("registered-models/alias"), 2, "{:?}", p.seen());
     }
 }
+
+on_both!(
+    a_deleted_reject_blocks_every_decision_and_check,
+    a_missing_parent_fails_check_even_when_approved,
+    a_record_the_checkpoint_saw_and_that_is_gone_fails_closed,
+);
+
+impl Demo {
+    /// A decision refused for an integrity finding: exit 1, the finding and
+    /// what to do named, nothing written.
+    fn refused_for_integrity(&self, who: &str, args: &[&str], finding: &str) {
+        let before = self.everything();
+        let err = self.refusal(who, args);
+        assert!(err.contains("integrity findings"), "{err}");
+        assert!(err.contains(finding), "{err}");
+        assert!(err.contains("audit verify"), "{err}");
+        assert!(err.contains("nothing was written"), "{err}");
+        assert_eq!(self.everything(), before, "a refusal must not write");
+    }
+
+    fn check_json(&self, m: &str, v: &str) -> (i32, Value) {
+        self.code_json(None, &["check", m, v, "--json"])
+    }
+}
+
+/// PROTOCOL 11: a reject deleted behind modelgate's back (a later record
+/// names it as a parent). `show` and `audit verify` see it; the gate and
+/// every decision must too.
+fn a_deleted_reject_blocks_every_decision_and_check(b: Backend) {
+    let d = demo(b);
+    let m = &d.m(M);
+    d.ok("ana.owner", &["submit", m, "7"]);
+    d.ok(
+        "chloe.validator",
+        &["reject", m, "7", "--reason", "leaks labels"],
+    );
+    d.ok("dev.domain", &["comment", m, "7", "--reason", "agreed"]);
+    let (key, _) = d.record_with(m, "7", "\"action\":\"reject\"");
+    d.delete_tag(m, "7", &key);
+    let (code, found) = d.verify(m);
+    assert_eq!(code, 2, "{found}");
+    assert!(found.contains("not on this version"), "{found}");
+    let finding = "which is not on this version";
+    d.refused_for_integrity("ben.validator", &["approve", m, "7"], finding);
+    d.refused_for_integrity(
+        "dev.domain",
+        &["comment", m, "7", "--reason", "covering it up"],
+        finding,
+    );
+    d.refused_for_integrity("ana.owner", &["submit", m, "7"], finding);
+    let (code, out) = d.check_json(m, "7");
+    assert_eq!(code, 2, "{out}");
+    assert_eq!(out["approved"], false);
+    assert!(out["reasons"].to_string().contains(finding), "{out}");
+}
+
+/// The derived state is `approved` (low risk, its approval valid), but the
+/// submit it names as parent is gone: `check` exits 2 and nothing is
+/// promoted.
+fn a_missing_parent_fails_check_even_when_approved(b: Backend) {
+    let (d, m) = signing::approved_demo(b);
+    let (key, _) = d.record_with(&m, "7", "\"action\":\"submit\"");
+    d.delete_tag(&m, "7", &key);
+    assert_eq!(d.show(&m, "7")["state"], "approved");
+    let (code, out) = d.check_json(&m, "7");
+    assert_eq!(code, 2, "{out}");
+    assert_eq!(
+        out["approved"], false,
+        "a pipeline reading `approved` must not ship"
+    );
+    let text = d.cmd(None).args(["check", &m, "7"]).output().unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("cannot tell"), "{text}");
+    assert!(!text.contains("may ship"), "{text}");
+    d.refused_for_integrity("ana.owner", &["promote", &m, "7"], "not on this version");
+    assert_ne!(d.champion(&m), "7");
+}
+
+/// The newest record (the approval) deleted: nothing names it, but the
+/// local checkpoint saw it.
+fn a_record_the_checkpoint_saw_and_that_is_gone_fails_closed(b: Backend) {
+    let (d, m) = signing::approved_demo(b);
+    d.show(&m, "7");
+    let (key, _) = d.record_with(&m, "7", "\"action\":\"approve\"");
+    d.delete_tag(&m, "7", &key);
+    assert_eq!(d.show(&m, "7")["state"], "pending");
+    let (code, out) = d.check_json(&m, "7");
+    assert_eq!(code, 2, "pending, but tampered: {out}");
+    d.refused_for_integrity("ben.validator", &["approve", &m, "7"], "is gone");
+}

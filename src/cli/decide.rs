@@ -8,7 +8,7 @@ use clap::Args;
 
 use super::output::Out;
 use crate::config::Config;
-use crate::service::decide::{Decision, Refused, Signer};
+use crate::service::decide::{Decision, Outcome, Refused, Signer, Write};
 use crate::text::sanitize_line;
 use crate::trust::keys;
 
@@ -82,31 +82,85 @@ pub async fn run(
         Ok(o) => {
             if args.json {
                 out.json(&o)?;
-            } else if o.written {
-                out.line(&format!(
-                    "{} {} version {}: record {} signed by {}; state {}",
-                    action,
-                    sanitize_line(&args.model),
-                    sanitize_line(&args.version),
-                    o.id,
-                    sanitize_line(&signer.identity),
-                    o.state.as_str()
-                ))?;
             } else {
-                out.line(&format!(
-                    "already recorded as {} (nothing written); state {}",
-                    o.id,
-                    o.state.as_str()
-                ))?;
+                for line in outcome_lines(action, &args.model, &args.version, &signer, &o) {
+                    out.line(&line)?;
+                }
             }
             out.flush()?;
             Ok(ExitCode::SUCCESS)
         }
-        Err(Refused::Rule(why)) => {
+        Err(e) => failed(e, args.json, out),
+    }
+}
+
+/// What a decision wrote, for people: the record, each write, the state.
+pub fn outcome_lines(
+    action: &str,
+    model: &str,
+    version: &str,
+    signer: &Signer,
+    o: &Outcome,
+) -> Vec<String> {
+    let mut lines = vec![if o.written {
+        format!(
+            "{} {} version {}: record {} signed by {}; state {}",
+            action,
+            sanitize_line(model),
+            sanitize_line(version),
+            o.id,
+            sanitize_line(&signer.identity),
+            o.state.as_str()
+        )
+    } else if [o.writes.evidence_tag, o.writes.review_tag].contains(&Write::Written) {
+        format!(
+            "already recorded as {} (no second record); finished what was missing; state {}",
+            o.id,
+            o.state.as_str()
+        )
+    } else {
+        format!(
+            "already recorded as {} (nothing written); state {}",
+            o.id,
+            o.state.as_str()
+        )
+    }];
+    lines.push(format!("  {}", o.writes.describe()));
+    if !o.also_recorded.is_empty() {
+        lines.push(format!(
+            "  note: {} also signed {} as {} at the same moment (another process); it counts once",
+            sanitize_line(&signer.identity),
+            action,
+            o.also_recorded.join(", ")
+        ));
+    }
+    lines
+}
+
+/// A refusal (exit 1, nothing written), a decision left unfinished (exit 1,
+/// saying what is stored and to run it again), or a registry error.
+pub fn failed(e: Refused, json: bool, out: &mut Out) -> Result<ExitCode> {
+    match e {
+        Refused::Rule(why) => {
             eprintln!("refused: {}", crate::text::sanitize(&why));
             eprintln!("nothing was written");
             Ok(ExitCode::from(1))
         }
-        Err(Refused::Registry(e)) => Err(e.into()),
+        Refused::Unfinished(u) => {
+            if json {
+                out.json(&u)?;
+                out.flush()?;
+            }
+            eprintln!(
+                "error: {} on {} version {} is not complete: {}",
+                u.action,
+                sanitize_line(&u.model),
+                sanitize_line(&u.version),
+                crate::text::sanitize(&u.error)
+            );
+            eprintln!("  {}", u.writes.describe());
+            Ok(ExitCode::from(1))
+        }
+        Refused::Registry(e) => Err(anyhow::Error::from(e).context("nothing was written")),
     }
 }

@@ -7,7 +7,7 @@ use clap::Args;
 
 use super::output::Out;
 use crate::config::Config;
-use crate::service::decide::{Decision, Refused};
+use crate::service::decide::Decision;
 use crate::text::sanitize_line;
 
 #[derive(Debug, Args)]
@@ -196,17 +196,18 @@ pub async fn ratify(a: RatifyArgs, config: &Config, out: &mut Out) -> Result<Exi
                 out.json(&o)?;
             } else {
                 out.line(&format!(
-                    "ratified: record {} on {} version {}",
+                    "ratified: record {} on {} version {}{}",
                     o.id,
                     sanitize_line(&a.model),
-                    sanitize_line(&version)
+                    sanitize_line(&version),
+                    if o.written { "" } else { " (already recorded)" }
                 ))?;
+                out.line(&format!("  {}", o.writes.describe()))?;
             }
             out.flush()?;
             Ok(ExitCode::SUCCESS)
         }
-        Err(Refused::Rule(why)) => Ok(refused(&why)),
-        Err(Refused::Registry(e)) => Err(e.into()),
+        Err(e) => super::decide::failed(e, a.json, out),
     }
 }
 
@@ -237,6 +238,7 @@ async fn deploy(
                     r.record.id,
                     if r.record.written { "" } else { ", reused" }
                 ))?;
+                out.line(&format!("  {}", r.record.writes.describe()))?;
                 if d.action == "rollback" {
                     out.line("a second sre or compliance holder must ratify it: modelgate ratify MODEL --record ID")?;
                 }
@@ -244,7 +246,6 @@ async fn deploy(
             out.flush()?;
             Ok(ExitCode::SUCCESS)
         }
-        Err(Refused::Rule(why)) => Ok(refused(&why)),
-        Err(Refused::Registry(e)) => Err(e.into()),
+        Err(e) => super::decide::failed(e, json, out),
     }
 }

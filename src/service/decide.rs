@@ -1,6 +1,10 @@
 //! Signed decisions (PROTOCOL 6, 9): build the record from freshly read
 //! evidence and gate results, refuse what the protocol forbids before anything
-//! is written, then write evidence, record and review tag, in that order.
+//! is written, then write evidence, record and review tag, in that order. A
+//! decision is one idempotent operation: a retry finds its own record (same
+//! actor, action, evidence, round) and finishes whatever is missing.
+
+mod writes;
 
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -9,11 +13,11 @@ use ssh_key::PrivateKey;
 use super::ReviewService;
 use super::deploy::{AliasMove, alias_moves};
 use super::records::{self, RecordView};
-use crate::review::evidence::canonical_json;
-use crate::review::state::{ReviewState, TAG_REVIEW};
+use crate::review::state::ReviewState;
 use crate::trust::keys;
 use crate::trust::record::{self, Checked, allowed_roles};
 use crate::trust::state::{Context, Derived};
+pub use writes::{Unfinished, Write, Writes};
 
 /// Model-version tag values may hold this many characters (PROTOCOL 1).
 const VERSION_TAG_MAX: usize = 100_000;
@@ -79,18 +83,29 @@ pub struct Decision {
 pub struct Outcome {
     pub id: String,
     pub action: String,
+    /// The record was written by this call (false: it was already there).
     pub written: bool,
+    /// Each of the decision's writes: made now, or found already present.
+    pub writes: Writes,
+    /// The state derived from every record after the last read, not a prediction.
     pub state: ReviewState,
     pub record: Map<String, Value>,
+    /// Other records by the same actor with the same action and evidence in
+    /// this round (signed at the same moment by another process): they count once.
+    pub also_recorded: Vec<String>,
 }
 
-/// Why a decision was refused; nothing was written.
+/// Why a decision did not complete. `Rule` and `Registry`: refused or failed
+/// before anything was written. `Unfinished`: signed, and some of its writes
+/// are in the registry; the same command again finishes it.
 #[derive(Debug, thiserror::Error)]
 pub enum Refused {
     #[error("{0}")]
     Rule(String),
     #[error(transparent)]
     Registry(#[from] crate::registry::RegistryError),
+    #[error("{}", .0.error)]
+    Unfinished(Box<Unfinished>),
 }
 
 fn refuse<T>(msg: impl Into<String>) -> Result<T, Refused> {
@@ -193,6 +208,15 @@ impl ReviewService {
         };
         let derived = records::derive(&checked, &ctx);
 
+        // PROTOCOL 11: nothing is signed on a version with integrity findings.
+        let integrity = self.integrity_findings(model, version, &checked, now_ms);
+        if !integrity.is_empty() {
+            return refuse(format!(
+                "{model} version {version} has integrity findings: {}. No decision is signed on it until they are resolved: restore the missing records (or remove the invalid ones) and run `modelgate audit verify --model {model}`",
+                super::deploy::describe_findings(&integrity)
+            ));
+        }
+
         let action = d.action.as_str();
         let role = self.pick_role(d, me, &detail.summary.required_roles, &derived)?;
         if !me.has_role(&role) {
@@ -245,13 +269,16 @@ impl ReviewService {
             other => other,
         };
         if let Some(existing) = same {
-            return Ok(Outcome {
-                id: existing.id.clone(),
-                action: action.to_owned(),
-                written: false,
-                state: derived.state,
-                record: existing.fields.clone().unwrap_or_default(),
-            });
+            let existing = existing.clone();
+            let writes = Writes {
+                record: Write::Present,
+                ..Writes::default()
+            };
+            return self
+                .finish(
+                    model, version, action, &me.id, existing, &detail, &v, &ctx, writes,
+                )
+                .await;
         }
 
         // A revoke also takes back an approval that already completed the
@@ -460,47 +487,100 @@ impl ReviewService {
         let signed = record::sign(f, &signer.key).map_err(Refused::Rule)?;
 
         // Evidence document first, so a record never names evidence an auditor cannot see.
-        if let Some(doc) = &detail.evidence_document
-            && let Ok(bytes) = canonical_json(doc)
-            && let Ok(text) = String::from_utf8(bytes)
-            && text.chars().count() <= VERSION_TAG_MAX
+        let mut writes = Writes::default();
+        let unfinished = |writes: Writes, error: String| {
+            Refused::Unfinished(Box::new(Unfinished {
+                complete: false,
+                action: action.to_owned(),
+                model: model.to_owned(),
+                version: version.to_owned(),
+                id: signed.id.clone(),
+                writes,
+                error,
+            }))
+        };
+        match self
+            .store_evidence(model, version, &detail, &evidence, &v)
+            .await
         {
-            let key = format!(
-                "{EVIDENCE_TAG_PREFIX}{}",
-                evidence.trim_start_matches("sha256:")
-            );
-            if v.tags.get(&key) != Some(&text) {
-                self.registry
-                    .set_version_tag(model, version, &key, &text)
-                    .await?;
+            Ok(w) => writes.evidence_tag = w,
+            Err(f) => {
+                writes.evidence_tag = f.write;
+                return Err(unfinished(
+                    writes,
+                    format!(
+                        "writing the evidence tag failed: {}; the {action} record was not written: run the same command again",
+                        f.error
+                    ),
+                ));
             }
         }
-        self.registry
-            .set_version_tag(model, version, &signed.tag_key, &signed.tag_value)
-            .await?;
-
-        // The review tag follows the derived state, now with the new record.
-        let mut all = checked;
-        all.push(Checked {
+        // The same person approving twice at once: look again just before
+        // writing, so that the second process finds the first one's record
+        // (what is left is a window of one request; such twins count once).
+        if action == "approve" {
+            let fresh = self.registry.get_version(model, version).await.map_err(|e| {
+                unfinished(
+                    writes,
+                    format!("reading {model} version {version} again failed: {e}; the {action} record was not written: run the same command again"),
+                )
+            })?;
+            let again = self.check_records(&fresh);
+            let derived_again = records::derive(&again, &ctx);
+            if let Some(existing) = self.same_decision(
+                &again,
+                &derived_again,
+                &me.id,
+                action,
+                &role,
+                &evidence,
+                reason,
+            ) {
+                let existing = existing.clone();
+                writes.record = Write::Present;
+                return self
+                    .finish(
+                        model, version, action, &me.id, existing, &detail, &fresh, &ctx, writes,
+                    )
+                    .await;
+            }
+        }
+        if let Err(f) = self
+            .put_tag(model, version, &signed.tag_key, &signed.tag_value)
+            .await
+        {
+            writes.record = f.write;
+            let said = if f.write == Write::Unknown {
+                "whether it is stored is unknown"
+            } else {
+                "it is not stored"
+            };
+            return Err(unfinished(
+                writes,
+                format!(
+                    "writing the {action} record {} failed ({said}): {}; run the same command again: it finds the record if it was stored and finishes the rest",
+                    signed.id, f.error
+                ),
+            ));
+        }
+        writes.record = Write::Written;
+        let found = Checked {
             id: signed.id.clone(),
             fields: Some(signed.fields.clone()),
             findings: Vec::new(),
-        });
-        let after = records::derive(&all, &ctx);
-        if v.tags.get(TAG_REVIEW).map(String::as_str) != Some(after.state.as_str()) {
-            self.registry
-                .set_version_tag(model, version, TAG_REVIEW, after.state.as_str())
-                .await?;
-        }
-        Ok(Outcome {
-            id: signed.id,
-            action: action.to_owned(),
-            written: true,
-            state: after.state,
-            record: signed.fields,
+        };
+        self.finish(
+            model, version, action, &me.id, found, &detail, &v, &ctx, writes,
+        )
+        .await
+        .map(|mut o| {
+            o.written = true;
+            o
         })
     }
+}
 
+impl ReviewService {
     /// The role to sign in: `--role`, else the one the action implies.
     fn pick_role(
         &self,
@@ -547,15 +627,22 @@ impl ReviewService {
         reason: Option<&str>,
     ) -> Option<&'a Checked> {
         let since = derived.submitted_at.as_deref().unwrap_or("");
+        // One standing approval per person and round: a second approve on the
+        // same evidence, in whatever role or words, is the first one again.
+        let standing = |c: &Checked| derived.approvals.iter().any(|a| a.id == c.id && !a.revoked);
         checked.iter().filter(|c| c.valid()).find(|c| {
             let f = c.fields.as_ref();
             let s = |k: &str| f.and_then(|f| f.get(k)).and_then(Value::as_str);
+            let same_words = if action == "approve" {
+                standing(c)
+            } else {
+                c.role() == Some(role) && s("reason") == reason
+            };
             c.actor() == Some(actor)
                 && c.action() == Some(action)
-                && c.role() == Some(role)
                 && c.at().is_some_and(|at| at >= since)
                 && s("evidence").is_none_or(|e| e == evidence)
-                && s("reason") == reason
+                && same_words
                 && !matches!(action, "comment" | "checkpoint")
         })
     }

@@ -5,8 +5,10 @@
 use serde::Serialize;
 
 use super::ReviewService;
-use super::decide::{Decision, Outcome, Refused, Signer};
+use super::decide::{Decision, Outcome, Refused, Signer, Unfinished};
 use crate::review::state::ReviewState;
+use crate::trust::audit::{self, Finding, Severity};
+use crate::trust::record::Checked;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Deployed {
@@ -42,21 +44,35 @@ impl ReviewService {
     ) -> Result<Deployed, Refused> {
         let alias = self.alias_of(d);
         let record = self.decide(model, version, d, signer, now_ms).await?;
-        if let Err(e) = self.registry.set_alias(model, &alias, version).await {
-            return Err(Refused::Rule(format!(
-                "the {} record {} is written, but moving {alias} to version {version} failed: {e}; run the same command again: it reuses the record",
-                d.action, record.id
-            )));
-        }
-        let now = self.registry.get_registered_model(model).await?;
-        let moved = now.aliases.get(&alias).map(String::as_str) == Some(version);
+        // The alias write is idempotent too: an error is success when the
+        // alias reads back on the version (the answer was lost).
+        let set = self.registry.set_alias(model, &alias, version).await;
+        let now = self.registry.get_registered_model(model).await;
+        let holder = now
+            .as_ref()
+            .ok()
+            .and_then(|m| m.aliases.get(&alias).cloned());
+        let moved = holder.as_deref() == Some(version);
         if !moved {
-            return Err(Refused::Rule(format!(
-                "the {} record {} is written, but {alias} reads back as {:?}, not version {version}; run the same command again",
-                d.action,
-                record.id,
-                now.aliases.get(&alias)
-            )));
+            let why = match (&set, &now) {
+                (Err(e), _) => format!("moving {alias} to version {version} failed: {e}"),
+                (Ok(()), Err(e)) => format!("{alias} cannot be read back: {e}"),
+                (Ok(()), Ok(_)) => {
+                    format!("{alias} reads back as {holder:?}, not version {version}")
+                }
+            };
+            return Err(Refused::Unfinished(Box::new(Unfinished {
+                complete: false,
+                action: d.action.clone(),
+                model: model.to_owned(),
+                version: version.to_owned(),
+                id: record.id.clone(),
+                writes: record.writes,
+                error: format!(
+                    "the {} record {} is written, but {why}; run the same command again: it reuses the record",
+                    d.action, record.id
+                ),
+            })));
         }
         Ok(Deployed {
             record,
@@ -64,6 +80,39 @@ impl ReviewService {
             version: version.to_owned(),
             alias_moved: moved,
         })
+    }
+
+    /// Integrity findings on one version (PROTOCOL 11, 12): invalid records,
+    /// missing parents, checkpoint coverage, and records the local checkpoint
+    /// saw that are gone. The same computation `audit verify` makes.
+    pub fn integrity_findings(
+        &self,
+        model: &str,
+        version: &str,
+        checked: &[Checked],
+        now_ms: i64,
+    ) -> Vec<Finding> {
+        let cp = match self.checkpoint_path() {
+            None => None,
+            Some(p) => match crate::trust::checkpoint::Checkpoint::load(&p) {
+                Ok(cp) => Some(cp),
+                Err(e) => {
+                    return vec![Finding {
+                        severity: Severity::Integrity,
+                        model: model.to_owned(),
+                        version: version.to_owned(),
+                        record: None,
+                        message: format!(
+                            "the local checkpoint cannot be read, so deleted records cannot be ruled out: {e}"
+                        ),
+                    }];
+                }
+            },
+        };
+        audit::version_findings(model, version, checked, cp.as_ref(), now_ms)
+            .into_iter()
+            .filter(|f| f.severity == Severity::Integrity)
+            .collect()
     }
 
     /// The deployment gate: approved by the derived state, and nothing that
@@ -88,27 +137,21 @@ impl ReviewService {
             out.reasons.push(format!("cannot tell: {why}"));
             return out;
         }
-        let invalid: Vec<String> = detail
-            .records
-            .iter()
-            .filter(|r| r.get("valid").and_then(|v| v.as_bool()) != Some(true))
-            .map(|r| {
-                let id = r.get("id").and_then(|v| v.as_str()).unwrap_or("?");
-                let f: Vec<&str> = r
-                    .get("findings")
-                    .and_then(|f| f.as_array())
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|f| f.as_str())
-                    .collect();
-                format!("record {id} is invalid: {}", f.join("; "))
-            })
-            .collect();
         out.state = Some(detail.summary.state);
         out.approved = detail.summary.state == ReviewState::Approved;
-        if !invalid.is_empty() {
-            out.reasons.extend(invalid);
-            out.reasons.push("cannot tell: the version carries invalid records (tampered or forged?); run `modelgate audit verify`".into());
+        // PROTOCOL 11: any integrity finding fails closed, whatever the state.
+        let v = crate::registry::ModelVersion {
+            name: model.to_owned(),
+            version: version.to_owned(),
+            tags: detail.version_tags.clone(),
+            ..Default::default()
+        };
+        let integrity = self.integrity_findings(model, version, &self.check_records(&v), now_ms);
+        if !integrity.is_empty() {
+            // A pipeline reading `approved` alone must not ship either.
+            out.approved = false;
+            out.reasons.extend(integrity.iter().map(describe_finding));
+            out.reasons.push("cannot tell: the version has integrity findings (tampered, forged or deleted records?); run `modelgate audit verify`".into());
             return out;
         }
         if detail.evidence.is_none() {
@@ -121,6 +164,22 @@ impl ReviewService {
         out.reasons.extend(detail.state_reasons);
         out
     }
+}
+
+/// `record 1a2b...: names parent ..., which is not on this version: deleted?`
+pub fn describe_finding(f: &Finding) -> String {
+    match &f.record {
+        Some(r) => format!("record {r}: {}", f.message),
+        None => f.message.clone(),
+    }
+}
+
+/// Findings joined for one line of text.
+pub fn describe_findings(fs: &[Finding]) -> String {
+    fs.iter()
+        .map(describe_finding)
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// One move of the production alias, from a valid `promote` or `rollback` record.

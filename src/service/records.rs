@@ -350,12 +350,16 @@ fn ms(at: Option<&str>) -> Option<i64> {
 
 /// The queue's and the review's view of what the records decided.
 fn trust_of(d: &Derived, verified: bool) -> Trust {
+    // Two approvals by one person (signed at the same moment by two
+    // processes) count once, so they show once.
+    let mut seen = std::collections::HashSet::new();
     Trust {
         state: d.state,
         approvals: d
             .approvals
             .iter()
             .filter(|a| !a.revoked && !a.by_author)
+            .filter(|a| seen.insert((a.actor.clone(), a.stale)))
             .map(|a| Approval {
                 actor: a.actor.clone(),
                 role: a.role.clone(),

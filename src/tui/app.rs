@@ -1513,7 +1513,8 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             app.dirty = true;
             match result {
                 Ok(msg) => app.info(msg),
-                Err(why) => app.error(format!("✖ Refused, nothing signed: {why}")),
+                // The effect says whether anything was stored (PROTOCOL 6).
+                Err(why) => app.error(format!("✖ {why}")),
             }
             // Everything that shows records reloads; the review first.
             let mut effects = vec![];

@@ -233,6 +233,44 @@ pub fn is_scan(effect: &Effect) -> bool {
     )
 }
 
+/// The status line after a decision: what was stored now, and the state
+/// derived after the last read.
+fn signed_message(
+    key: &crate::tui::action::ReviewKey,
+    o: &crate::service::decide::Outcome,
+) -> String {
+    use crate::service::decide::Write;
+    let what = if o.written {
+        "signed".to_owned()
+    } else if [o.writes.evidence_tag, o.writes.review_tag].contains(&Write::Written) {
+        "finished what was missing of".to_owned()
+    } else {
+        "already signed as".to_owned()
+    };
+    format!(
+        "✓ {} on {} version {}: {what} record {}; the review is {}",
+        o.action,
+        key.0,
+        key.1,
+        short(&o.id),
+        o.state.as_str()
+    )
+}
+
+/// The status line after a decision that did not complete: a refusal says
+/// nothing was signed only when nothing of it is in the registry.
+fn sign_failure(e: &crate::service::decide::Refused) -> String {
+    match e {
+        crate::service::decide::Refused::Unfinished(u) if u.writes.any() => format!(
+            "Signed record {}, but not complete: {} ({}); sign again to finish",
+            short(&u.id),
+            u.error,
+            u.writes.describe()
+        ),
+        other => format!("Refused, nothing signed: {other}"),
+    }
+}
+
 /// Effects that scan every model or sign. Their futures hold buffered streams
 /// the compiler cannot prove `Send` for `tokio::spawn`.
 pub async fn perform_scan(
@@ -257,35 +295,22 @@ pub async fn perform_scan(
                             .await
                             .map(|o| {
                                 format!(
-                                    "✓ {} {}: {} now points at version {} (record {})",
+                                    "✓ {} {}: {} now points at version {} (record {}{})",
                                     o.record.action,
                                     key.0,
                                     o.alias,
                                     o.version,
-                                    short(&o.record.id)
+                                    short(&o.record.id),
+                                    if o.record.written { "" } else { ", reused" }
                                 )
                             })
-                            .map_err(|e| e.to_string())
+                            .map_err(|e| sign_failure(&e))
                     } else {
                         service
                             .decide(&key.0, &key.1, &d, &signer, now)
                             .await
-                            .map(|o| {
-                                format!(
-                                    "✓ {} on {} version {}: {} record {}; the review is {}",
-                                    o.action,
-                                    key.0,
-                                    key.1,
-                                    if o.written {
-                                        "signed"
-                                    } else {
-                                        "already signed as"
-                                    },
-                                    short(&o.id),
-                                    o.state.as_str()
-                                )
-                            })
-                            .map_err(|e| e.to_string())
+                            .map(|o| signed_message(&key, &o))
+                            .map_err(|e| sign_failure(&e))
                     }
                 }
             };
@@ -372,5 +397,40 @@ impl Runner {
             tokio::spawn(async move { perform(&service, effect, &tx).await })
         };
         self.live.insert(kind, handle.abort_handle());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::decide::{Refused, Unfinished, Write, Writes};
+
+    fn unfinished(writes: Writes) -> Refused {
+        Refused::Unfinished(Box::new(Unfinished {
+            complete: false,
+            action: "approve".into(),
+            model: "m".into(),
+            version: "7".into(),
+            id: "ab".repeat(32),
+            writes,
+            error: "the review tag could not be written".into(),
+        }))
+    }
+
+    #[test]
+    fn a_decision_stored_in_part_is_never_called_nothing_signed() {
+        let stored = Writes {
+            evidence_tag: Write::Present,
+            record: Write::Written,
+            review_tag: Write::NotWritten,
+        };
+        let msg = sign_failure(&unfinished(stored));
+        assert!(!msg.contains("nothing signed"), "{msg}");
+        assert!(msg.contains("record: written now"), "{msg}");
+        assert!(msg.contains("sign again to finish"), "{msg}");
+        let msg = sign_failure(&unfinished(Writes::default()));
+        assert!(msg.starts_with("Refused, nothing signed"), "{msg}");
+        let msg = sign_failure(&Refused::Rule("not pending".into()));
+        assert_eq!(msg, "Refused, nothing signed: not pending");
     }
 }

@@ -31,12 +31,20 @@ pub enum Fault {
     Huge { bytes: usize, content_length: bool },
     /// Answer 401 quoting the request's Authorization header back.
     EchoAuth,
+    /// Forward (so the server applies it), then answer with this status and
+    /// an error body: a write applied but reported failed.
+    StatusAfterForward(u16),
+    /// Forward, then stay silent this long before answering (past the
+    /// client's read timeout): a timeout after the write.
+    DelayAfterForward(Duration),
 }
 
 #[derive(Debug, Clone)]
 struct Rule {
     method: Option<String>,
     path_contains: String,
+    /// Only requests whose body contains this.
+    body_contains: Option<String>,
     fault: Fault,
     times: usize,
 }
@@ -92,6 +100,18 @@ impl Proxy {
         self.state.lock().unwrap().rules.push(Rule {
             method: method.map(str::to_owned),
             path_contains: path.to_owned(),
+            body_contains: None,
+            fault,
+            times,
+        });
+    }
+
+    /// `fail`, only for requests whose body contains `body` (one tag key, say).
+    pub fn fail_body(&self, method: &str, path: &str, body: &str, fault: Fault, times: usize) {
+        self.state.lock().unwrap().rules.push(Rule {
+            method: Some(method.to_owned()),
+            path_contains: path.to_owned(),
+            body_contains: Some(body.to_owned()),
             fault,
             times,
         });
@@ -218,6 +238,9 @@ async fn serve(mut client: TcpStream, upstream: &str, state: &Mutex<State>) -> s
             r.times > 0
                 && req.path.contains(&r.path_contains)
                 && r.method.as_deref().is_none_or(|m| m == req.method)
+                && r.body_contains
+                    .as_deref()
+                    .is_none_or(|b| find(&req.body, b.as_bytes()).is_some())
         });
         let fault = hit.map(|r| {
             r.times -= 1;
@@ -309,6 +332,25 @@ async fn serve(mut client: TcpStream, upstream: &str, state: &Mutex<State>) -> s
                 }
                 sent += n;
             }
+            client.shutdown().await
+        }
+        Some(Fault::StatusAfterForward(code)) => {
+            forward(&req, upstream).await?;
+            let body = format!(
+                r#"{{"error_code": "INVALID_PARAMETER_VALUE", "message": "injected failure {code} after the write"}}"#
+            );
+            respond(
+                &mut client,
+                &format!("{code} Injected"),
+                "",
+                body.as_bytes(),
+            )
+            .await
+        }
+        Some(Fault::DelayAfterForward(d)) => {
+            let answer = forward(&req, upstream).await?;
+            tokio::time::sleep(d).await;
+            client.write_all(&answer).await?;
             client.shutdown().await
         }
         Some(Fault::EchoAuth) => {

@@ -256,3 +256,96 @@ async fn basic_auth_works_and_refusals_name_the_way_out() {
             .is_empty()
     );
 }
+
+mod tls_server {
+    use super::*;
+    use support::tls::{TlsFront, ca_signed, self_signed};
+
+    fn over_tls(port: u16, host: &str, ca: Option<&std::path::Path>) -> MlflowRegistry {
+        let mut o = test_options(&format!("https://{host}:{port}"));
+        o.http.ca_cert = ca.map(Into::into);
+        MlflowRegistry::new(o).unwrap()
+    }
+
+    fn refused(r: Result<impl std::fmt::Debug, RegistryError>) -> String {
+        match r {
+            Err(RegistryError::InvalidRequest { message }) => message,
+            other => panic!("expected a configuration error, got {other:?}"),
+        }
+    }
+
+    /// Plain `openssl req -x509` (CA:TRUE, the server's own certificate), given
+    /// in MLFLOW_TRACKING_SERVER_CERT_PATH, is trusted as Python's MLflow does.
+    #[tokio::test]
+    async fn a_self_signed_certificate_in_the_cert_path_is_trusted() {
+        let dir = tempfile::tempdir().unwrap();
+        let (cert, key) = self_signed(dir.path(), "server", "IP:127.0.0.1,DNS:localhost");
+        let text = std::process::Command::new("openssl")
+            .args(["x509", "-noout", "-text", "-in"])
+            .arg(&cert)
+            .output()
+            .unwrap();
+        assert!(
+            String::from_utf8_lossy(&text.stdout).contains("CA:TRUE"),
+            "the test certificate is a CA certificate, as openssl makes it"
+        );
+        let front = TlsFront::start(&cert, &key, &mlflow_uri());
+        let reg = over_tls(front.port, "127.0.0.1", Some(&cert));
+        reg.list_registered_models().await.unwrap();
+        over_tls(front.port, "localhost", Some(&cert))
+            .check_access()
+            .await
+            .unwrap();
+
+        // A server certificate signed by a private CA in the file: webpki's path.
+        let dir = tempfile::tempdir().unwrap();
+        let (ca, leaf, leaf_key) = ca_signed(dir.path(), "IP:127.0.0.1");
+        let front = TlsFront::start(&leaf, &leaf_key, &mlflow_uri());
+        over_tls(front.port, "127.0.0.1", Some(&ca))
+            .list_registered_models()
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn certificate_errors_are_not_retried_and_say_what_to_fix() {
+        let dir = tempfile::tempdir().unwrap();
+        let (cert, key) = self_signed(dir.path(), "server", "IP:127.0.0.1");
+        let (other, _) = self_signed(dir.path(), "other", "IP:127.0.0.1");
+        let front = TlsFront::start(&cert, &key, &mlflow_uri());
+
+        // No cert path: not trusted, and the variable to set is named.
+        let message = refused(over_tls(front.port, "127.0.0.1", None).check_access().await);
+        assert!(message.contains("is not trusted"), "{message}");
+        assert!(message.contains("MLFLOW_TRACKING_SERVER_CERT_PATH"), "{message}");
+        assert!(!message.contains("check that it runs"), "{message}");
+        assert_eq!(front.connections(), 1, "a certificate error is not retried");
+
+        // Another certificate in the file: not trusted, naming the file.
+        let message = refused(
+            over_tls(front.port, "127.0.0.1", Some(&other))
+                .check_access()
+                .await,
+        );
+        assert!(message.contains("is not trusted"), "{message}");
+        assert!(message.contains(&other.display().to_string()), "{message}");
+        assert_eq!(front.connections(), 2);
+
+        // The right certificate, but it does not name the host used.
+        let message = refused(
+            over_tls(front.port, "localhost", Some(&cert))
+                .check_access()
+                .await,
+        );
+        assert!(message.contains("does not name that host"), "{message}");
+        assert!(message.contains("subjectAltName"), "{message}");
+        assert_eq!(front.connections(), 3);
+
+        // https to a plain-HTTP server: said so, not retried.
+        let plain = mlflow_uri().replace("http://", "https://");
+        let mut o = test_options(&plain);
+        o.http.ca_cert = Some(cert.clone());
+        let message = refused(MlflowRegistry::new(o).unwrap().check_access().await);
+        assert!(message.contains("speaks https"), "{message}");
+    }
+}

@@ -71,9 +71,10 @@ impl MlflowRegistry {
     /// Every file below the proxy path `root`, recursively, paths relative to it.
     pub(super) async fn list_tree(&self, root: &str, what: &str) -> Result<Vec<FileInfo>> {
         let mut files = Vec::new();
-        let mut dirs = vec![String::new()];
+        // Breadth first: a wide tree reaches the listing limit, a deep one the depth limit.
+        let mut dirs = std::collections::VecDeque::from([String::new()]);
         let mut listed = 0;
-        while let Some(rel) = dirs.pop() {
+        while let Some(rel) = dirs.pop_front() {
             let depth = rel.split('/').filter(|s| !s.is_empty()).count();
             if depth > MAX_WALK_DEPTH {
                 return Err(RegistryError::InvalidResponse {
@@ -104,7 +105,7 @@ impl MlflowRegistry {
                     })?;
                 let path = join(&rel, &name);
                 if f.is_dir {
-                    dirs.push(path);
+                    dirs.push_back(path);
                 } else {
                     let size = u64::try_from(f.file_size.unwrap_or(0)).unwrap_or(0);
                     files.push(FileInfo { path, size });

@@ -507,7 +507,7 @@ impl Http {
     /// An attempt that ran past its total time limit.
     fn too_slow<T>(&self, retry: Retry, what: &str, limit: Duration) -> Attempt<T> {
         let message = format!(
-            "{what}: {} did not send its whole answer within {} s",
+            "{what}: {} did not send its whole answer within {:.1} s",
             self.describe(),
             limit.as_secs_f64()
         );

@@ -702,6 +702,7 @@ impl Registry for MlflowRegistry {
 
 #[cfg(test)]
 mod tests {
+    use super::artifacts::{entry_name, not_proxied};
     use super::*;
 
     #[test]

@@ -174,7 +174,7 @@ pub fn parse_uri(uri: &str) -> Result<(Url, Credentials)> {
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
         return Err(RegistryError::InvalidRequest {
             message: format!(
-                "the MLflow URI `{}` is not an http(s) server address; modelgate talks to `mlflow server` over REST (databricks, file and sqlite URIs are not supported)",
+                "the MLflow URI `{}` is not an http(s) server address; use http(s)://host:port: modelgate talks to `mlflow server` over REST (databricks, file and sqlite URIs are not supported)",
                 crate::text::sanitize(&redact_userinfo(uri))
             ),
         });

@@ -246,6 +246,12 @@ pub fn describe_failure(e: &rustls::Error, server: &str, cert_path: Option<&Path
             CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => format!(
                 "the TLS certificate of {server} is not valid yet; check the clocks of this machine and the server"
             ),
+            // What plain `openssl req -x509` makes, seen without a cert path.
+            CertificateError::Other(o) if format!("{o:?}").contains("CaUsedAsEndEntity") => {
+                format!(
+                    "the TLS certificate of {server} is not trusted: it is a CA certificate used as the server's own (a self-signed one, as `openssl req -x509` makes); {trust} {testing}"
+                )
+            }
             other => format!(
                 "the TLS certificate of {server} was refused ({other:?}); {trust} {testing}"
             ),

@@ -317,7 +317,10 @@ mod tls_server {
         // No cert path: not trusted, and the variable to set is named.
         let message = refused(over_tls(front.port, "127.0.0.1", None).check_access().await);
         assert!(message.contains("is not trusted"), "{message}");
-        assert!(message.contains("MLFLOW_TRACKING_SERVER_CERT_PATH"), "{message}");
+        assert!(
+            message.contains("MLFLOW_TRACKING_SERVER_CERT_PATH"),
+            "{message}"
+        );
         assert!(!message.contains("check that it runs"), "{message}");
         assert_eq!(front.connections(), 1, "a certificate error is not retried");
 

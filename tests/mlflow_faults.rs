@@ -495,7 +495,10 @@ async fn a_trickling_or_silent_server_is_given_up_at_the_deadline() {
     assert!(message.contains("4 s deadline"), "{message}");
     assert!(message.contains("read_deadline_seconds"), "{message}");
     let tries = proxy.hits(get);
-    assert!((2..=3).contains(&tries), "{tries} tries in 4 s of 1.5 s each");
+    assert!(
+        (2..=3).contains(&tries),
+        "{tries} tries in 4 s of 1.5 s each"
+    );
 
     // Never a byte: the same bound.
     proxy.clear();
@@ -518,8 +521,15 @@ async fn an_answer_that_is_not_json_is_not_fetched_again() {
         usize::MAX,
     );
     let message = invalid_response(reg.get_registered_model("m").await);
-    assert!(message.contains("not the JSON modelgate expects"), "{message}");
-    assert_eq!(proxy.hits(get), 1, "a whole answer that is wrong is wrong again");
+    assert!(
+        message.contains("not the JSON modelgate expects"),
+        "{message}"
+    );
+    assert_eq!(
+        proxy.hits(get),
+        1,
+        "a whole answer that is wrong is wrong again"
+    );
 }
 
 #[tokio::test]
@@ -539,7 +549,10 @@ async fn a_page_over_the_size_asked_for_is_refused() {
         usize::MAX,
     );
     let message = invalid_response(reg.search_versions_by_tag("k", "v").await);
-    assert!(message.contains("more than 3 entries on one page"), "{message}");
+    assert!(
+        message.contains("more than 3 entries on one page"),
+        "{message}"
+    );
     assert_eq!(proxy.hits("model-versions/search"), 1);
 }
 
@@ -553,7 +566,9 @@ async fn an_endless_directory_tree_is_walked_to_a_limit() {
     proxy.fail(
         None,
         listing,
-        Fault::Answer(200, |_| r#"{"files": [{"path": "d", "is_dir": true}]}"#.to_owned()),
+        Fault::Answer(200, |_| {
+            r#"{"files": [{"path": "d", "is_dir": true}]}"#.to_owned()
+        }),
         usize::MAX,
     );
     let message = invalid_response(reg.list_model_files(&name, "1").await);
@@ -610,24 +625,41 @@ async fn redirects_stay_on_the_configured_origin() {
     proxy.fail(
         Some("POST"),
         set,
-        Fault::Redirect(307, format!("{}/api/2.0/mlflow/model-versions/set-tag", elsewhere.uri)),
+        Fault::Redirect(
+            307,
+            format!("{}/api/2.0/mlflow/model-versions/set-tag", elsewhere.uri),
+        ),
         1,
     );
     let message = invalid_request(reg.set_version_tag(&name, "1", "k", "v").await);
     assert!(message.contains("another origin"), "{message}");
     assert!(message.contains(&proxy.uri), "{message}");
     assert!(message.contains(&elsewhere.uri), "{message}");
-    assert_eq!(elsewhere.seen().len(), 0, "nothing was sent to the other origin");
+    assert_eq!(
+        elsewhere.seen().len(),
+        0,
+        "nothing was sent to the other origin"
+    );
     assert_eq!(proxy.hits(set), 1, "a refused redirect is not retried");
     let direct = mlflow_registry(&mlflow_uri());
-    assert!(direct.get_version(&name, "1").await.unwrap().tags.is_empty());
+    assert!(
+        direct
+            .get_version(&name, "1")
+            .await
+            .unwrap()
+            .tags
+            .is_empty()
+    );
 
     // On the same origin, a 307 keeps the method and body and is followed.
     proxy.clear();
     proxy.fail(
         Some("POST"),
         set,
-        Fault::Redirect(307, "/api/2.0/mlflow/model-versions/set-tag?again=1".to_owned()),
+        Fault::Redirect(
+            307,
+            "/api/2.0/mlflow/model-versions/set-tag?again=1".to_owned(),
+        ),
         1,
     );
     reg.set_version_tag(&name, "1", "k", "v").await.unwrap();
@@ -636,13 +668,21 @@ async fn redirects_stay_on_the_configured_origin() {
 
     // A 302 would turn the POST into a GET: refused. For a GET it is followed.
     proxy.clear();
-    proxy.fail(Some("POST"), set, Fault::Redirect(302, "/elsewhere".to_owned()), 1);
+    proxy.fail(
+        Some("POST"),
+        set,
+        Fault::Redirect(302, "/elsewhere".to_owned()),
+        1,
+    );
     let message = invalid_request(reg.set_version_tag(&name, "1", "k", "w").await);
     assert!(message.contains("turn the write into a GET"), "{message}");
     proxy.fail(
         None,
         "registered-models/get",
-        Fault::Redirect(302, format!("/api/2.0/mlflow/registered-models/get?name={name}")),
+        Fault::Redirect(
+            302,
+            format!("/api/2.0/mlflow/registered-models/get?name={name}"),
+        ),
         1,
     );
     reg.get_registered_model(&name).await.unwrap();
@@ -651,7 +691,10 @@ async fn redirects_stay_on_the_configured_origin() {
     proxy.fail(
         None,
         "registered-models/get",
-        Fault::Redirect(302, format!("/api/2.0/mlflow/registered-models/get?name={name}")),
+        Fault::Redirect(
+            302,
+            format!("/api/2.0/mlflow/registered-models/get?name={name}"),
+        ),
         usize::MAX,
     );
     let message = invalid_response(reg.get_registered_model(&name).await);
@@ -683,8 +726,14 @@ async fn a_token_echoed_encoded_or_in_another_case_is_cut_out() {
 
 #[tokio::test]
 async fn user_info_of_a_uri_without_a_scheme_is_never_printed() {
-    for uri in ["bob:SECRET@127.0.0.1:5000", "bob:SE/CRET@host", "ftp://bob:SECRET@h"] {
-        let err = MlflowRegistry::new(test_options(uri)).unwrap_err().to_string();
+    for uri in [
+        "bob:SECRET@127.0.0.1:5000",
+        "bob:SE/CRET@host",
+        "ftp://bob:SECRET@h",
+    ] {
+        let err = MlflowRegistry::new(test_options(uri))
+            .unwrap_err()
+            .to_string();
         assert!(!err.contains("SECRET") && !err.contains("CRET"), "{err}");
         assert!(err.contains("http(s)://"), "{err}");
     }
@@ -697,7 +746,10 @@ async fn a_token_that_cannot_be_a_header_is_refused_naming_the_variable() {
     opts.http.credential_source = modelgate::registry::mlflow::auth::CredentialSource::Environment;
     let message = invalid_request(MlflowRegistry::new(opts));
     assert!(message.contains("MLFLOW_TRACKING_TOKEN"), "{message}");
-    assert!(message.contains("cannot be sent in an HTTP header"), "{message}");
+    assert!(
+        message.contains("cannot be sent in an HTTP header"),
+        "{message}"
+    );
     assert!(!message.contains("tok-1"), "{message}");
 }
 
@@ -722,14 +774,20 @@ async fn server_error_bodies_are_summarised_not_dumped() {
     let message = invalid_request(reg.get_registered_model("m").await);
     assert!(message.contains("UNIQUE constraint failed"), "{message}");
     assert!(message.contains("[3 more lines not shown]"), "{message}");
-    assert!(!message.contains("INSERT INTO") && !message.contains('\n'), "{message}");
+    assert!(
+        !message.contains("INSERT INTO") && !message.contains('\n'),
+        "{message}"
+    );
 
     // A proxy's HTML page: its size and the start of its first line only.
     proxy.fail(
         None,
         get,
         Fault::Answer(502, |_| {
-            format!("<html><head><title>502 Bad Gateway</title></head>\n{}", "x".repeat(5000))
+            format!(
+                "<html><head><title>502 Bad Gateway</title></head>\n{}",
+                "x".repeat(5000)
+            )
         }),
         3,
     );

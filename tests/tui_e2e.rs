@@ -310,8 +310,7 @@ fn hostile_registry_text_leaves_the_screen_intact() {
 fn console_pid(t: &Tmux) -> String {
     let out = t.tmux(&["display-message", "-p", "-t", "mg", "#{pane_pid}"]);
     let shell = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-    let children =
-        std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children")).unwrap();
+    let children = std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children")).unwrap();
     let pid = children.split_whitespace().next().unwrap_or_default();
     assert!(!pid.is_empty(), "the pane's shell {shell} has no child");
     pid.to_owned()

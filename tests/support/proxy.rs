@@ -350,7 +350,8 @@ async fn serve(mut client: TcpStream, upstream: &str, state: &Mutex<State>) -> s
                 .lines()
                 .find_map(|l| {
                     let (k, v) = l.split_once(':')?;
-                    k.eq_ignore_ascii_case("authorization").then(|| v.trim().to_owned())
+                    k.eq_ignore_ascii_case("authorization")
+                        .then(|| v.trim().to_owned())
                 })
                 .unwrap_or_default();
             let body = serde_json::json!({

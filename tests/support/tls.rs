@@ -35,9 +35,23 @@ pub fn self_signed(dir: &Path, name: &str, san: &str) -> (PathBuf, PathBuf) {
     openssl(
         dir,
         &[
-            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-            "-nodes", "-keyout", &key, "-out", &cert, "-days", "2", "-subj",
-            "/CN=modelgate-test", "-addext", &format!("subjectAltName={san}"),
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            &key,
+            "-out",
+            &cert,
+            "-days",
+            "2",
+            "-subj",
+            "/CN=modelgate-test",
+            "-addext",
+            &format!("subjectAltName={san}"),
         ],
     );
     (dir.join(cert), dir.join(key))
@@ -50,8 +64,19 @@ pub fn ca_signed(dir: &Path, san: &str) -> (PathBuf, PathBuf, PathBuf) {
     openssl(
         dir,
         &[
-            "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-            "-nodes", "-keyout", "leaf.key", "-out", "leaf.csr", "-subj", "/CN=leaf",
+            "req",
+            "-new",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            "leaf.key",
+            "-out",
+            "leaf.csr",
+            "-subj",
+            "/CN=leaf",
         ],
     );
     std::fs::write(
@@ -62,8 +87,21 @@ pub fn ca_signed(dir: &Path, san: &str) -> (PathBuf, PathBuf, PathBuf) {
     openssl(
         dir,
         &[
-            "x509", "-req", "-in", "leaf.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-            "-CAcreateserial", "-out", "leaf.pem", "-days", "2", "-extfile", "leaf.ext",
+            "x509",
+            "-req",
+            "-in",
+            "leaf.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "leaf.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "leaf.ext",
         ],
     );
     (ca, dir.join("leaf.pem"), dir.join("leaf.key"))

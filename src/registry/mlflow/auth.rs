@@ -290,7 +290,15 @@ mod tests {
             let shown = creds.redact(&format!("said: {echo}."));
             assert_eq!(shown, "said: <redacted>.", "{echo}");
         }
-        assert!(Credentials::Bearer(Secret::new("tok\nsecond")).header().is_err());
-        assert!(Credentials::Bearer(Secret::new("tok-1\r\nX: y")).header().is_err());
+        assert!(
+            Credentials::Bearer(Secret::new("tok\nsecond"))
+                .header()
+                .is_err()
+        );
+        assert!(
+            Credentials::Bearer(Secret::new("tok-1\r\nX: y"))
+                .header()
+                .is_err()
+        );
     }
 }

@@ -64,4 +64,3 @@ pub(super) async fn read_capped(
         len: usize::try_from(total).unwrap_or(usize::MAX),
     })
 }
-

@@ -29,8 +29,8 @@ use serde::de::DeserializeOwned;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
-pub(super) use super::body::{BodyError, read_capped};
 use super::auth::{CredentialSource, Credentials};
+pub(super) use super::body::{BodyError, read_capped};
 use super::wire;
 use crate::registry::{RegistryError, Result};
 
@@ -468,7 +468,10 @@ impl Http {
                 Attempt::Fail(e) => return Err(e),
                 Attempt::Again { error, after } => {
                     if n >= attempts {
-                        return Err(gave_up(error, &format!("gave up after {attempts} attempts")));
+                        return Err(gave_up(
+                            error,
+                            &format!("gave up after {attempts} attempts"),
+                        ));
                     }
                     let delay = after.unwrap_or_else(|| self.backoff(n));
                     if Instant::now() + delay >= deadline.at {

@@ -138,8 +138,8 @@ impl Http {
         let mut lines = redacted.lines().map(str::trim).filter(|l| !l.is_empty());
         let first = lines.next().unwrap_or("(an empty message)");
         let more = lines.count();
-        let first = crate::text::truncate_chars(&crate::text::sanitize_line(first), QUOTE_MAX)
-            .into_owned();
+        let first =
+            crate::text::truncate_chars(&crate::text::sanitize_line(first), QUOTE_MAX).into_owned();
         match more {
             0 => first,
             n => format!("{first} [{n} more lines not shown]"),

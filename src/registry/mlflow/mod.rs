@@ -35,7 +35,9 @@ pub use self::settings::{
     MlflowOptions, MlflowSettings, parse_uri, redact_userinfo, registry_id_for,
 };
 use self::wire::*;
-use super::{FileInfo, Metric, ModelVersion, RegisteredModel, Registry, RegistryError, Result, Run};
+use super::{
+    FileInfo, Metric, ModelVersion, RegisteredModel, Registry, RegistryError, Result, Run,
+};
 
 /// `registered-models/search` refuses pages over 1,000 models.
 const MAX_MODEL_PAGE: u32 = 1000;
@@ -145,7 +147,8 @@ impl MlflowRegistry {
         body: serde_json::Value,
         what: &str,
     ) -> Result<()> {
-        let answer = self.call::<serde::de::IgnoredAny>(method, endpoint, body, Retry::Always, what);
+        let answer =
+            self.call::<serde::de::IgnoredAny>(method, endpoint, body, Retry::Always, what);
         self.write_op(answer).await.map(|_| ())
     }
 
@@ -159,7 +162,14 @@ impl MlflowRegistry {
     ) -> Result<T> {
         let url = self.http.api(endpoint)?;
         self.http
-            .json_page(Method::POST, url, Some(&body), Retry::Always, what, page_max)
+            .json_page(
+                Method::POST,
+                url,
+                Some(&body),
+                Retry::Always,
+                what,
+                page_max,
+            )
             .await
     }
 
@@ -192,9 +202,8 @@ impl MlflowRegistry {
                 query.push(("page_token", t));
             }
             let url = self.endpoint("model-versions/search", &query)?;
-            let res: SearchModelVersions = self
-                .get_page(url, what, self.page_size as usize)
-                .await?;
+            let res: SearchModelVersions =
+                self.get_page(url, what, self.page_size as usize).await?;
             let n = res.model_versions.len();
             out.extend(
                 res.model_versions
@@ -289,15 +298,12 @@ impl MlflowRegistry {
             }
         }
     }
-
 }
-
 
 pub(super) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     // The maps are caches: a poisoned one is still consistent (single inserts).
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
-
 
 fn sort_versions(v: &mut [ModelVersion]) {
     v.sort_by(|a, b| {
@@ -366,7 +372,6 @@ fn check_filter_key(key: &str) -> Result<()> {
     }
     Ok(())
 }
-
 
 #[async_trait]
 impl Registry for MlflowRegistry {
@@ -698,7 +703,6 @@ impl Registry for MlflowRegistry {
         .await
     }
 }
-
 
 #[cfg(test)]
 mod tests {

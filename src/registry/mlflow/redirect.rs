@@ -87,7 +87,6 @@ impl Http {
             url = target;
         }
     }
-
 }
 
 /// A URL for a message: no user info, no query (it may carry tokens).
@@ -99,4 +98,3 @@ fn shown_url(url: &Url) -> String {
     u.set_fragment(None);
     crate::text::sanitize_line(u.as_str()).into_owned()
 }
-

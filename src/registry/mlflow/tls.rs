@@ -30,7 +30,8 @@ const VAR: &str = "MLFLOW_TRACKING_SERVER_CERT_PATH";
 /// A rustls client configuration trusting exactly the certificates in `path`.
 pub fn client_config(path: &Path) -> Result<rustls::ClientConfig> {
     let shown = path.display();
-    let pem = std::fs::read(path).map_err(|e| invalid(format!("cannot read {shown} ({VAR}): {e}")))?;
+    let pem =
+        std::fs::read(path).map_err(|e| invalid(format!("cannot read {shown} ({VAR}): {e}")))?;
     let mut certs = Vec::new();
     for item in CertificateDer::pem_slice_iter(&pem) {
         certs.push(item.map_err(|e| {
@@ -86,7 +87,11 @@ impl ServerCertVerifier for PinnedOrWebPki {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> std::result::Result<ServerCertVerified, rustls::Error> {
-        if self.pinned.iter().any(|c| c.as_ref() == end_entity.as_ref()) {
+        if self
+            .pinned
+            .iter()
+            .any(|c| c.as_ref() == end_entity.as_ref())
+        {
             let parsed = ParsedCertificate::try_from(end_entity)?;
             verify_server_name(&parsed, server_name)?;
             check_validity(end_entity.as_ref(), now)?;

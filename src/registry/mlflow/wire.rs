@@ -19,7 +19,6 @@ use crate::review::num::Num;
 /// The tag MLflow 3 puts on prompts, which live in the model registry too.
 pub const PROMPT_TAG: &str = "mlflow.prompt.is_prompt";
 
-
 /// Entries left for the answer being parsed on this thread (`parse_bounded`),
 /// and the most one page may hold.
 #[derive(Clone, Copy)]
@@ -125,14 +124,23 @@ macro_rules! bounded_list {
                         Ok(out)
                     }
                 }
-                d.deserialize_seq(Visit(std::marker::PhantomData)).map($name)
+                d.deserialize_seq(Visit(std::marker::PhantomData))
+                    .map($name)
             }
         }
     };
 }
 
-bounded_list!(List, false, "A list inside an answer, counted against the answer's budget.");
-bounded_list!(Page, true, "The list a paginated answer pages through: at most the page size.");
+bounded_list!(
+    List,
+    false,
+    "A list inside an answer, counted against the answer's budget."
+);
+bounded_list!(
+    Page,
+    true,
+    "The list a paginated answer pages through: at most the page size."
+);
 
 #[derive(Debug, Deserialize)]
 pub struct KeyValue {

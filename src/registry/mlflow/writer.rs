@@ -5,9 +5,9 @@ use async_trait::async_trait;
 use reqwest::Method;
 use serde_json::json;
 
+use super::artifacts::{join, proxy_path};
 use super::client::Retry;
 use super::wire::*;
-use super::artifacts::{join, proxy_path};
 use super::{MlflowRegistry, invalid, lock};
 use crate::registry::{Metric, Registry, RegistryError, RegistryWriter, Result, Tags};
 

@@ -351,4 +351,98 @@ mod tls_server {
         let message = refused(MlflowRegistry::new(o).unwrap().check_access().await);
         assert!(message.contains("speaks https"), "{message}");
     }
+
+    /// A redirect from https to plain http (same host and port) is refused:
+    /// the credentials would travel in the clear.
+    #[tokio::test]
+    async fn a_redirect_from_https_to_http_is_refused_naming_both() {
+        let dir = tempfile::tempdir().unwrap();
+        let (cert, key) = self_signed(dir.path(), "server", "IP:127.0.0.1");
+        let plain = format!("{}/api/2.0/mlflow/registered-models/search", mlflow_uri());
+        let front = TlsFront::redirecting(&cert, &key, &plain);
+        let mut o = test_options(&format!("https://127.0.0.1:{}", front.port));
+        o.http.ca_cert = Some(cert.clone());
+        o.credentials = Credentials::Bearer(Secret::new("tok-redirect-1234"));
+        let message = refused(
+            MlflowRegistry::new(o)
+                .unwrap()
+                .list_registered_models()
+                .await,
+        );
+        assert!(message.contains("from https to plain http"), "{message}");
+        assert!(
+            message.contains(&format!("https://127.0.0.1:{}", front.port)),
+            "{message}"
+        );
+        assert!(message.contains(&mlflow_uri()), "{message}");
+        assert!(!message.contains("tok-redirect"), "{message}");
+        assert_eq!(front.connections(), 1, "not retried");
+    }
+}
+
+/// `show` on a version whose model directory never ends: the walk stops at
+/// its limit and the review still shows, with the problem named.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn show_reports_an_endless_model_directory_as_a_problem() {
+    use support::proxy::{Fault, Proxy};
+    let uri = mlflow_uri();
+    let prefix = unique_prefix("walk");
+    let reg = Prefixed::new(mlflow_registry(&uri), &prefix);
+    reg.ensure_registered_model("m", None, &Tags::new())
+        .await
+        .unwrap();
+    let run = reg.create_run("walk", 1, &Tags::new()).await.unwrap();
+    reg.upload_artifact(&run, "model/MLmodel", b"flavors: {}\n")
+        .await
+        .unwrap();
+    reg.create_model_version("m", &format!("runs:/{run}/model"), &run, None, &Tags::new())
+        .await
+        .unwrap();
+    let proxy = Proxy::start(&uri).await;
+    proxy.fail(
+        None,
+        "artifacts%2Fmodel",
+        Fault::Answer(200, |_| {
+            r#"{"files": [{"path": "d", "is_dir": true}]}"#.to_owned()
+        }),
+        usize::MAX,
+    );
+    let home = tempfile::tempdir().unwrap();
+    let name = format!("{prefix}m");
+    let proxy_uri = proxy.uri.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        let h = home.path();
+        std::process::Command::new(env!("CARGO_BIN_EXE_modelgate"))
+            .env("HOME", h)
+            .env("XDG_CONFIG_HOME", h.join("config"))
+            .env("XDG_DATA_HOME", h.join("data"))
+            .env("XDG_STATE_HOME", h.join("state"))
+            .env("XDG_CACHE_HOME", h.join("cache"))
+            .env(
+                "DBUS_SESSION_BUS_ADDRESS",
+                "unix:path=/nonexistent/modelgate-test",
+            )
+            .env_remove("MODELGATE_CONFIG")
+            .env_remove("MLFLOW_TRACKING_URI")
+            .env_remove("MLFLOW_TRACKING_TOKEN")
+            .args(["--uri", &proxy_uri, "show", &name, "1", "--json"])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}\n{stdout}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let show: Value = serde_json::from_str(&stdout).unwrap();
+    let problems = show["problems"].to_string();
+    assert!(problems.contains("more than 16 levels deep"), "{problems}");
+    assert_eq!(show["version"], "1");
+    // Each walk stops after 17 listings (the root and 16 levels); `show`
+    // walks the model directory twice.
+    let hits = proxy.hits("artifacts%2Fmodel");
+    assert_eq!(hits, 2 * 17, "{hits} listings");
 }

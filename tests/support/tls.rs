@@ -112,9 +112,32 @@ pub struct TlsFront {
     connections: Arc<AtomicUsize>,
 }
 
+/// What the front does with a request.
+#[derive(Clone)]
+enum Mode {
+    /// Forward to this `host:port`.
+    Forward(String),
+    /// Answer 307 to this URL.
+    Redirect(String),
+}
+
 impl TlsFront {
     /// Serves `cert`/`key` on 127.0.0.1, forwarding to `upstream` (`http://host:port`).
     pub fn start(cert: &Path, key: &Path, upstream: &str) -> TlsFront {
+        let upstream = upstream
+            .trim_end_matches('/')
+            .strip_prefix("http://")
+            .expect("the test server is plain http")
+            .to_owned();
+        Self::run(cert, key, Mode::Forward(upstream))
+    }
+
+    /// Serves `cert`/`key`, answering every request with a 307 to `location`.
+    pub fn redirecting(cert: &Path, key: &Path, location: &str) -> TlsFront {
+        Self::run(cert, key, Mode::Redirect(location.to_owned()))
+    }
+
+    fn run(cert: &Path, key: &Path, mode: Mode) -> TlsFront {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
             .unwrap()
@@ -127,11 +150,6 @@ impl TlsFront {
                 .with_single_cert(certs, key)
                 .unwrap(),
         );
-        let upstream = upstream
-            .trim_end_matches('/')
-            .strip_prefix("http://")
-            .expect("the test server is plain http")
-            .to_owned();
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let connections = Arc::new(AtomicUsize::new(0));
@@ -140,10 +158,10 @@ impl TlsFront {
             for tcp in listener.incoming() {
                 let Ok(tcp) = tcp else { return };
                 count.fetch_add(1, Ordering::SeqCst);
-                let (config, upstream) = (config.clone(), upstream.clone());
+                let (config, mode) = (config.clone(), mode.clone());
                 std::thread::spawn(move || {
                     // A refused handshake is the point of some tests: ignore errors.
-                    let _ = serve(tcp, config, &upstream);
+                    let _ = serve(tcp, config, &mode);
                 });
             }
         });
@@ -155,7 +173,7 @@ impl TlsFront {
     }
 }
 
-fn serve(tcp: TcpStream, config: Arc<rustls::ServerConfig>, upstream: &str) -> std::io::Result<()> {
+fn serve(tcp: TcpStream, config: Arc<rustls::ServerConfig>, mode: &Mode) -> std::io::Result<()> {
     tcp.set_read_timeout(Some(Duration::from_secs(30)))?;
     let conn = rustls::ServerConnection::new(config).map_err(std::io::Error::other)?;
     let mut tls = rustls::StreamOwned::new(conn, tcp);
@@ -188,6 +206,17 @@ fn serve(tcp: TcpStream, config: Arc<rustls::ServerConfig>, upstream: &str) -> s
         }
         body.extend_from_slice(&chunk[..n]);
     }
+    let upstream = match mode {
+        Mode::Forward(u) => u,
+        Mode::Redirect(location) => {
+            let answer = format!(
+                "HTTP/1.1 307 Temporary Redirect\r\nlocation: {location}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+            );
+            tls.write_all(answer.as_bytes())?;
+            tls.conn.send_close_notify();
+            return tls.flush();
+        }
+    };
     let mut up = TcpStream::connect(upstream)?;
     let mut out = String::new();
     for (i, line) in head.lines().enumerate() {

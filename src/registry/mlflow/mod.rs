@@ -710,35 +710,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn registry_id_is_scheme_host_port_and_path_in_lower_case() {
-        let id = |u: &str| registry_id_for(&parse_uri(u).unwrap().0);
-        assert_eq!(id("http://127.0.0.1:5000"), "http://127.0.0.1:5000");
-        assert_eq!(
-            id("HTTPS://Ana:pw@MLflow.Example.com/Team/?x=1#f"),
-            "https://mlflow.example.com:443/team"
-        );
-        assert_eq!(id("http://h/"), id("http://h:80"));
-        assert!(parse_uri("file:///tmp/mlruns").is_err());
-        assert!(parse_uri("databricks").is_err());
-    }
-
-    #[test]
-    fn user_info_becomes_basic_credentials_and_leaves_the_url() {
-        let (url, creds) = parse_uri("http://ana:p%40ss@host:5000/x").unwrap();
-        assert_eq!(url.as_str(), "http://host:5000/x/");
-        match creds {
-            Credentials::Basic { username, password } => {
-                assert_eq!((username.as_str(), password.expose()), ("ana", "p@ss"))
-            }
-            other => panic!("{other:?}"),
-        }
-        let err = parse_uri("ftp://ana:hunter22@host")
-            .unwrap_err()
-            .to_string();
-        assert!(!err.contains("hunter22"), "{err}");
-    }
-
-    #[test]
     fn a_bad_ca_bundle_names_the_variable() {
         let dir = std::env::temp_dir().join(format!("modelgate-ca-{}", std::process::id()));
         std::fs::write(&dir, "not a certificate").unwrap();

@@ -242,3 +242,55 @@ fn percent_decode(s: &str) -> String {
     }
     String::from_utf8_lossy(&out).into_owned()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_id_is_scheme_host_port_and_path_in_lower_case() {
+        let id = |u: &str| registry_id_for(&parse_uri(u).unwrap().0);
+        assert_eq!(id("http://127.0.0.1:5000"), "http://127.0.0.1:5000");
+        assert_eq!(
+            id("HTTPS://Ana:pw@MLflow.Example.com/Team/?x=1#f"),
+            "https://mlflow.example.com:443/team"
+        );
+        assert_eq!(id("http://h/"), id("http://h:80"));
+        assert!(parse_uri("file:///tmp/mlruns").is_err());
+        assert!(parse_uri("databricks").is_err());
+    }
+
+    #[test]
+    fn user_info_becomes_basic_credentials_and_leaves_the_url() {
+        let (url, creds) = parse_uri("http://ana:p%40ss@host:5000/x").unwrap();
+        assert_eq!(url.as_str(), "http://host:5000/x/");
+        match creds {
+            Credentials::Basic { username, password } => {
+                assert_eq!((username.as_str(), password.expose()), ("ana", "p@ss"))
+            }
+            other => panic!("{other:?}"),
+        }
+        let err = parse_uri("ftp://ana:hunter22@host")
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains("hunter22"), "{err}");
+    }
+
+    #[test]
+    fn deadline_and_page_settings_parse_apply_and_are_checked() {
+        let s: MlflowSettings = toml::from_str(
+            "request_timeout_seconds = 5\nread_deadline_seconds = 20\nwrite_deadline_seconds = 40\nmax_pages = 9\n",
+        )
+        .unwrap();
+        let mut o = MlflowOptions::new("http://h");
+        s.clone().checked().unwrap().apply(&mut o);
+        assert_eq!(o.http.request_timeout.as_secs(), 5);
+        assert_eq!(o.http.read_deadline.as_secs(), 20);
+        assert_eq!(o.http.write_deadline.as_secs(), 40);
+        assert_eq!(o.max_pages, 9);
+        for bad in ["read_deadline_seconds = 0", "max_pages = 0", "request_timeout_seconds = -1"] {
+            let s: MlflowSettings = toml::from_str(bad).unwrap();
+            assert!(s.checked().is_err(), "{bad}");
+        }
+    }
+}

@@ -288,7 +288,11 @@ mod tests {
         assert_eq!(o.http.read_deadline.as_secs(), 20);
         assert_eq!(o.http.write_deadline.as_secs(), 40);
         assert_eq!(o.max_pages, 9);
-        for bad in ["read_deadline_seconds = 0", "max_pages = 0", "request_timeout_seconds = -1"] {
+        for bad in [
+            "read_deadline_seconds = 0",
+            "max_pages = 0",
+            "request_timeout_seconds = -1",
+        ] {
             let s: MlflowSettings = toml::from_str(bad).unwrap();
             assert!(s.checked().is_err(), "{bad}");
         }

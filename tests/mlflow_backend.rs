@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used)] // a test that meets the unexpected should stop there
 
+mod hermetic;
 mod support;
 
 use modelgate::registry::mlflow::auth::{Credentials, Secret};
@@ -257,4 +258,182 @@ async fn basic_auth_works_and_refusals_name_the_way_out() {
             .tags
             .is_empty()
     );
+}
+
+mod tls_server {
+    use super::*;
+    use support::tls::{TlsFront, ca_signed, self_signed};
+
+    fn over_tls(port: u16, host: &str, ca: Option<&std::path::Path>) -> MlflowRegistry {
+        let mut o = test_options(&format!("https://{host}:{port}"));
+        o.http.ca_cert = ca.map(Into::into);
+        MlflowRegistry::new(o).unwrap()
+    }
+
+    fn refused(r: Result<impl std::fmt::Debug, RegistryError>) -> String {
+        match r {
+            Err(RegistryError::InvalidRequest { message }) => message,
+            other => panic!("expected a configuration error, got {other:?}"),
+        }
+    }
+
+    /// Plain `openssl req -x509` (CA:TRUE, the server's own certificate), given
+    /// in MLFLOW_TRACKING_SERVER_CERT_PATH, is trusted as Python's MLflow does.
+    #[tokio::test]
+    async fn a_self_signed_certificate_in_the_cert_path_is_trusted() {
+        let dir = tempfile::tempdir().unwrap();
+        let (cert, key) = self_signed(dir.path(), "server", "IP:127.0.0.1,DNS:localhost");
+        let text = std::process::Command::new("openssl")
+            .args(["x509", "-noout", "-text", "-in"])
+            .arg(&cert)
+            .output()
+            .unwrap();
+        assert!(
+            String::from_utf8_lossy(&text.stdout).contains("CA:TRUE"),
+            "the test certificate is a CA certificate, as openssl makes it"
+        );
+        let front = TlsFront::start(&cert, &key, &mlflow_uri());
+        let reg = over_tls(front.port, "127.0.0.1", Some(&cert));
+        reg.list_registered_models().await.unwrap();
+        over_tls(front.port, "localhost", Some(&cert))
+            .check_access()
+            .await
+            .unwrap();
+
+        // A server certificate signed by a private CA in the file: webpki's path.
+        let dir = tempfile::tempdir().unwrap();
+        let (ca, leaf, leaf_key) = ca_signed(dir.path(), "IP:127.0.0.1");
+        let front = TlsFront::start(&leaf, &leaf_key, &mlflow_uri());
+        over_tls(front.port, "127.0.0.1", Some(&ca))
+            .list_registered_models()
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn certificate_errors_are_not_retried_and_say_what_to_fix() {
+        let dir = tempfile::tempdir().unwrap();
+        let (cert, key) = self_signed(dir.path(), "server", "IP:127.0.0.1");
+        let (other, _) = self_signed(dir.path(), "other", "IP:127.0.0.1");
+        let front = TlsFront::start(&cert, &key, &mlflow_uri());
+
+        // No cert path: not trusted, and the variable to set is named.
+        let message = refused(over_tls(front.port, "127.0.0.1", None).check_access().await);
+        assert!(message.contains("is not trusted"), "{message}");
+        assert!(
+            message.contains("MLFLOW_TRACKING_SERVER_CERT_PATH"),
+            "{message}"
+        );
+        assert!(!message.contains("check that it runs"), "{message}");
+        assert_eq!(front.connections(), 1, "a certificate error is not retried");
+
+        // Another certificate in the file: not trusted, naming the file.
+        let message = refused(
+            over_tls(front.port, "127.0.0.1", Some(&other))
+                .check_access()
+                .await,
+        );
+        assert!(message.contains("is not trusted"), "{message}");
+        assert!(message.contains(&other.display().to_string()), "{message}");
+        assert_eq!(front.connections(), 2);
+
+        // The right certificate, but it does not name the host used.
+        let message = refused(
+            over_tls(front.port, "localhost", Some(&cert))
+                .check_access()
+                .await,
+        );
+        assert!(message.contains("does not name that host"), "{message}");
+        assert!(message.contains("subjectAltName"), "{message}");
+        assert_eq!(front.connections(), 3);
+
+        // https to a plain-HTTP server: said so, not retried.
+        let plain = mlflow_uri().replace("http://", "https://");
+        let mut o = test_options(&plain);
+        o.http.ca_cert = Some(cert.clone());
+        let message = refused(MlflowRegistry::new(o).unwrap().check_access().await);
+        assert!(message.contains("speaks https"), "{message}");
+    }
+
+    /// A redirect from https to plain http (same host and port) is refused:
+    /// the credentials would travel in the clear.
+    #[tokio::test]
+    async fn a_redirect_from_https_to_http_is_refused_naming_both() {
+        let dir = tempfile::tempdir().unwrap();
+        let (cert, key) = self_signed(dir.path(), "server", "IP:127.0.0.1");
+        let plain = format!("{}/api/2.0/mlflow/registered-models/search", mlflow_uri());
+        let front = TlsFront::redirecting(&cert, &key, &plain);
+        let mut o = test_options(&format!("https://127.0.0.1:{}", front.port));
+        o.http.ca_cert = Some(cert.clone());
+        o.credentials = Credentials::Bearer(Secret::new("tok-redirect-1234"));
+        let message = refused(
+            MlflowRegistry::new(o)
+                .unwrap()
+                .list_registered_models()
+                .await,
+        );
+        assert!(message.contains("from https to plain http"), "{message}");
+        assert!(
+            message.contains(&format!("https://127.0.0.1:{}", front.port)),
+            "{message}"
+        );
+        assert!(message.contains(&mlflow_uri()), "{message}");
+        assert!(!message.contains("tok-redirect"), "{message}");
+        assert_eq!(front.connections(), 1, "not retried");
+    }
+}
+
+/// `show` on a version whose model directory never ends: the walk stops at
+/// its limit and the review still shows, with the problem named.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn show_reports_an_endless_model_directory_as_a_problem() {
+    use support::proxy::{Fault, Proxy};
+    let uri = mlflow_uri();
+    let prefix = unique_prefix("walk");
+    let reg = Prefixed::new(mlflow_registry(&uri), &prefix);
+    reg.ensure_registered_model("m", None, &Tags::new())
+        .await
+        .unwrap();
+    let run = reg.create_run("walk", 1, &Tags::new()).await.unwrap();
+    reg.upload_artifact(&run, "model/MLmodel", b"flavors: {}\n")
+        .await
+        .unwrap();
+    reg.create_model_version("m", &format!("runs:/{run}/model"), &run, None, &Tags::new())
+        .await
+        .unwrap();
+    let proxy = Proxy::start(&uri).await;
+    proxy.fail(
+        None,
+        "artifacts%2Fmodel",
+        Fault::Answer(200, |_| {
+            r#"{"files": [{"path": "d", "is_dir": true}]}"#.to_owned()
+        }),
+        usize::MAX,
+    );
+    let home = tempfile::tempdir().unwrap();
+    let name = format!("{prefix}m");
+    let proxy_uri = proxy.uri.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        let h = home.path();
+        hermetic::modelgate(h)
+            .args(["--uri", &proxy_uri, "show", &name, "1", "--json"])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}\n{stdout}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let show: Value = serde_json::from_str(&stdout).unwrap();
+    let problems = show["problems"].to_string();
+    assert!(problems.contains("more than 16 levels deep"), "{problems}");
+    assert_eq!(show["version"], "1");
+    // Each walk stops after 17 listings (the root and 16 levels); `show`
+    // walks the model directory twice.
+    let hits = proxy.hits("artifacts%2Fmodel");
+    assert_eq!(hits, 2 * 17, "{hits} listings");
 }

@@ -1,7 +1,11 @@
 //! The MLflow client against faults: a proxy on loopback between modelgate and
 //! the real server injects delays past the timeout, connection resets, 500s and
-//! 429s, truncated bodies, invalid JSON and a 50 MB body. Each gives a clear
-//! error or succeeds after a retry; nothing is written twice; nothing panics.
+//! 429s, truncated bodies, invalid JSON and a 50 MB body; and it answers for a
+//! hostile server itself: endless pages, trickling and silent answers, pages
+//! over the size asked for, endless directory trees, `..` artifact locations,
+//! redirects to another origin, echoed secrets, multi-line SQL errors. Each
+//! gives a clear error or succeeds after a retry; nothing is written twice;
+//! nothing panics; nothing takes longer than its deadline.
 
 #![allow(clippy::unwrap_used)] // a test that meets the unexpected should stop there
 
@@ -208,7 +212,7 @@ async fn a_50_mb_body_is_refused_without_reading_it() {
     proxy.fail(None, "registered-models/get", huge(false), 1);
     match capped.get_registered_model(&name).await {
         Err(RegistryError::InvalidResponse { message }) => {
-            assert!(message.contains("max_response_bytes"), "{message}")
+            assert!(message.contains("max_response_mib"), "{message}")
         }
         other => panic!("expected InvalidResponse, got {other:?}"),
     }
@@ -396,4 +400,401 @@ async fn a_token_echoed_in_a_401_never_reaches_the_error() {
         1,
         "a 401 is not retried"
     );
+}
+
+fn invalid_response(r: Result<impl std::fmt::Debug, RegistryError>) -> String {
+    match r {
+        Err(RegistryError::InvalidResponse { message }) => message,
+        other => panic!("expected InvalidResponse, got {other:?}"),
+    }
+}
+
+fn invalid_request(r: Result<impl std::fmt::Debug, RegistryError>) -> String {
+    match r {
+        Err(RegistryError::InvalidRequest { message }) => message,
+        other => panic!("expected InvalidRequest, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn endless_pagination_stops_with_a_clear_error() {
+    let (name, _) = fixture("pages").await;
+    let proxy = Proxy::start(&mlflow_uri()).await;
+    let mut opts = test_options(&proxy.uri);
+    opts.max_pages = 5;
+    let reg = MlflowRegistry::new(opts).unwrap();
+    let search = "model-versions/search";
+    // An empty page that names a new next page, forever.
+    proxy.fail(
+        None,
+        search,
+        Fault::Answer(200, |n| {
+            format!(r#"{{"model_versions": [], "next_page_token": "t{n}"}}"#)
+        }),
+        usize::MAX,
+    );
+    let message = invalid_response(reg.list_versions(&name).await);
+    assert!(message.contains("empty page"), "{message}");
+    assert_eq!(proxy.hits(search), 1);
+
+    // Two tokens taking turns.
+    proxy.clear();
+    proxy.fail(
+        None,
+        search,
+        Fault::Answer(200, |n| {
+            format!(
+                r#"{{"model_versions": [{{"name": "x", "version": "1"}}], "next_page_token": "{}"}}"#,
+                ["a", "b"][n % 2]
+            )
+        }),
+        usize::MAX,
+    );
+    let message = invalid_response(reg.list_versions(&name).await);
+    assert!(message.contains("already sent"), "{message}");
+    assert_eq!(proxy.hits(search), 3);
+
+    // A new token each time, with content: the page limit ends it.
+    proxy.clear();
+    proxy.fail(
+        None,
+        search,
+        Fault::Answer(200, |n| {
+            format!(
+                r#"{{"model_versions": [{{"name": "x", "version": "{}"}}], "next_page_token": "t{n}"}}"#,
+                n + 1
+            )
+        }),
+        usize::MAX,
+    );
+    let message = invalid_response(reg.list_versions(&name).await);
+    assert!(message.contains("after 5 pages"), "{message}");
+    assert!(message.contains("max_pages"), "{message}");
+    assert_eq!(proxy.hits(search), 5);
+}
+
+#[tokio::test]
+async fn a_trickling_or_silent_server_is_given_up_at_the_deadline() {
+    let proxy = Proxy::start(&mlflow_uri()).await;
+    let mut opts = test_options(&proxy.uri);
+    opts.http.attempts = 100;
+    opts.http.request_timeout = Duration::from_millis(1500);
+    opts.http.read_deadline = Duration::from_secs(4);
+    let reg = MlflowRegistry::new(opts).unwrap();
+    let get = "registered-models/get";
+    // One byte every 200 ms: never idle for the 3 s read timeout, never done.
+    proxy.fail(
+        None,
+        get,
+        Fault::Trickle(Duration::from_millis(200)),
+        usize::MAX,
+    );
+    let message = unavailable(reg.get_registered_model("m").await);
+    assert!(
+        message.contains("did not send its whole answer within"),
+        "{message}"
+    );
+    assert!(message.contains("4 s deadline"), "{message}");
+    assert!(message.contains("read_deadline_seconds"), "{message}");
+    let tries = proxy.hits(get);
+    assert!(
+        (2..=3).contains(&tries),
+        "{tries} tries in 4 s of 1.5 s each"
+    );
+
+    // Never a byte: the same bound.
+    proxy.clear();
+    proxy.fail(None, get, Fault::Silent, usize::MAX);
+    let message = unavailable(reg.get_registered_model("m").await);
+    assert!(message.contains("4 s deadline"), "{message}");
+    let tries = proxy.hits(get);
+    assert!((2..=3).contains(&tries), "{tries} tries");
+}
+
+#[tokio::test]
+async fn an_answer_that_is_not_json_is_not_fetched_again() {
+    let proxy = Proxy::start(&mlflow_uri()).await;
+    let reg = through(&proxy);
+    let get = "registered-models/get";
+    proxy.fail(
+        None,
+        get,
+        Fault::Answer(200, |_| "<html>a login page</html>".to_owned()),
+        usize::MAX,
+    );
+    let message = invalid_response(reg.get_registered_model("m").await);
+    assert!(
+        message.contains("not the JSON modelgate expects"),
+        "{message}"
+    );
+    assert_eq!(
+        proxy.hits(get),
+        1,
+        "a whole answer that is wrong is wrong again"
+    );
+}
+
+#[tokio::test]
+async fn a_page_over_the_size_asked_for_is_refused() {
+    let proxy = Proxy::start(&mlflow_uri()).await;
+    let reg = through(&proxy);
+    // The client asks for 3 a page; the server sends 50.
+    proxy.fail(
+        None,
+        "model-versions/search",
+        Fault::Answer(200, |_| {
+            let versions: Vec<String> = (1..=50)
+                .map(|v| format!(r#"{{"name": "x", "version": "{v}"}}"#))
+                .collect();
+            format!(r#"{{"model_versions": [{}]}}"#, versions.join(","))
+        }),
+        usize::MAX,
+    );
+    let message = invalid_response(reg.search_versions_by_tag("k", "v").await);
+    assert!(
+        message.contains("more than 3 entries on one page"),
+        "{message}"
+    );
+    assert_eq!(proxy.hits("model-versions/search"), 1);
+}
+
+#[tokio::test]
+async fn an_endless_directory_tree_is_walked_to_a_limit() {
+    let (name, _) = fixture("tree").await;
+    let proxy = Proxy::start(&mlflow_uri()).await;
+    let reg = through(&proxy);
+    let listing = "mlflow-artifacts/artifacts?path=";
+    // Every directory holds one more.
+    proxy.fail(
+        None,
+        listing,
+        Fault::Answer(200, |_| {
+            r#"{"files": [{"path": "d", "is_dir": true}]}"#.to_owned()
+        }),
+        usize::MAX,
+    );
+    let message = invalid_response(reg.list_model_files(&name, "1").await);
+    assert!(message.contains("more than 16 levels deep"), "{message}");
+    assert_eq!(proxy.hits(listing), 17);
+
+    // Wide instead of deep: 100 directories each, the request limit ends it.
+    proxy.clear();
+    proxy.fail(
+        None,
+        listing,
+        Fault::Answer(200, |_| {
+            let dirs: Vec<String> = (0..100)
+                .map(|i| format!(r#"{{"path": "d{i}", "is_dir": true}}"#))
+                .collect();
+            format!(r#"{{"files": [{}]}}"#, dirs.join(","))
+        }),
+        usize::MAX,
+    );
+    let message = invalid_response(reg.list_model_files(&name, "2").await);
+    assert!(message.contains("more than 1000 directories"), "{message}");
+    assert_eq!(proxy.hits(listing), 1000);
+}
+
+#[tokio::test]
+async fn an_artifact_location_with_dot_dot_is_neither_listed_nor_read() {
+    let (name, _) = fixture("dotdot").await;
+    let proxy = Proxy::start(&mlflow_uri()).await;
+    let reg = through(&proxy);
+    proxy.fail(
+        None,
+        "get-download-uri",
+        Fault::Answer(200, |_| {
+            r#"{"artifact_uri": "mlflow-artifacts:/../../../etc"}"#.to_owned()
+        }),
+        usize::MAX,
+    );
+    let listed = invalid_response(reg.list_model_files(&name, "1").await);
+    let read = invalid_response(reg.read_model_file(&name, "1", "passwd", 100).await);
+    for message in [listed, read] {
+        assert!(message.contains("`.`, `..` or empty segments"), "{message}");
+    }
+    assert_eq!(proxy.hits("mlflow-artifacts/"), 0, "nothing was asked for");
+}
+
+#[tokio::test]
+async fn redirects_stay_on_the_configured_origin() {
+    let (name, _) = fixture("redirect").await;
+    let proxy = Proxy::start(&mlflow_uri()).await;
+    let elsewhere = Proxy::start(&mlflow_uri()).await;
+    let reg = through(&proxy);
+    let set = "model-versions/set-tag";
+    // A 307 to another origin would make the write (and its credentials) go there.
+    proxy.fail(
+        Some("POST"),
+        set,
+        Fault::Redirect(
+            307,
+            format!("{}/api/2.0/mlflow/model-versions/set-tag", elsewhere.uri),
+        ),
+        1,
+    );
+    let message = invalid_request(reg.set_version_tag(&name, "1", "k", "v").await);
+    assert!(message.contains("another origin"), "{message}");
+    assert!(message.contains(&proxy.uri), "{message}");
+    assert!(message.contains(&elsewhere.uri), "{message}");
+    assert_eq!(
+        elsewhere.seen().len(),
+        0,
+        "nothing was sent to the other origin"
+    );
+    assert_eq!(proxy.hits(set), 1, "a refused redirect is not retried");
+    let direct = mlflow_registry(&mlflow_uri());
+    assert!(
+        direct
+            .get_version(&name, "1")
+            .await
+            .unwrap()
+            .tags
+            .is_empty()
+    );
+
+    // On the same origin, a 307 keeps the method and body and is followed.
+    proxy.clear();
+    proxy.fail(
+        Some("POST"),
+        set,
+        Fault::Redirect(
+            307,
+            "/api/2.0/mlflow/model-versions/set-tag?again=1".to_owned(),
+        ),
+        1,
+    );
+    reg.set_version_tag(&name, "1", "k", "v").await.unwrap();
+    assert_eq!(proxy.hits(set), 2);
+    assert_eq!(direct.get_version(&name, "1").await.unwrap().tags["k"], "v");
+
+    // A 302 would turn the POST into a GET: refused. For a GET it is followed.
+    proxy.clear();
+    proxy.fail(
+        Some("POST"),
+        set,
+        Fault::Redirect(302, "/elsewhere".to_owned()),
+        1,
+    );
+    let message = invalid_request(reg.set_version_tag(&name, "1", "k", "w").await);
+    assert!(message.contains("turn the write into a GET"), "{message}");
+    proxy.fail(
+        None,
+        "registered-models/get",
+        Fault::Redirect(
+            302,
+            format!("/api/2.0/mlflow/registered-models/get?name={name}"),
+        ),
+        1,
+    );
+    reg.get_registered_model(&name).await.unwrap();
+
+    // A redirect loop on the same origin ends.
+    proxy.fail(
+        None,
+        "registered-models/get",
+        Fault::Redirect(
+            302,
+            format!("/api/2.0/mlflow/registered-models/get?name={name}"),
+        ),
+        usize::MAX,
+    );
+    let message = invalid_response(reg.get_registered_model(&name).await);
+    assert!(message.contains("more than 5 redirects"), "{message}");
+}
+
+#[tokio::test]
+async fn a_token_echoed_encoded_or_in_another_case_is_cut_out() {
+    let proxy = Proxy::start(&mlflow_uri()).await;
+    let token = "tok-9c1e5d0b/7a2f+x";
+    let mut opts = test_options(&proxy.uri);
+    opts.credentials = Credentials::Bearer(Secret::new(token));
+    let reg = MlflowRegistry::new(opts).unwrap();
+    let echoes: [fn(&str) -> String; 3] = [
+        |h| h.to_uppercase(),
+        |h| h.replace('/', "%2F").replace('+', "%2B"),
+        |h| h.replace('/', "%2f").replace('+', "%2b").to_uppercase(),
+    ];
+    for echo in echoes {
+        proxy.clear();
+        proxy.fail(None, "registered-models/search", Fault::EchoAuthAs(echo), 1);
+        let err = reg.list_registered_models().await.unwrap_err();
+        let shown = format!("{err} {err:?}");
+        let lower = shown.to_lowercase();
+        assert!(!lower.contains("9c1e5d0b"), "{shown}");
+        assert!(shown.contains("<redacted>"), "{shown}");
+    }
+}
+
+#[tokio::test]
+async fn user_info_of_a_uri_without_a_scheme_is_never_printed() {
+    for uri in [
+        "bob:SECRET@127.0.0.1:5000",
+        "bob:SE/CRET@host",
+        "ftp://bob:SECRET@h",
+    ] {
+        let err = MlflowRegistry::new(test_options(uri))
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains("SECRET") && !err.contains("CRET"), "{err}");
+        assert!(err.contains("http(s)://"), "{err}");
+    }
+}
+
+#[tokio::test]
+async fn a_token_that_cannot_be_a_header_is_refused_naming_the_variable() {
+    let mut opts = test_options(&mlflow_uri());
+    opts.credentials = Credentials::Bearer(Secret::new("tok-1\n"));
+    opts.http.credential_source = modelgate::registry::mlflow::auth::CredentialSource::Environment;
+    let message = invalid_request(MlflowRegistry::new(opts));
+    assert!(message.contains("MLFLOW_TRACKING_TOKEN"), "{message}");
+    assert!(
+        message.contains("cannot be sent in an HTTP header"),
+        "{message}"
+    );
+    assert!(!message.contains("tok-1"), "{message}");
+}
+
+#[tokio::test]
+async fn server_error_bodies_are_summarised_not_dumped() {
+    let proxy = Proxy::start(&mlflow_uri()).await;
+    let reg = through(&proxy);
+    let get = "registered-models/get";
+    // What MLflow's SQL store answers for a constraint violation.
+    proxy.fail(
+        None,
+        get,
+        Fault::Answer(400, |_| {
+            serde_json::json!({
+                "error_code": "INVALID_PARAMETER_VALUE",
+                "message": "(sqlite3.IntegrityError) UNIQUE constraint failed: model_versions.name, model_versions.version\n[SQL: INSERT INTO model_versions (name, version) VALUES (?, ?)]\n[parameters: ('m', 3)]\n(Background on this error at: https://sqlalche.me/e/20/gkpj)",
+            })
+            .to_string()
+        }),
+        1,
+    );
+    let message = invalid_request(reg.get_registered_model("m").await);
+    assert!(message.contains("UNIQUE constraint failed"), "{message}");
+    assert!(message.contains("[3 more lines not shown]"), "{message}");
+    assert!(
+        !message.contains("INSERT INTO") && !message.contains('\n'),
+        "{message}"
+    );
+
+    // A proxy's HTML page: its size and the start of its first line only.
+    proxy.fail(
+        None,
+        get,
+        Fault::Answer(502, |_| {
+            format!(
+                "<html><head><title>502 Bad Gateway</title></head>\n{}",
+                "x".repeat(5000)
+            )
+        }),
+        3,
+    );
+    let message = unavailable(reg.get_registered_model("m").await);
+    assert!(message.contains("not MLflow's error JSON"), "{message}");
+    assert!(message.contains("<html><head><title>502"), "{message}");
+    assert!(!message.contains("xxxxxxxxxx"), "{message}");
 }

@@ -312,3 +312,33 @@ fn hostile_registry_text_leaves_the_screen_intact() {
     assert_eq!(t.exit_code(), 0);
     t.assert_restored();
 }
+
+/// The console's process id: the child of the pane's shell.
+fn console_pid(t: &Tmux) -> String {
+    let out = t.tmux(&["display-message", "-p", "-t", "mg", "#{pane_pid}"]);
+    let shell = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    let children = std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children")).unwrap();
+    let pid = children.split_whitespace().next().unwrap_or_default();
+    assert!(!pid.is_empty(), "the pane's shell {shell} has no child");
+    pid.to_owned()
+}
+
+#[test]
+fn sigterm_sighup_and_sigint_restore_the_terminal_and_exit_128_plus_the_signal() {
+    let t = Tmux::new("signals");
+    let db = demo_db(t.dir.path());
+    for (signal, code) in [("TERM", 143), ("HUP", 129), ("INT", 130)] {
+        let _ = std::fs::remove_file(t.path("status"));
+        t.start("", &format!("{BIN} --db {} demo", db.display()));
+        t.wait_for(&["modelgate · queue", "12 pending"]);
+        let pid = console_pid(&t);
+        let killed = Command::new("kill")
+            .args([&format!("-{signal}"), &pid])
+            .status()
+            .unwrap();
+        assert!(killed.success(), "kill -{signal} {pid}");
+        assert_eq!(t.exit_code(), code, "SIG{signal}");
+        t.assert_restored();
+        t.tmux(&["kill-session", "-t", "mg"]);
+    }
+}

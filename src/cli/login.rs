@@ -49,6 +49,7 @@ pub async fn open_mlflow(config: &Config, uri: Option<&str>) -> Result<MlflowReg
         && let Some(token) = auth::stored_token(&key).await
     {
         opts.credentials = Credentials::Bearer(token);
+        opts.http.credential_source = auth::CredentialSource::Keyring;
     }
     let registry = MlflowRegistry::new(opts)?;
     static WARNED: std::sync::Once = std::sync::Once::new();
@@ -66,12 +67,12 @@ pub async fn open_mlflow(config: &Config, uri: Option<&str>) -> Result<MlflowReg
 }
 
 /// Reads the token: without echo on a terminal, else one line of standard input.
-fn read_token(uri: &str) -> Result<Secret> {
+fn read_token(shown: &str) -> Result<Secret> {
     let stdin = std::io::stdin();
     let token = if stdin.is_terminal() {
         rpassword::prompt_password(format!(
             "MLflow token for {}: ",
-            crate::text::sanitize_line(uri)
+            crate::text::sanitize_line(shown)
         ))
         .context("cannot read the token from the terminal")?
     } else {
@@ -100,11 +101,13 @@ pub async fn run(args: LoginArgs, config: &Config, out: &mut Out) -> Result<Exit
             "no OS keyring is available here ({why}), so modelgate cannot store a token; on a headless machine set MLFLOW_TRACKING_TOKEN, or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD, in the environment instead"
         );
     }
-    let token = read_token(&uri)?;
+    let token = read_token(&shown)?;
     if !args.no_verify {
-        let mut opts = MlflowOptions::new(uri.clone());
+        // The TLS variables apply; the credentials are the token being stored.
+        let mut opts = MlflowOptions::new(uri.clone()).with_env();
         config.mlflow.apply(&mut opts);
         opts.credentials = Credentials::Bearer(token.clone());
+        opts.http.credential_source = auth::CredentialSource::Explicit;
         opts.registry_id = Some(key.clone());
         match MlflowRegistry::new(opts)?.check_access().await {
             Ok(()) => {}

@@ -78,6 +78,61 @@ fn restore() {
     }
 }
 
+/// SIGTERM, SIGHUP and SIGINT while the console runs: the terminal is
+/// restored as on a panic, then the process exits with 128 + the signal's
+/// number, as if the signal had ended it.
+#[cfg(unix)]
+struct Signals {
+    term: tokio::signal::unix::Signal,
+    hup: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+#[cfg(unix)]
+impl Signals {
+    fn new() -> Result<Signals> {
+        use tokio::signal::unix::{SignalKind, signal};
+        let on = |kind| signal(kind).context("cannot listen for signals");
+        Ok(Signals {
+            term: on(SignalKind::terminate())?,
+            hup: on(SignalKind::hangup())?,
+            int: on(SignalKind::interrupt())?,
+        })
+    }
+
+    /// The number of the next signal.
+    async fn recv(&mut self) -> i32 {
+        tokio::select! {
+            _ = self.term.recv() => 15,
+            _ = self.hup.recv() => 1,
+            _ = self.int.recv() => 2,
+        }
+    }
+}
+
+#[cfg(not(unix))]
+struct Signals;
+
+#[cfg(not(unix))]
+impl Signals {
+    fn new() -> Result<Signals> {
+        Ok(Signals)
+    }
+
+    async fn recv(&mut self) -> i32 {
+        match tokio::signal::ctrl_c().await {
+            Ok(()) => 2,
+            Err(_) => std::future::pending().await,
+        }
+    }
+}
+
+/// Restores the terminal and ends the process as the signal `signo` would.
+fn exit_on_signal(signo: i32) -> ! {
+    restore();
+    std::process::exit(128 + signo)
+}
+
 /// Owns the terminal while the console runs; dropping it restores the terminal.
 struct Guard;
 
@@ -140,6 +195,8 @@ pub async fn run(service: ReviewService, launch: Launch) -> Result<ExitCode> {
     let (tx, mut rx) = mpsc::unbounded_channel::<Action>();
     let mut runner = event::Runner::new(service, tx);
 
+    // Listening starts before the terminal changes, so no signal finds it half set up.
+    let mut signals = Signals::new()?;
     let _guard = Guard::enter()?;
     let mut term = Terminal::new(CrosstermBackend::new(io::stdout()))?;
     // The first frame goes out before any data: loads fill it in as they land.
@@ -171,6 +228,7 @@ pub async fn run(service: ReviewService, launch: Launch) -> Result<ExitCode> {
             Some(a) = rx.recv() => Some(a),
             _ = tick.tick() => Some(Action::Tick(event::now_ms())),
             _ = spin.tick(), if busy => Some(Action::Spin),
+            signo = signals.recv() => exit_on_signal(signo),
         };
         // Coalesce: everything already waiting is handled before one frame.
         let mut batch: Vec<Action> = first.into_iter().collect();

@@ -37,6 +37,18 @@ pub enum Fault {
     /// Forward, then stay silent this long before answering (past the
     /// client's read timeout): a timeout after the write.
     DelayAfterForward(Duration),
+    /// Answer 401 quoting the Authorization header's value as this function
+    /// rewrites it (percent-encoded, upper case...).
+    EchoAuthAs(fn(&str) -> String),
+    /// Answer with this status and the body this function makes of the number
+    /// of earlier hits of the rule (0 for the first).
+    Answer(u16, fn(usize) -> String),
+    /// Answer `status` with `Location: <location>`; the server never sees it.
+    Redirect(u16, String),
+    /// Send a 200 with a Content-Length, then one byte of the body per interval.
+    Trickle(Duration),
+    /// Read the request and never answer (for at most 10 minutes).
+    Silent,
 }
 
 #[derive(Debug, Clone)]
@@ -47,6 +59,7 @@ struct Rule {
     body_contains: Option<String>,
     fault: Fault,
     times: usize,
+    used: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -103,6 +116,7 @@ impl Proxy {
             body_contains: None,
             fault,
             times,
+            used: 0,
         });
     }
 
@@ -114,6 +128,7 @@ impl Proxy {
             body_contains: Some(body.to_owned()),
             fault,
             times,
+            used: 0,
         });
     }
 
@@ -244,14 +259,19 @@ async fn serve(mut client: TcpStream, upstream: &str, state: &Mutex<State>) -> s
         });
         let fault = hit.map(|r| {
             r.times -= 1;
-            r.fault.clone()
+            r.used += 1;
+            (r.fault.clone(), r.used - 1)
         });
         s.seen.push(Seen {
             method: req.method.clone(),
             path: req.path.clone(),
-            fault: fault.as_ref().map(|f| format!("{f:?}")),
+            fault: fault.as_ref().map(|f| format!("{:?}", f.0)),
         });
         fault
+    };
+    let (fault, used) = match fault {
+        Some((f, n)) => (Some(f), n),
+        None => (None, 0),
     };
     match fault {
         None => {
@@ -366,6 +386,57 @@ async fn serve(mut client: TcpStream, upstream: &str, state: &Mutex<State>) -> s
             })
             .to_string();
             respond(&mut client, "401 Unauthorized", "", body.as_bytes()).await
+        }
+        Some(Fault::EchoAuthAs(rewrite)) => {
+            let auth = req
+                .head
+                .lines()
+                .find_map(|l| {
+                    let (k, v) = l.split_once(':')?;
+                    k.eq_ignore_ascii_case("authorization")
+                        .then(|| v.trim().to_owned())
+                })
+                .unwrap_or_default();
+            let body = serde_json::json!({
+                "error_code": "UNAUTHENTICATED",
+                "message": format!("credentials refused: {}", rewrite(&auth)),
+            })
+            .to_string();
+            respond(&mut client, "401 Unauthorized", "", body.as_bytes()).await
+        }
+        Some(Fault::Answer(status, make)) => {
+            let body = make(used);
+            respond(
+                &mut client,
+                &format!("{status} Injected"),
+                "",
+                body.as_bytes(),
+            )
+            .await
+        }
+        Some(Fault::Redirect(status, location)) => {
+            let extra = format!("location: {location}\r\n");
+            respond(&mut client, &format!("{status} Moved"), &extra, b"").await
+        }
+        Some(Fault::Trickle(every)) => {
+            let body = br#"{"registered_model": {"name": "slow"}}"#;
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                body.len()
+            );
+            client.write_all(head.as_bytes()).await?;
+            for b in body {
+                tokio::time::sleep(every).await;
+                // The client hangs up once it gives up: stop quietly.
+                if client.write_all(&[*b]).await.is_err() {
+                    return Ok(());
+                }
+            }
+            client.shutdown().await
+        }
+        Some(Fault::Silent) => {
+            tokio::time::sleep(Duration::from_secs(600)).await;
+            Ok(())
         }
     }
 }

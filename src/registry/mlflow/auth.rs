@@ -95,39 +95,105 @@ impl Credentials {
         matches!(self, Credentials::None)
     }
 
-    /// The `Authorization` header value, marked sensitive so that it is never logged.
-    pub fn header(&self) -> Option<reqwest::header::HeaderValue> {
+    /// The `Authorization` header value, marked sensitive so that it is never
+    /// logged; `Err` when the secret holds what no header can carry.
+    #[allow(clippy::result_unit_err)]
+    pub fn header(&self) -> Result<Option<reqwest::header::HeaderValue>, ()> {
         let text = match self {
-            Credentials::None => return None,
+            Credentials::None => return Ok(None),
             Credentials::Bearer(t) => format!("Bearer {}", t.expose()),
             Credentials::Basic { username, password } => {
                 format!("Basic {}", basic_blob(username, password))
             }
         };
-        let mut value = reqwest::header::HeaderValue::from_str(&text).ok()?;
+        let mut value = reqwest::header::HeaderValue::from_str(&text).map_err(|_| ())?;
         value.set_sensitive(true);
-        Some(value)
+        Ok(Some(value))
     }
 
-    /// Cuts every form of the secret out of `text` (a server may echo a header back).
+    /// Cuts every form of the secret out of `text` that a server may echo: as
+    /// is, percent-encoded (either hex case, `+` for space), in base64 (the
+    /// Basic header's `user:password` and the secret alone, standard and URL
+    /// alphabets), each matched without regard to ASCII case.
     pub fn redact(&self, text: &str) -> String {
-        let mut out = text.to_owned();
-        let mut cut = |needle: &str| {
-            // Short needles would mangle ordinary words; no real secret is that short.
-            if needle.len() >= 4 {
-                out = out.replace(needle, REDACTED);
-            }
+        let secrets: Vec<String> = match self {
+            Credentials::None => return text.to_owned(),
+            Credentials::Bearer(t) => vec![t.expose().to_owned()],
+            Credentials::Basic { username, password } => vec![
+                password.expose().to_owned(),
+                format!("{username}:{}", password.expose()),
+            ],
         };
-        match self {
-            Credentials::None => {}
-            Credentials::Bearer(t) => cut(t.expose()),
-            Credentials::Basic { username, password } => {
-                cut(&basic_blob(username, password));
-                cut(password.expose());
+        let mut needles = Vec::new();
+        for s in &secrets {
+            needles.extend(encodings(s));
+        }
+        // Longest first, so that a longer form is not left half-cut by a shorter one.
+        needles.sort_by_key(|n| std::cmp::Reverse(n.len()));
+        needles.dedup();
+        let mut out = text.to_owned();
+        for n in &needles {
+            // Short needles would mangle ordinary words; no real secret is that short.
+            if n.len() >= 4 {
+                out = replace_ignore_ascii_case(&out, n, REDACTED);
             }
         }
         out
     }
+}
+
+/// The forms a secret may take in a server's echo.
+fn encodings(secret: &str) -> Vec<String> {
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+    let mut out = vec![secret.to_owned()];
+    let unreserved = |b: u8| b.is_ascii_alphanumeric() || b"-._~".contains(&b);
+    let mut some = String::new();
+    let mut all = String::new();
+    let mut form = String::new();
+    for &b in secret.as_bytes() {
+        if unreserved(b) {
+            some.push(char::from(b));
+            form.push(char::from(b));
+        } else {
+            some.push_str(&format!("%{b:02X}"));
+            form.push_str(&if b == b' ' {
+                "+".to_owned()
+            } else {
+                format!("%{b:02X}")
+            });
+        }
+        all.push_str(&format!("%{b:02X}"));
+    }
+    // Hex case does not matter: the match ignores ASCII case.
+    out.extend([some, all, form]);
+    for engine in [STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD] {
+        out.push(engine.encode(secret));
+    }
+    out
+}
+
+/// `text` with every ASCII-case-insensitive occurrence of `needle` replaced.
+fn replace_ignore_ascii_case(text: &str, needle: &str, with: &str) -> String {
+    let hay = text.as_bytes();
+    let n = needle.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    let mut copied = 0;
+    while i + n.len() <= hay.len() {
+        if hay[i..i + n.len()].eq_ignore_ascii_case(n)
+            && text.is_char_boundary(i)
+            && text.is_char_boundary(i + n.len())
+        {
+            out.push_str(&text[copied..i]);
+            out.push_str(with);
+            i += n.len();
+            copied = i;
+        } else {
+            i += 1;
+        }
+    }
+    out.push_str(&text[copied..]);
+    out
 }
 
 fn basic_blob(username: &str, password: &Secret) -> String {
@@ -192,7 +258,7 @@ mod tests {
         };
         let shown = format!("{creds:?}");
         assert!(!shown.contains("hunter22"), "{shown}");
-        let header = creds.header().unwrap();
+        let header = creds.header().unwrap().unwrap();
         assert!(header.is_sensitive());
         let echoed = format!("refused {:?} and hunter22", header.to_str().unwrap());
         let redacted = creds.redact(&echoed);
@@ -202,5 +268,37 @@ mod tests {
         );
         let bearer = Credentials::Bearer(Secret::new("tok-3f9a1c"));
         assert_eq!(bearer.redact("x tok-3f9a1c y"), "x <redacted> y");
+    }
+
+    #[test]
+    fn echoed_secrets_are_cut_in_every_encoding() {
+        let creds = Credentials::Basic {
+            username: "bob".into(),
+            password: Secret::new("S3cret/pass word"),
+        };
+        let echoes = [
+            "S3cret/pass word",
+            "s3cret/PASS WORD",
+            "S3cret%2Fpass%20word",
+            "s3cret%2fpass%20word",
+            "S3cret%2Fpass+word",
+            "%53%33%63%72%65%74%2F%70%61%73%73%20%77%6F%72%64",
+            "Ym9iOlMzY3JldC9wYXNzIHdvcmQ=",
+            "UzNjcmV0L3Bhc3Mgd29yZA",
+        ];
+        for echo in echoes {
+            let shown = creds.redact(&format!("said: {echo}."));
+            assert_eq!(shown, "said: <redacted>.", "{echo}");
+        }
+        assert!(
+            Credentials::Bearer(Secret::new("tok\nsecond"))
+                .header()
+                .is_err()
+        );
+        assert!(
+            Credentials::Bearer(Secret::new("tok-1\r\nX: y"))
+                .header()
+                .is_err()
+        );
     }
 }

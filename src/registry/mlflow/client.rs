@@ -1,33 +1,44 @@
-//! HTTP to an MLflow server: timeouts, bounded concurrency, retries with
-//! jittered backoff, size caps, and MLflow's error bodies mapped to
-//! `RegistryError` with messages that say what to do.
+//! HTTP to an MLflow server: timeouts and deadlines, bounded concurrency,
+//! retries with jittered backoff, size caps, same-origin redirects only, and
+//! MLflow's error bodies mapped to `RegistryError` (`failure.rs`).
 //!
 //! Retry rules. Reads (the POST searches included) and idempotent writes (tags,
 //! aliases, log-batch, artifact uploads: the same request twice leaves the same
-//! state) are retried on connection errors, timeouts, truncated or unreadable
-//! answers, 429 (honouring `Retry-After`) and 5xx. Writes that create something
-//! (a run, a model version) are retried only when the request surely never
-//! reached the server (the connection could not be made, or 429), so nothing is
-//! created twice.
+//! state) are retried on connection errors, timeouts, cut-off answers, 429
+//! (honouring `Retry-After`) and 5xx. Writes that create something (a run, a
+//! model version) are retried only when the request surely never reached the
+//! server (the connection could not be made, or 429), so nothing is created
+//! twice. Never retried: an answer that arrived whole but is not the JSON
+//! expected, certificate errors, refused redirects, 4xx other than 429.
+//!
+//! Time. Each attempt has a total limit (`request_timeout` for JSON calls),
+//! besides the idle `read_timeout`; each operation (one registry primitive,
+//! its pages and retries included) ends by its deadline (`read_deadline` or
+//! `write_deadline`), so a server that trickles or never answers costs at most
+//! that long.
 
 use std::future::Future;
+use std::io::Read;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
-use reqwest::{Method, StatusCode, Url};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
+use reqwest::{Method, Url};
 use serde::de::DeserializeOwned;
 use tokio::sync::Semaphore;
+use tokio::time::Instant;
 
-use super::auth::Credentials;
-use super::wire::ErrorBody;
+use super::auth::{CredentialSource, Credentials};
+pub(super) use super::body::{BodyError, read_capped};
+use super::wire;
 use crate::registry::{RegistryError, Result};
 
 /// Error bodies are short; anything longer is cut before it is read whole.
-const ERROR_BODY_MAX: u64 = 64 * 1024;
-/// Server text quoted in an error message is cut to this many characters.
-const QUOTE_MAX: usize = 400;
+pub(super) const ERROR_BODY_MAX: u64 = 64 * 1024;
+/// Entries of all lists in one JSON answer together (tags, versions, files...):
+/// with the byte cap, this bounds the memory an answer can take once parsed.
+pub const MAX_ITEMS_PER_ANSWER: usize = 1_000_000;
 
 /// Tunables of the HTTP layer (`[mlflow]` in config.toml).
 #[derive(Debug, Clone)]
@@ -35,6 +46,12 @@ pub struct HttpOptions {
     pub connect_timeout: Duration,
     /// Longest silence while waiting for or reading an answer.
     pub read_timeout: Duration,
+    /// Longest one JSON request may take, from sending to the last byte.
+    pub request_timeout: Duration,
+    /// Longest one read operation may take, its pages and retries included.
+    pub read_deadline: Duration,
+    /// The same for a write.
+    pub write_deadline: Duration,
     /// Tries per request, the first included (at least 1).
     pub attempts: u32,
     /// Requests in flight at once.
@@ -48,8 +65,10 @@ pub struct HttpOptions {
     pub max_retry_after: Duration,
     /// `MLFLOW_TRACKING_INSECURE_TLS`: accept any server certificate.
     pub insecure_tls: bool,
-    /// `MLFLOW_TRACKING_SERVER_CERT_PATH`: a PEM bundle of extra trusted CAs.
+    /// `MLFLOW_TRACKING_SERVER_CERT_PATH`: the PEM certificates trusted for the server.
     pub ca_cert: Option<PathBuf>,
+    /// Where the credentials came from, to name it when they cannot be sent.
+    pub credential_source: CredentialSource,
 }
 
 impl Default for HttpOptions {
@@ -57,6 +76,9 @@ impl Default for HttpOptions {
         HttpOptions {
             connect_timeout: Duration::from_secs(10),
             read_timeout: Duration::from_secs(60),
+            request_timeout: Duration::from_secs(30),
+            read_deadline: Duration::from_secs(60),
+            write_deadline: Duration::from_secs(120),
             attempts: 5,
             concurrency: 16,
             max_response_bytes: 256 * 1024 * 1024,
@@ -65,6 +87,7 @@ impl Default for HttpOptions {
             max_retry_after: Duration::from_secs(60),
             insecure_tls: false,
             ca_cert: None,
+            credential_source: CredentialSource::Explicit,
         }
     }
 }
@@ -87,7 +110,7 @@ pub enum Body {
 }
 
 /// The outcome of one attempt.
-enum Attempt<T> {
+pub(super) enum Attempt<T> {
     Done(T),
     /// Worth another try; `error` is what the caller gets if none is left.
     Again {
@@ -97,18 +120,40 @@ enum Attempt<T> {
     Fail(RegistryError),
 }
 
-enum BodyError {
-    TooLarge(u64),
-    Read(reqwest::Error),
+/// Why a request got no answer to look at.
+pub(super) enum SendError {
+    Transport(reqwest::Error),
+    /// A redirect modelgate does not follow: a configuration error.
+    Refused(RegistryError),
+}
+
+/// Which deadline an operation runs under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Read,
+    Write,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Deadline {
+    at: Instant,
+    budget: Duration,
+    kind: Kind,
+}
+
+tokio::task_local! {
+    /// The deadline of the registry operation being run on this task.
+    static DEADLINE: Deadline;
 }
 
 pub struct Http {
     client: reqwest::Client,
     /// The server's base URL, ending in `/`, without user info.
-    base: Url,
-    credentials: Credentials,
+    pub(super) base: Url,
+    pub(super) credentials: Credentials,
+    auth_header: Option<HeaderValue>,
     permits: Arc<Semaphore>,
-    opts: HttpOptions,
+    pub(super) opts: HttpOptions,
 }
 
 impl std::fmt::Debug for Http {
@@ -125,38 +170,20 @@ impl Http {
         // reqwest is built without a default crypto provider (aws-lc-rs is slow to
         // build); ring is installed once per process. A second install fails harmlessly.
         let _ = rustls::crypto::ring::default_provider().install_default();
+        let auth_header = credentials
+            .header()
+            .map_err(|()| unsendable_credentials(&credentials, opts.credential_source))?;
         let mut builder = reqwest::Client::builder()
             .connect_timeout(opts.connect_timeout)
             .read_timeout(opts.read_timeout)
             .user_agent(concat!("modelgate/", env!("CARGO_PKG_VERSION")))
             .pool_max_idle_per_host(opts.concurrency.max(1))
-            .tls_danger_accept_invalid_certs(opts.insecure_tls);
-        if let Some(path) = &opts.ca_cert {
-            let pem = std::fs::read(path).map_err(|e| RegistryError::InvalidRequest {
-                message: format!(
-                    "cannot read the CA bundle {} (MLFLOW_TRACKING_SERVER_CERT_PATH): {e}",
-                    path.display()
-                ),
-            })?;
-            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
-                RegistryError::InvalidRequest {
-                    message: format!(
-                        "{} (MLFLOW_TRACKING_SERVER_CERT_PATH) is not a PEM certificate bundle: {e}",
-                        path.display()
-                    ),
-                }
-            })?;
-            if certs.is_empty() {
-                return Err(RegistryError::InvalidRequest {
-                    message: format!(
-                        "{} (MLFLOW_TRACKING_SERVER_CERT_PATH) holds no PEM certificate",
-                        path.display()
-                    ),
-                });
-            }
-            for cert in certs {
-                builder = builder.add_root_certificate(cert);
-            }
+            // Redirects are followed by `send`, same origin only.
+            .redirect(reqwest::redirect::Policy::none());
+        if opts.insecure_tls {
+            builder = builder.tls_danger_accept_invalid_certs(true);
+        } else if let Some(path) = &opts.ca_cert {
+            builder = builder.tls_backend_preconfigured(super::tls::client_config(path)?);
         }
         let client = builder.build().map_err(|e| RegistryError::Unavailable {
             message: format!("cannot set up HTTP: {}", chain(&e)),
@@ -166,6 +193,7 @@ impl Http {
             client,
             base,
             credentials,
+            auth_header,
             permits,
             opts,
         })
@@ -179,6 +207,28 @@ impl Http {
         &self.credentials
     }
 
+    /// Runs `f` as one operation: every request in it shares one deadline
+    /// (an operation already running keeps its own).
+    pub async fn operation<F: Future>(&self, kind: Kind, f: F) -> F::Output {
+        if DEADLINE.try_with(|_| ()).is_ok() {
+            f.await
+        } else {
+            DEADLINE.scope(self.deadline(kind), f).await
+        }
+    }
+
+    fn deadline(&self, kind: Kind) -> Deadline {
+        let budget = match kind {
+            Kind::Read => self.opts.read_deadline,
+            Kind::Write => self.opts.write_deadline,
+        };
+        Deadline {
+            at: Instant::now() + budget,
+            budget,
+            kind,
+        }
+    }
+
     /// `api/2.0/mlflow/<endpoint>`.
     pub fn api(&self, endpoint: &str) -> Result<Url> {
         self.base
@@ -187,8 +237,9 @@ impl Http {
     }
 
     /// The artifact proxy's URL of `path` (`<experiment>/<run>/artifacts/...`),
-    /// each segment percent-encoded.
+    /// each segment percent-encoded; a path with `.` or `..` segments is refused.
     pub fn artifact(&self, path: &str) -> Result<Url> {
+        check_proxy_path(path)?;
         let mut url = self
             .base
             .join("api/2.0/mlflow-artifacts/artifacts")
@@ -203,6 +254,7 @@ impl Http {
 
     /// The artifact proxy's listing URL for directory `path`.
     pub fn artifact_listing(&self, path: &str) -> Result<Url> {
+        check_proxy_path(path)?;
         let mut url = self
             .base
             .join("api/2.0/mlflow-artifacts/artifacts")
@@ -220,6 +272,20 @@ impl Http {
         retry: Retry,
         what: &str,
     ) -> Result<T> {
+        self.json_page(method, url, body, retry, what, usize::MAX)
+            .await
+    }
+
+    /// A JSON request whose answer holds at most `page_max` entries in its page.
+    pub async fn json_page<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<&serde_json::Value>,
+        retry: Retry,
+        what: &str,
+        page_max: usize,
+    ) -> Result<T> {
         let body =
             match body {
                 Some(v) => Body::Json(serde_json::to_vec(v).map_err(|e| {
@@ -230,35 +296,45 @@ impl Http {
                 None => Body::None,
             };
         let max = self.opts.max_response_bytes;
-        self.run(what, || async {
-            let resp = match self.send(&method, &url, &body).await {
+        let limit = Some(self.opts.request_timeout);
+        self.run(what, &method, retry, limit, || async {
+            let resp = match self.send(&method, &url, &body, what).await {
                 Ok(r) => r,
-                Err(e) => return self.transport_failure(&e, retry, what),
+                Err(e) => return self.send_failure(e, retry, what),
             };
             if !resp.status().is_success() {
                 return self.status_failure(resp, retry, what).await;
             }
-            match read_capped(resp, max).await {
-                Ok(bytes) => match serde_json::from_slice::<T>(&bytes) {
-                    Ok(v) => Attempt::Done(v),
-                    Err(e) => {
-                        let error = RegistryError::InvalidResponse {
-                            message: format!(
-                                "{what}: the answer of {} is not the JSON modelgate expects ({e}): {}",
-                                url.path(),
-                                self.quote(&String::from_utf8_lossy(&bytes))
-                            ),
-                        };
-                        self.again_if(retry == Retry::Always, error, None)
+            let body = match read_capped(resp, max).await {
+                Ok(b) => b,
+                Err(BodyError::TooLarge(size)) => {
+                    return Attempt::Fail(RegistryError::InvalidResponse {
+                        message: format!(
+                            "{what}: the answer of {} is over {max} bytes (at least {size}); raise [mlflow] max_response_mib if that is expected",
+                            url.path()
+                        ),
+                    });
+                }
+                Err(BodyError::Read(e)) => return self.read_failure(&e, retry, what),
+            };
+            let size = body.len();
+            match wire::parse_bounded::<T>(body, page_max, MAX_ITEMS_PER_ANSWER) {
+                Ok(v) => Attempt::Done(v),
+                Err(e) => {
+                    let error = RegistryError::InvalidResponse {
+                        message: format!(
+                            "{what}: the answer of {} ({size} bytes) is not the JSON modelgate expects: {}",
+                            url.path(),
+                            self.quote(&e.to_string())
+                        ),
+                    };
+                    // Only an answer that ended early may come out whole next time.
+                    if e.is_eof() && retry == Retry::Always {
+                        Attempt::Again { error, after: None }
+                    } else {
+                        Attempt::Fail(error)
                     }
-                },
-                Err(BodyError::TooLarge(size)) => Attempt::Fail(RegistryError::InvalidResponse {
-                    message: format!(
-                        "{what}: the answer of {} is over {max} bytes (at least {size}); raise [mlflow] max_response_bytes if that is expected",
-                        url.path()
-                    ),
-                }),
-                Err(BodyError::Read(e)) => self.read_failure(&e, retry, what),
+                }
             }
         })
         .await
@@ -266,16 +342,24 @@ impl Http {
 
     /// A file's bytes, at most `max_bytes`; `TooLarge` past it without reading it all.
     pub async fn download(&self, url: Url, max_bytes: u64, what: &str) -> Result<Vec<u8>> {
-        self.run(what, || async {
-            let resp = match self.send(&Method::GET, &url, &Body::None).await {
+        self.run(what, &Method::GET, Retry::Always, None, || async {
+            let resp = match self.send(&Method::GET, &url, &Body::None, what).await {
                 Ok(r) => r,
-                Err(e) => return self.transport_failure(&e, Retry::Always, what),
+                Err(e) => return self.send_failure(e, Retry::Always, what),
             };
             if !resp.status().is_success() {
                 return self.status_failure(resp, Retry::Always, what).await;
             }
             match read_capped(resp, max_bytes).await {
-                Ok(bytes) => Attempt::Done(bytes),
+                Ok(mut chunks) => {
+                    let mut bytes = Vec::with_capacity(chunks.len());
+                    match chunks.read_to_end(&mut bytes) {
+                        Ok(_) => Attempt::Done(bytes),
+                        Err(e) => Attempt::Fail(RegistryError::InvalidResponse {
+                            message: format!("{what}: {e}"),
+                        }),
+                    }
+                }
                 Err(BodyError::TooLarge(size)) => Attempt::Fail(RegistryError::TooLarge {
                     what: what.to_owned(),
                     size,
@@ -290,10 +374,10 @@ impl Http {
     /// PUT of raw bytes (an artifact upload: idempotent, it overwrites).
     pub async fn upload(&self, url: Url, bytes: Vec<u8>, what: &str) -> Result<()> {
         let body = Body::Bytes(bytes);
-        self.run(what, || async {
-            let resp = match self.send(&Method::PUT, &url, &body).await {
+        self.run(what, &Method::PUT, Retry::Always, None, || async {
+            let resp = match self.send(&Method::PUT, &url, &body, what).await {
                 Ok(r) => r,
-                Err(e) => return self.transport_failure(&e, Retry::Always, what),
+                Err(e) => return self.send_failure(e, Retry::Always, what),
             };
             if !resp.status().is_success() {
                 return self.status_failure(resp, Retry::Always, what).await;
@@ -307,15 +391,15 @@ impl Http {
         .await
     }
 
-    async fn send(
+    pub(super) async fn send_once(
         &self,
         method: &Method,
         url: &Url,
         body: &Body,
     ) -> std::result::Result<reqwest::Response, reqwest::Error> {
         let mut req = self.client.request(method.clone(), url.clone());
-        if let Some(auth) = self.credentials.header() {
-            req = req.header(AUTHORIZATION, auth);
+        if let Some(auth) = &self.auth_header {
+            req = req.header(AUTHORIZATION, auth.clone());
         }
         req = match body {
             Body::None => req,
@@ -332,37 +416,114 @@ impl Http {
         req.send().await
     }
 
-    /// Runs attempts until one is done, fails for good, or none is left.
-    async fn run<T, F, Fut>(&self, what: &str, mut attempt: F) -> Result<T>
+    /// Runs attempts until one is done, fails for good, none is left, or the
+    /// operation's deadline passes. `limit` bounds each attempt as a whole.
+    async fn run<T, F, Fut>(
+        &self,
+        what: &str,
+        method: &Method,
+        retry: Retry,
+        limit: Option<Duration>,
+        mut attempt: F,
+    ) -> Result<T>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Attempt<T>>,
     {
+        let deadline = DEADLINE.try_with(|d| *d).unwrap_or_else(|_| {
+            self.deadline(if *method == Method::GET {
+                Kind::Read
+            } else {
+                Kind::Write
+            })
+        });
         let attempts = self.opts.attempts.max(1);
         let mut n = 1;
+        let mut last: Option<RegistryError> = None;
         loop {
+            let left = deadline.at.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(self.past_deadline(last, what, n - 1, deadline));
+            }
+            let this = limit.map_or(left, |l| l.min(left));
             let outcome = {
-                let _permit =
-                    self.permits
-                        .acquire()
-                        .await
-                        .map_err(|_| RegistryError::Unavailable {
+                let permit = tokio::time::timeout(this, self.permits.acquire()).await;
+                match permit {
+                    Err(_) => {
+                        return Err(self.past_deadline(last, what, n - 1, deadline));
+                    }
+                    Ok(Err(_)) => {
+                        return Err(RegistryError::Unavailable {
                             message: format!("{what}: the HTTP client was shut down"),
-                        })?;
-                attempt().await
+                        });
+                    }
+                    Ok(Ok(_permit)) => match tokio::time::timeout(this, attempt()).await {
+                        Ok(o) => o,
+                        Err(_) => self.too_slow(retry, what, this),
+                    },
+                }
             };
             match outcome {
                 Attempt::Done(v) => return Ok(v),
                 Attempt::Fail(e) => return Err(e),
                 Attempt::Again { error, after } => {
                     if n >= attempts {
-                        return Err(gave_up(error, attempts));
+                        return Err(gave_up(
+                            error,
+                            &format!("gave up after {attempts} attempts"),
+                        ));
                     }
                     let delay = after.unwrap_or_else(|| self.backoff(n));
+                    if Instant::now() + delay >= deadline.at {
+                        return Err(self.past_deadline(Some(error), what, n, deadline));
+                    }
                     tokio::time::sleep(delay).await;
+                    last = Some(error);
                     n += 1;
                 }
             }
+        }
+    }
+
+    /// The error of an operation whose deadline passed, with its last failure.
+    fn past_deadline(
+        &self,
+        last: Option<RegistryError>,
+        what: &str,
+        tries: u32,
+        deadline: Deadline,
+    ) -> RegistryError {
+        let key = match deadline.kind {
+            Kind::Read => "read_deadline_seconds",
+            Kind::Write => "write_deadline_seconds",
+        };
+        let note = format!(
+            "gave up after {tries} attempts at the {} s deadline ([mlflow] {key})",
+            deadline.budget.as_secs_f64()
+        );
+        let last = last.unwrap_or_else(|| RegistryError::Unavailable {
+            message: format!("{what}: no answer from {}", self.describe()),
+        });
+        gave_up(last, &note)
+    }
+
+    /// An attempt that ran past its total time limit.
+    fn too_slow<T>(&self, retry: Retry, what: &str, limit: Duration) -> Attempt<T> {
+        let message = format!(
+            "{what}: {} did not send its whole answer within {:.1} s",
+            self.describe(),
+            limit.as_secs_f64()
+        );
+        match retry {
+            Retry::Always => Attempt::Again {
+                error: RegistryError::Unavailable { message },
+                after: None,
+            },
+            Retry::Unsent => Attempt::Fail(RegistryError::Unavailable {
+                message: format!(
+                    "{message}; the server may have applied the write: check before trying again"
+                ),
+            }),
         }
     }
 
@@ -379,21 +540,24 @@ impl Http {
         half + half.mul_f64(f64::from(r) / f64::from(u32::MAX))
     }
 
-    fn again_if<T>(
-        &self,
-        retry: bool,
-        error: RegistryError,
-        after: Option<Duration>,
-    ) -> Attempt<T> {
-        if retry {
-            Attempt::Again { error, after }
-        } else {
-            Attempt::Fail(error)
+    fn send_failure<T>(&self, e: SendError, retry: Retry, what: &str) -> Attempt<T> {
+        match e {
+            SendError::Transport(e) => self.transport_failure(&e, retry, what),
+            SendError::Refused(e) => Attempt::Fail(e),
         }
     }
 
     fn transport_failure<T>(&self, e: &reqwest::Error, retry: Retry, what: &str) -> Attempt<T> {
         let server = self.describe();
+        if let Some(tls) = super::tls::rustls_error(e) {
+            // A certificate does not get better by asking again.
+            return Attempt::Fail(RegistryError::InvalidRequest {
+                message: format!(
+                    "configuration: {what}: {}",
+                    super::tls::describe_failure(tls, &server, self.opts.ca_cert.as_deref())
+                ),
+            });
+        }
         if e.is_connect() {
             // Nothing reached the server: safe to try again whatever the request.
             return Attempt::Again {
@@ -424,7 +588,12 @@ impl Http {
         }
     }
 
-    fn read_failure<T>(&self, e: &reqwest::Error, retry: Retry, what: &str) -> Attempt<T> {
+    pub(super) fn read_failure<T>(
+        &self,
+        e: &reqwest::Error,
+        retry: Retry,
+        what: &str,
+    ) -> Attempt<T> {
         let message = format!(
             "{what}: the answer from {} was cut off: {}",
             self.describe(),
@@ -441,146 +610,51 @@ impl Http {
         }
     }
 
-    async fn status_failure<T>(
-        &self,
-        resp: reqwest::Response,
-        retry: Retry,
-        what: &str,
-    ) -> Attempt<T> {
-        let status = resp.status();
-        let path = resp.url().path().to_owned();
-        let retry_after = resp
-            .headers()
-            .get(RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
-        let text = match read_capped(resp, ERROR_BODY_MAX).await {
-            Ok(b) => String::from_utf8_lossy(&b).into_owned(),
-            Err(BodyError::TooLarge(_)) => String::from("(an error body too long to show)"),
-            Err(BodyError::Read(_)) => String::new(),
-        };
-        let body: ErrorBody = serde_json::from_str(&text).unwrap_or_default();
-        let code = body.error_code.clone().unwrap_or_default();
-        let said = match (&body.error_code, &body.message, &body.detail) {
-            (Some(c), Some(m), _) => format!("{c}: {m}"),
-            (None, Some(m), _) => m.clone(),
-            (Some(c), None, _) => c.clone(),
-            (None, None, Some(serde_json::Value::String(d))) => d.clone(),
-            (None, None, Some(d)) => d.to_string(),
-            (None, None, None) => text.trim().to_owned(),
-        };
-        let said = self.quote(&said);
-        let server = self.describe();
-        let message = format!("HTTP {} from {server} ({path}): {said}", status.as_u16());
-        if status == StatusCode::TOO_MANY_REQUESTS {
-            // The server refused without doing anything: any request may come back.
-            return match retry_after {
-                Some(d) if d > self.opts.max_retry_after => {
-                    Attempt::Fail(RegistryError::Unavailable {
-                        message: format!(
-                            "{what}: {message}; the server asks to wait {} s, longer than modelgate waits",
-                            d.as_secs()
-                        ),
-                    })
-                }
-                after => Attempt::Again {
-                    error: RegistryError::Unavailable {
-                        message: format!("{what}: {message}"),
-                    },
-                    after,
-                },
-            };
-        }
-        if status.is_server_error() {
-            let error = RegistryError::Unavailable {
-                message: format!("{what}: {message}"),
-            };
-            return match retry {
-                Retry::Always => Attempt::Again {
-                    error,
-                    after: retry_after.filter(|d| *d <= self.opts.max_retry_after),
-                },
-                Retry::Unsent => Attempt::Fail(RegistryError::Unavailable {
-                    message: format!(
-                        "{what}: {message}; the server may have applied the write: check before trying again"
-                    ),
-                }),
-            };
-        }
-        let error = match (status, code.as_str()) {
-            (StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN, _)
-            | (_, "UNAUTHENTICATED" | "PERMISSION_DENIED") => RegistryError::Unauthorized {
-                message: format!("{what}: {message}"),
-            },
-            // Only MLflow's own code means "no such object": a bare 404 is a wrong
-            // URL (a path prefix missing, another service), reported below.
-            (_, "RESOURCE_DOES_NOT_EXIST" | "NOT_FOUND") => RegistryError::NotFound {
-                what: what.to_owned(),
-            },
-            (_, "RESOURCE_ALREADY_EXISTS") => RegistryError::Conflict {
-                what: format!("{what}: {message}"),
-            },
-            (s, _) if s == StatusCode::BAD_REQUEST || s == StatusCode::UNPROCESSABLE_ENTITY => {
-                RegistryError::InvalidRequest {
-                    message: format!("{what}: {message}"),
-                }
-            }
-            (StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED, _) => {
-                RegistryError::InvalidResponse {
-                    message: format!(
-                        "{what}: {message}; is {server} an MLflow 3 tracking server (`mlflow server`)?"
-                    ),
-                }
-            }
-            _ => RegistryError::InvalidResponse {
-                message: format!("{what}: {message}"),
-            },
-        };
-        Attempt::Fail(error)
-    }
-
-    /// Server text for a message: secrets cut out, controls made visible, shortened.
-    pub fn quote(&self, text: &str) -> String {
-        let clean = crate::text::sanitize(&self.credentials.redact(text)).into_owned();
-        match clean.char_indices().nth(QUOTE_MAX) {
-            Some((cut, _)) => format!("{}...", &clean[..cut]),
-            None => clean,
-        }
-    }
-
     /// The server as shown to people: scheme, host, port and path, never user info.
     pub fn describe(&self) -> String {
         self.base.as_str().trim_end_matches('/').to_owned()
     }
 }
 
-/// Reads a body, refusing it once it passes `max` (the declared length is
-/// checked first, so an announced 50 MB answer is not read at all).
-async fn read_capped(
-    mut resp: reqwest::Response,
-    max: u64,
-) -> std::result::Result<Vec<u8>, BodyError> {
-    if let Some(len) = resp.content_length()
-        && len > max
-    {
-        return Err(BodyError::TooLarge(len));
-    }
-    let hint = resp.content_length().unwrap_or(0).min(1 << 20);
-    let mut buf = Vec::with_capacity(usize::try_from(hint).unwrap_or(0));
-    while let Some(chunk) = resp.chunk().await.map_err(BodyError::Read)? {
-        let total = buf.len() as u64 + chunk.len() as u64;
-        if total > max {
-            return Err(BodyError::TooLarge(total));
+/// Credentials that cannot be put in a header (a newline in a token, say):
+/// refused up front, naming where they came from, rather than silently not sent.
+fn unsendable_credentials(creds: &Credentials, source: CredentialSource) -> RegistryError {
+    let origin = match (creds, source) {
+        (Credentials::Bearer(_), CredentialSource::Environment) => "MLFLOW_TRACKING_TOKEN",
+        (Credentials::Bearer(_), CredentialSource::Keyring) => {
+            "the token `modelgate login` stored in the OS keyring"
         }
-        buf.extend_from_slice(&chunk);
+        (Credentials::Basic { .. }, CredentialSource::Environment) => {
+            "MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD"
+        }
+        (Credentials::Basic { .. }, _) => "the user name and password (in the URI's user info?)",
+        _ => "the token",
+    };
+    RegistryError::InvalidRequest {
+        message: format!(
+            "{origin} holds a character that cannot be sent in an HTTP header (a newline, a control character or non-ASCII text?); set it again without it"
+        ),
     }
-    Ok(buf)
 }
 
-/// The last error of a request that ran out of attempts, saying so.
-fn gave_up(error: RegistryError, attempts: u32) -> RegistryError {
-    let note = format!(" (gave up after {attempts} attempts)");
+/// A path below the artifact proxy: no `.`, `..` or empty segments, so that
+/// what is listed and what is read are the same place.
+pub fn check_proxy_path(path: &str) -> Result<()> {
+    let trimmed = path.trim_end_matches('/');
+    if trimmed.is_empty() {
+        return Ok(());
+    }
+    crate::registry::check_artifact_path(trimmed).map_err(|_| RegistryError::InvalidResponse {
+        message: format!(
+            "the artifact location `{}` is not a plain relative path (it has `.`, `..` or empty segments, or is absolute); modelgate refuses to read or list it",
+            crate::text::truncate_chars(&crate::text::sanitize_line(path), 120)
+        ),
+    })
+}
+
+/// The last error of a request that ran out of attempts or time, saying so.
+fn gave_up(error: RegistryError, why: &str) -> RegistryError {
+    let note = format!(" ({why})");
     match error {
         RegistryError::Unavailable { message } => RegistryError::Unavailable {
             message: message + &note,
@@ -593,7 +667,7 @@ fn gave_up(error: RegistryError, attempts: u32) -> RegistryError {
 }
 
 /// An error and its causes on one line ("... : connection refused").
-fn chain(e: &dyn std::error::Error) -> String {
+pub(super) fn chain(e: &dyn std::error::Error) -> String {
     let mut out = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {

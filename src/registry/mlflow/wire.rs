@@ -3,6 +3,13 @@
 //! Every field the server may leave out has a default: MLflow omits empty lists
 //! and empty strings, and older servers lack newer fields. 64-bit integers are
 //! accepted as numbers or strings (protobuf's JSON mapping writes them as strings).
+//!
+//! Answers are parsed into these types directly, never through a generic
+//! `serde_json::Value` tree, and every list is a `List`: `parse_bounded` caps
+//! the entries of the page itself and of all lists together, so a huge answer
+//! under the byte cap cannot take many times its size in memory.
+
+use std::cell::Cell;
 
 use serde::{Deserialize, Deserializer};
 
@@ -12,6 +19,129 @@ use crate::review::num::Num;
 /// The tag MLflow 3 puts on prompts, which live in the model registry too.
 pub const PROMPT_TAG: &str = "mlflow.prompt.is_prompt";
 
+/// Entries left for the answer being parsed on this thread (`parse_bounded`),
+/// and the most one page may hold.
+#[derive(Clone, Copy)]
+struct Budget {
+    items_left: usize,
+    page_max: usize,
+}
+
+thread_local! {
+    static BUDGET: Cell<Option<Budget>> = const { Cell::new(None) };
+}
+
+/// Parses `reader` as `T`, failing once a page (`Page`) holds more than
+/// `page_max` entries or all lists together more than `max_items`.
+pub fn parse_bounded<T: serde::de::DeserializeOwned>(
+    reader: impl std::io::Read,
+    page_max: usize,
+    max_items: usize,
+) -> serde_json::Result<T> {
+    struct Reset(Option<Budget>);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            BUDGET.with(|b| b.set(self.0));
+        }
+    }
+    let _reset = Reset(BUDGET.with(|b| {
+        b.replace(Some(Budget {
+            items_left: max_items,
+            page_max,
+        }))
+    }));
+    // serde_json reads a plain reader byte by byte; a buffer keeps that cheap.
+    serde_json::from_reader(std::io::BufReader::with_capacity(64 * 1024, reader))
+}
+
+/// Takes one entry from the budget; `page` says it is an entry of the page.
+fn take_item<E: serde::de::Error>(count: usize, page: bool) -> Result<(), E> {
+    BUDGET.with(|b| match b.get() {
+        None => Ok(()),
+        Some(mut budget) => {
+            if page && count > budget.page_max {
+                return Err(E::custom(format!(
+                    "more than {} entries on one page, the most modelgate asked for",
+                    budget.page_max
+                )));
+            }
+            if budget.items_left == 0 {
+                return Err(E::custom(
+                    "more entries in one answer than modelgate reads (1,000,000)",
+                ));
+            }
+            budget.items_left -= 1;
+            b.set(Some(budget));
+            Ok(())
+        }
+    })
+}
+
+macro_rules! bounded_list {
+    ($name:ident, $page:expr, $doc:literal) => {
+        #[doc = $doc]
+        #[derive(Debug)]
+        pub struct $name<T>(pub Vec<T>);
+
+        impl<T> Default for $name<T> {
+            fn default() -> Self {
+                $name(Vec::new())
+            }
+        }
+
+        impl<T> std::ops::Deref for $name<T> {
+            type Target = Vec<T>;
+            fn deref(&self) -> &Vec<T> {
+                &self.0
+            }
+        }
+
+        impl<T> IntoIterator for $name<T> {
+            type Item = T;
+            type IntoIter = std::vec::IntoIter<T>;
+            fn into_iter(self) -> Self::IntoIter {
+                self.0.into_iter()
+            }
+        }
+
+        impl<'de, T: Deserialize<'de>> Deserialize<'de> for $name<T> {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct Visit<T>(std::marker::PhantomData<T>);
+                impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for Visit<T> {
+                    type Value = Vec<T>;
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str("a list")
+                    }
+                    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                        self,
+                        mut seq: A,
+                    ) -> Result<Vec<T>, A::Error> {
+                        let mut out = Vec::new();
+                        while let Some(v) = seq.next_element()? {
+                            take_item::<A::Error>(out.len() + 1, $page)?;
+                            out.push(v);
+                        }
+                        Ok(out)
+                    }
+                }
+                d.deserialize_seq(Visit(std::marker::PhantomData))
+                    .map($name)
+            }
+        }
+    };
+}
+
+bounded_list!(
+    List,
+    false,
+    "A list inside an answer, counted against the answer's budget."
+);
+bounded_list!(
+    Page,
+    true,
+    "The list a paginated answer pages through: at most the page size."
+);
+
 #[derive(Debug, Deserialize)]
 pub struct KeyValue {
     pub key: String,
@@ -19,7 +149,7 @@ pub struct KeyValue {
     pub value: String,
 }
 
-fn tags(pairs: Vec<KeyValue>) -> Tags {
+fn tags(pairs: List<KeyValue>) -> Tags {
     pairs.into_iter().map(|kv| (kv.key, kv.value)).collect()
 }
 
@@ -58,9 +188,9 @@ pub struct RegisteredModelWire {
     #[serde(default)]
     pub description: Option<String>,
     #[serde(default)]
-    pub tags: Vec<KeyValue>,
+    pub tags: List<KeyValue>,
     #[serde(default)]
-    pub aliases: Vec<Alias>,
+    pub aliases: List<Alias>,
 }
 
 impl RegisteredModelWire {
@@ -97,7 +227,7 @@ pub struct ModelVersionWire {
     #[serde(default)]
     pub description: Option<String>,
     #[serde(default)]
-    pub tags: Vec<KeyValue>,
+    pub tags: List<KeyValue>,
 }
 
 impl ModelVersionWire {
@@ -121,7 +251,7 @@ impl ModelVersionWire {
 #[derive(Debug, Deserialize)]
 pub struct SearchRegisteredModels {
     #[serde(default)]
-    pub registered_models: Vec<RegisteredModelWire>,
+    pub registered_models: Page<RegisteredModelWire>,
     #[serde(default)]
     pub next_page_token: Option<String>,
 }
@@ -134,7 +264,7 @@ pub struct GetRegisteredModel {
 #[derive(Debug, Deserialize)]
 pub struct SearchModelVersions {
     #[serde(default)]
-    pub model_versions: Vec<ModelVersionWire>,
+    pub model_versions: Page<ModelVersionWire>,
     #[serde(default)]
     pub next_page_token: Option<String>,
 }
@@ -196,11 +326,11 @@ impl RunInfo {
 #[derive(Debug, Default, Deserialize)]
 pub struct RunData {
     #[serde(default)]
-    pub metrics: Vec<MetricWire>,
+    pub metrics: List<MetricWire>,
     #[serde(default)]
-    pub params: Vec<KeyValue>,
+    pub params: List<KeyValue>,
     #[serde(default)]
-    pub tags: Vec<KeyValue>,
+    pub tags: List<KeyValue>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -238,7 +368,7 @@ pub struct GetRun {
 #[derive(Debug, Deserialize)]
 pub struct SearchRuns {
     #[serde(default)]
-    pub runs: Vec<RunWire>,
+    pub runs: Page<RunWire>,
     #[serde(default)]
     pub next_page_token: Option<String>,
 }
@@ -246,7 +376,7 @@ pub struct SearchRuns {
 #[derive(Debug, Deserialize)]
 pub struct MetricHistory {
     #[serde(default)]
-    pub metrics: Vec<MetricWire>,
+    pub metrics: Page<MetricWire>,
     #[serde(default)]
     pub next_page_token: Option<String>,
 }
@@ -263,7 +393,7 @@ pub struct ArtifactFile {
 #[derive(Debug, Deserialize)]
 pub struct ArtifactList {
     #[serde(default)]
-    pub files: Vec<ArtifactFile>,
+    pub files: Page<ArtifactFile>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -286,7 +416,7 @@ pub struct CreateExperiment {
 #[derive(Debug, Deserialize)]
 pub struct SearchExperiments {
     #[serde(default)]
-    pub experiments: Vec<Experiment>,
+    pub experiments: Page<Experiment>,
     #[serde(default)]
     pub next_page_token: Option<String>,
 }
@@ -306,6 +436,20 @@ pub struct ErrorBody {
     /// FastAPI routes (the artifact proxy) answer `{"detail": "..."}`.
     #[serde(default)]
     pub detail: Option<serde_json::Value>,
+}
+
+impl ErrorBody {
+    /// What the server said, if it said anything.
+    pub fn said(&self) -> Option<String> {
+        match (&self.error_code, &self.message, &self.detail) {
+            (Some(c), Some(m), _) => Some(format!("{c}: {m}")),
+            (None, Some(m), _) => Some(m.clone()),
+            (Some(c), None, _) => Some(c.clone()),
+            (None, None, Some(serde_json::Value::String(d))) => Some(d.clone()),
+            (None, None, Some(d)) => Some(d.to_string()),
+            (None, None, None) => None,
+        }
+    }
 }
 
 /// `KeyValue` pairs as MLflow's request bodies want them.

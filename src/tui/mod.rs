@@ -1,4 +1,4 @@
-//! The review console (issue 4). One owned `App`, an `Action` enum,
+//! The review console. One owned `App`, an `Action` enum,
 //! `update(&mut App, Action) -> Vec<Effect>` and `view(&App, &mut Frame)`.
 //! Effects run in tokio tasks and come back as actions on a channel; this
 //! loop never awaits I/O. It draws only when something changed, after

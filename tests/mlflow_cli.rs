@@ -297,3 +297,44 @@ fn login_without_a_keyring_points_to_the_environment() {
     let no_uri = failed(mg(dir.path()).args(["login"]).write_stdin("x\n"));
     assert!(no_uri.stderr.contains("--uri"), "{}", no_uri.stderr);
 }
+
+/// Every request through a proxy that waits 1.5 s before answering, under a
+/// 2 s read deadline: each operation alone would finish within it, the
+/// command as a whole cannot, and it gives up at the command's deadline.
+#[test]
+fn a_command_gives_up_at_one_deadline_for_all_its_requests() {
+    let dir = TempDir::new().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let proxy = rt.block_on(support::proxy::Proxy::start(&mlflow_uri()));
+    proxy.fail(
+        None,
+        "/api/2.0/mlflow/",
+        support::proxy::Fault::Delay(std::time::Duration::from_millis(1500)),
+        10_000,
+    );
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "registry_id = \"deadline-test\"\n[mlflow]\nread_deadline_seconds = 2\nrequest_timeout_seconds = 20\nread_timeout_seconds = 20\n",
+    )
+    .unwrap();
+    let out = failed(
+        mg(dir.path())
+            .env("MODELGATE_CONFIG", &config)
+            .args(["--uri", &proxy.uri, "queue", "--json"]),
+    );
+    assert!(
+        out.stderr.contains("deadline") && out.stderr.contains("read_deadline_seconds"),
+        "{}",
+        out.stderr
+    );
+    let requests = proxy.seen().len();
+    assert!(
+        requests <= 3,
+        "the command stopped at its deadline, not after every operation: {requests} requests"
+    );
+}

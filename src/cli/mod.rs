@@ -178,6 +178,40 @@ async fn run(cli: Cli, out: &mut Out) -> Result<ExitCode> {
     let over = cli.global.overrides();
     console::set_exit_after_first_frame(cli.global.exit_after_first_frame);
     let config = Config::load(&over)?;
+    use crate::registry::mlflow::client::{Kind, command};
+    // A command's MLflow requests share one deadline ([mlflow]
+    // read_deadline_seconds, or write_deadline_seconds for commands that
+    // sign): a slow server costs the command that long at most. The console
+    // and the commands that fill a registry (demo, register) keep one
+    // deadline per operation.
+    let kind = match &cli.command {
+        Some(Command::Queue(_) | Command::Show(_) | Command::Gate(_))
+        | Some(Command::Audit(_) | Command::Check(_)) => Some(Kind::Read),
+        Some(
+            Command::Submit(_)
+            | Command::Approve(_)
+            | Command::Reject(_)
+            | Command::RequestChanges(_)
+            | Command::Comment(_)
+            | Command::Withdraw(_)
+            | Command::Revoke(_)
+            | Command::Override(_)
+            | Command::Promote(_)
+            | Command::Rollback(_)
+            | Command::Ratify(_),
+        ) => Some(Kind::Write),
+        _ => None,
+    };
+    match kind {
+        Some(kind) => {
+            let budget = config.mlflow.command_deadline(kind);
+            command(kind, budget, dispatch(cli, over, config, out)).await
+        }
+        None => dispatch(cli, over, config, out).await,
+    }
+}
+
+async fn dispatch(cli: Cli, over: Overrides, config: Config, out: &mut Out) -> Result<ExitCode> {
     match cli.command {
         Some(Command::Demo(a)) => demo::run(a, &over, &config, out).await,
         Some(Command::Queue(a)) => queue::run(a, &config, out).await,

@@ -127,6 +127,19 @@ pub(super) enum SendError {
     Refused(RegistryError),
 }
 
+/// Runs a whole command under one deadline of `kind`, `budget` long: every
+/// registry operation it makes shares it, so a command of many operations
+/// against a slow server gives up once, at its deadline, not once per
+/// operation. Operations outside such a scope get a deadline of their own.
+pub async fn command<F: Future>(kind: Kind, budget: Duration, f: F) -> F::Output {
+    let deadline = Deadline {
+        at: Instant::now() + budget,
+        budget,
+        kind,
+    };
+    DEADLINE.scope(deadline, f).await
+}
+
 /// Which deadline an operation runs under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -208,7 +221,8 @@ impl Http {
     }
 
     /// Runs `f` as one operation: every request in it shares one deadline
-    /// (an operation already running keeps its own).
+    /// (an operation already running, or a command run with [`command`],
+    /// keeps its own).
     pub async fn operation<F: Future>(&self, kind: Kind, f: F) -> F::Output {
         if DEADLINE.try_with(|_| ()).is_ok() {
             f.await

@@ -127,6 +127,16 @@ impl MlflowSettings {
         Ok(self)
     }
 
+    /// The deadline of one whole command of `kind` under these settings.
+    pub fn command_deadline(&self, kind: super::client::Kind) -> std::time::Duration {
+        let mut opts = MlflowOptions::new("http://127.0.0.1");
+        self.apply(&mut opts);
+        match kind {
+            super::client::Kind::Read => opts.http.read_deadline,
+            super::client::Kind::Write => opts.http.write_deadline,
+        }
+    }
+
     pub fn apply(&self, opts: &mut MlflowOptions) {
         let secs = std::time::Duration::from_secs_f64;
         if let Some(v) = self.concurrency {

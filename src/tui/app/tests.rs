@@ -578,3 +578,35 @@ async fn rollback_dialog_needs_incident_and_the_models_name_then_deploys_the_tar
     assert_eq!(request.reason.as_deref(), Some("p99 latency alarm"));
     assert_eq!(request.incident.as_deref(), Some("INC-7"));
 }
+
+#[test]
+fn a_queue_error_is_shown_in_full_on_a_narrow_terminal() {
+    let mut a = app();
+    let _ = a.start();
+    let why = "model fraud version 3, the baseline, could not be read (the server answered 500: \
+               internal error); every other review loaded, and this sentence ends here: END";
+    let _ = update(
+        &mut a,
+        Action::QueueLoaded {
+            all: false,
+            result: Err(why.into()),
+        },
+    );
+    let (w, h) = (80u16, 24u16);
+    let backend = ratatui::backend::TestBackend::new(w, h);
+    let mut term = ratatui::Terminal::new(backend).unwrap();
+    term.draw(|f| crate::tui::views::view(&a, f)).unwrap();
+    let screen: String = term
+        .backend()
+        .buffer()
+        .content()
+        .chunks(w as usize)
+        .map(|row| row.iter().map(|c| c.symbol()).collect::<String>())
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        screen.contains("END"),
+        "the end of the error is on screen:\n{screen}"
+    );
+    assert!(screen.contains("could not be loaded"), "{screen}");
+}

@@ -5,6 +5,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::{areas, pad, put_line, queue_list_area};
 use crate::tui::app::App;
@@ -259,12 +260,22 @@ pub fn render(app: &App, buf: &mut Buffer, area: Rect) {
                 ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"][app.spinner % 10]
             );
         }
-        put_line(
-            buf,
-            list,
-            list.y + list.height.min(2) / 2,
-            &Line::from(Span::styled(format!("  {msg}"), style)),
-        );
+        let y = list.y + list.height.min(2) / 2;
+        let line = Line::from(Span::styled(format!("  {msg}"), style));
+        if q.error.is_some() {
+            // An error is read in full: wrapped over the list, never cut at
+            // the window's width.
+            let rest = Rect {
+                y,
+                height: list.height.saturating_sub(y - list.y),
+                ..list
+            };
+            Paragraph::new(line)
+                .wrap(Wrap { trim: false })
+                .render(rest, buf);
+        } else {
+            put_line(buf, list, y, &line);
+        }
         return;
     }
     let end = (q.offset + list.height as usize).min(q.visible.len());

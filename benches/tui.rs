@@ -86,7 +86,7 @@ fn bench(c: &mut Criterion) {
     c.bench_function("keypress j + draw (100k)", |b| {
         b.iter(|| {
             // Down, and back up now and then so the selection keeps moving.
-            let k = if app.queue.selected > 5_000 {
+            let k = if app.queue.list.selected > 5_000 {
                 KeyCode::Char('g')
             } else {
                 KeyCode::Char('j')

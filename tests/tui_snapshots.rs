@@ -50,7 +50,7 @@ fn find_glyph(buf: &Buffer, y: u16, glyph: &str) -> u16 {
 async fn selection_and_sla_states_carry_style_and_glyph() {
     let (app, _) = shots::loaded(W, H, Theme::default()).await.unwrap();
     let buf = draw(&app);
-    let list_top = modelgate::tui::views::queue_list_area(buf.area).y;
+    let list_top = modelgate::tui::layout::queue_list_area(buf.area).y;
     // The first row is selected: a ▶ and reverse video across the row.
     assert_eq!(buf[(1, list_top)].symbol(), "▶");
     for x in [1, 20, 60, 100] {
@@ -103,7 +103,7 @@ async fn no_color_keeps_every_glyph_and_no_colour() {
         assert_eq!(cell.bg, Color::Reset);
         assert!(!cell.modifier.contains(Modifier::REVERSED));
     }
-    let list_top = modelgate::tui::views::queue_list_area(buf.area).y;
+    let list_top = modelgate::tui::layout::queue_list_area(buf.area).y;
     assert_eq!(buf[(1, list_top)].symbol(), "▶");
     assert!(buf[(20, list_top)].modifier.contains(Modifier::UNDERLINED));
     let t = text(&buf);

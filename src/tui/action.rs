@@ -11,7 +11,8 @@ use super::list::Me;
 use crate::policy::ItemGates;
 use crate::review::queue::QueueItem;
 use crate::service::audit::VerifyReport;
-use crate::service::deploy::DeploymentStatus;
+use crate::service::decide::{Outcome, Refused};
+use crate::service::deploy::{Deployed, DeploymentStatus};
 use crate::service::history::MetricHistory;
 use crate::service::records::RecordView;
 use crate::service::show::ReviewDetail;
@@ -63,16 +64,41 @@ pub enum Action {
     },
     /// Why signing cannot work here (identity, roster, key), or `None` when it can.
     SigningChecked(Option<String>),
-    /// A decision, promotion, rollback or ratification came back: what the
-    /// status line says, and whether it is a refusal.
+    /// A decision, promotion, rollback or ratification came back: what was
+    /// stored, or why not.
     Signed {
         key: ReviewKey,
-        result: Result<String, String>,
+        result: Result<Signed, SignFailure>,
     },
     AuditLoaded(Result<Arc<AuditData>, String>),
     Verified(Result<Arc<VerifyReport>, String>),
-    Exported(Result<String, String>),
+    Exported(Result<Exported, String>),
     DeployLoaded(Result<Arc<DeploymentStatus>, String>),
+}
+
+/// What signing stored.
+#[derive(Debug)]
+pub enum Signed {
+    /// A decision or ratification record.
+    Decided(Outcome),
+    /// A promote or rollback record, and the alias moved.
+    Deployed(Deployed),
+}
+
+/// Why signing did not complete.
+#[derive(Debug)]
+pub enum SignFailure {
+    /// Nothing to sign with (identity, roster, key): nothing was tried.
+    Setup(String),
+    /// Refused or failed; says what of it is in the registry.
+    Refused(Refused),
+}
+
+/// An audit export written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exported {
+    pub records: usize,
+    pub path: std::path::PathBuf,
 }
 
 /// What the `:audit` screen shows: every record, and the evidence documents
@@ -143,22 +169,47 @@ pub enum Effect {
     Quit,
 }
 
+/// The effects that supersede one another: a newer one of a kind aborts the
+/// older, whose answer no longer matters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    Queue,
+    Review,
+    History,
+    Gates,
+    Identity,
+    Audit,
+    Verify,
+    Export,
+    Deploy,
+}
+
+/// How the runner treats an effect while another is running.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lifetime {
+    /// Only the newest of its kind matters: it aborts the one running.
+    Latest(Kind),
+    /// Runs to its end, never aborted: a signature or an alias move half
+    /// done is worse than one not started (the dialog allows one at a time).
+    ToCompletion,
+}
+
 impl Effect {
-    /// Effects of one kind replace each other: only the newest one's result matters.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Effect::LoadQueue { .. } => "queue",
-            Effect::LoadReview { .. } => "review",
-            Effect::LoadHistory { .. } => "history",
-            Effect::EvaluateGates { .. } => "gates",
-            Effect::LoadIdentity => "identity",
-            // Signing is never aborted by a newer effect: one at a time, by the dialog.
-            Effect::Sign { .. } | Effect::Deploy { .. } => "sign",
-            Effect::LoadAudit => "audit",
-            Effect::Verify => "verify",
-            Effect::ExportAudit { .. } => "export",
-            Effect::LoadDeploy => "deploy",
-            Effect::Quit => "quit",
-        }
+    pub fn lifetime(&self) -> Lifetime {
+        let kind = match self {
+            Effect::LoadQueue { .. } => Kind::Queue,
+            Effect::LoadReview { .. } => Kind::Review,
+            Effect::LoadHistory { .. } => Kind::History,
+            Effect::EvaluateGates { .. } => Kind::Gates,
+            Effect::LoadIdentity => Kind::Identity,
+            Effect::LoadAudit => Kind::Audit,
+            Effect::Verify => Kind::Verify,
+            Effect::ExportAudit { .. } => Kind::Export,
+            Effect::LoadDeploy => Kind::Deploy,
+            Effect::Sign { .. } | Effect::Deploy { .. } | Effect::Quit => {
+                return Lifetime::ToCompletion;
+            }
+        };
+        Lifetime::Latest(kind)
     }
 }

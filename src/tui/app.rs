@@ -1,27 +1,34 @@
 //! The console's state and its one way to change: `update(&mut App, Action)
 //! -> Vec<Effect>`. No I/O and no clock here: time arrives in `Tick`, data
 //! in `*Loaded` actions, so every screen can be driven and tested by hand.
-
-use std::sync::Arc;
+//! `App` holds what the screens share and routes keys, clicks, commands and
+//! answers to the screen they belong to (`screens`).
 
 use crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEventKind,
 };
 use ratatui::layout::Rect;
-use ratatui::text::Line;
 
-use super::action::{Action, AuditData, Effect, HighlightStyle, Identity, ReviewKey, SignRequest};
-use super::highlight::Prepared;
+use super::action::{Action, Effect, HighlightStyle, Identity, ReviewKey, SignFailure, Signed};
 use super::keymap::{Command, Context, Key, KeyMap};
-use super::list::{self, Filters, Row, SortKey, StateFilter};
+use super::layout;
+use super::list::{self, Me, Row};
+use super::screens::dialog::{self, DialogKey};
+use super::screens::help;
+use super::screens::palette::{self, PaletteKey};
+use super::screens::queue::Click;
 use super::theme::{Mode, Theme};
-use super::views;
 use crate::review::reports::FairnessThresholds;
-use crate::review::risk::Risk;
-use crate::service::audit::VerifyReport;
-use crate::service::deploy::{DeployFlags, DeploymentStatus};
-use crate::service::history::MetricHistory;
-use crate::service::show::ReviewDetail;
+use crate::service::deploy::DeployFlags;
+
+pub use super::load::Load;
+pub use super::screens::audit::AuditView;
+pub use super::screens::deploy::DeployView;
+pub use super::screens::dialog::{Field, SignDialog, Signing, reason_required};
+pub use super::screens::palette::{PALETTE, Palette};
+pub use super::screens::queue::QueueView;
+pub use super::screens::review::{ReviewView, Tab};
+pub use super::screens::{Level, Status};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
@@ -31,391 +38,11 @@ pub enum Screen {
     Deploy,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tab {
-    Overview,
-    Metrics,
-    Schema,
-    Explainability,
-    Fairness,
-    Security,
-    Records,
-}
-
-impl Tab {
-    pub const ALL: [Tab; 7] = [
-        Tab::Overview,
-        Tab::Metrics,
-        Tab::Schema,
-        Tab::Explainability,
-        Tab::Fairness,
-        Tab::Security,
-        Tab::Records,
-    ];
-
-    pub fn title(self) -> &'static str {
-        match self {
-            Tab::Overview => "Overview",
-            Tab::Metrics => "Metrics",
-            Tab::Schema => "Schema",
-            Tab::Explainability => "Explainability",
-            Tab::Fairness => "Fairness",
-            Tab::Security => "Security",
-            Tab::Records => "Records",
-        }
-    }
-
-    pub fn index(self) -> usize {
-        Tab::ALL.iter().position(|t| *t == self).unwrap_or(0)
-    }
-
-    fn step(self, by: isize) -> Tab {
-        let n = Tab::ALL.len() as isize;
-        Tab::ALL[(self.index() as isize + by).rem_euclid(n) as usize]
-    }
-}
-
-/// The commands of the `:` palette.
-pub const PALETTE: [(&str, &str); 4] = [
-    ("queue", "the review queue"),
-    ("audit", "every signed record, verification, export"),
-    ("deploy", "production aliases, rollbacks, ratification"),
-    ("quit", "leave modelgate"),
-];
-
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Palette {
-    pub input: String,
-    pub selected: usize,
-}
-
 #[derive(Debug, Clone, PartialEq)]
 pub enum Overlay {
     Help,
     Palette(Palette),
     Sign(Box<SignDialog>),
-}
-
-/// What has the keyboard in a signing dialog.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Field {
-    #[default]
-    Cancel,
-    Sign,
-    Role,
-    Target,
-    Reason,
-    Incident,
-    Confirm,
-}
-
-/// The dialog before anything is signed: what, as whom, why, on which evidence.
-/// Focus starts on Cancel; only Enter on Sign signs.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct SignDialog {
-    pub action: String,
-    pub model: String,
-    /// The version signed on (for a rollback: the chosen target).
-    pub version: String,
-    pub roles: Vec<String>,
-    pub role: usize,
-    pub reason: String,
-    pub incident: String,
-    pub confirm: String,
-    /// `rollback`: earlier approved versions, newest first.
-    pub targets: Vec<String>,
-    pub target: usize,
-    /// `rollback`: the alias and the version holding it now.
-    pub alias: Option<String>,
-    pub from: Option<String>,
-    pub ratifies: Option<String>,
-    pub evidence: Option<String>,
-    /// The gate results as they will be signed: policy digest, denies, warns, error.
-    pub gates: Option<crate::policy::GateResult>,
-    pub waives: Vec<String>,
-    pub actor: Option<String>,
-    pub focus: Option<Field>,
-    /// Why nothing can be signed here (configuration): the dialog explains it.
-    pub problem: Option<String>,
-    /// What Sign is waiting for (a reason, the model's name, ...).
-    pub error: Option<String>,
-}
-
-/// Actions whose record needs a reason (PROTOCOL 6).
-pub fn reason_required(action: &str) -> bool {
-    matches!(
-        action,
-        "reject" | "request_changes" | "revoke" | "override" | "rollback"
-    )
-}
-
-impl SignDialog {
-    pub fn focus(&self) -> Field {
-        self.focus.unwrap_or(Field::Cancel)
-    }
-
-    /// The text and choice fields, in Tab order after Cancel and Sign.
-    pub fn inputs(&self) -> Vec<Field> {
-        if self.problem.is_some() {
-            return vec![];
-        }
-        match self.action.as_str() {
-            "rollback" => vec![
-                Field::Target,
-                Field::Reason,
-                Field::Incident,
-                Field::Confirm,
-            ],
-            _ if self.roles.len() > 1 => vec![Field::Role, Field::Reason],
-            _ => vec![Field::Reason],
-        }
-    }
-
-    pub fn fields(&self) -> Vec<Field> {
-        let mut f = vec![Field::Cancel];
-        if self.problem.is_none() {
-            f.push(Field::Sign);
-        }
-        f.extend(self.inputs());
-        f
-    }
-
-    pub fn role(&self) -> Option<&str> {
-        self.roles.get(self.role).map(String::as_str)
-    }
-
-    pub fn target(&self) -> Option<&str> {
-        self.targets.get(self.target).map(String::as_str)
-    }
-
-    /// What still stops Sign, in words.
-    pub fn missing(&self) -> Option<String> {
-        if let Some(p) = &self.problem {
-            return Some(p.clone());
-        }
-        if reason_required(&self.action) && self.reason.trim().is_empty() {
-            return Some(format!("{} needs a reason.", self.action));
-        }
-        if self.action == "rollback" {
-            if self.target().is_none() {
-                return Some("No earlier approved version to roll back to.".into());
-            }
-            if self.incident.trim().is_empty() {
-                return Some("A rollback needs an incident id.".into());
-            }
-            if self.confirm != self.model {
-                return Some(format!(
-                    "Type the model's name ({}) to confirm.",
-                    self.model
-                ));
-            }
-        }
-        None
-    }
-
-    /// The model and version the record is signed on.
-    pub fn key(&self) -> ReviewKey {
-        let version = match self.action.as_str() {
-            "rollback" => self.target().unwrap_or_default().to_owned(),
-            _ => self.version.clone(),
-        };
-        (self.model.clone(), version)
-    }
-
-    pub fn request(&self) -> SignRequest {
-        let text = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
-        SignRequest {
-            action: self.action.clone(),
-            role: self.role().map(str::to_owned),
-            reason: text(&self.reason),
-            waives: self.waives.clone(),
-            expected_evidence: self.evidence.clone(),
-            incident: text(&self.incident),
-            ratifies: self.ratifies.clone(),
-        }
-    }
-
-    /// The record's fields as they will be signed (time, nonce, parents, roster,
-    /// key and signature are added when signing).
-    pub fn preview(&self) -> serde_json::Value {
-        let (model, version) = self.key();
-        let mut m = serde_json::Map::new();
-        m.insert("action".into(), self.action.clone().into());
-        m.insert("model".into(), model.into());
-        m.insert("version".into(), version.into());
-        m.insert(
-            "actor".into(),
-            self.actor.clone().unwrap_or_default().into(),
-        );
-        m.insert(
-            "role".into(),
-            self.role().unwrap_or("sre").to_owned().into(),
-        );
-        if let Some(a) = &self.alias {
-            m.insert("alias".into(), a.clone().into());
-            m.insert(
-                "from_version".into(),
-                self.from
-                    .clone()
-                    .map_or(serde_json::Value::Null, Into::into),
-            );
-        }
-        if self.action == "rollback" {
-            m.insert("incident".into(), self.incident.trim().to_owned().into());
-            m.insert("break_glass".into(), false.into());
-        }
-        if let Some(r) = &self.ratifies {
-            m.insert("ratifies".into(), r.clone().into());
-        }
-        m.insert("reason".into(), self.reason.trim().to_owned().into());
-        serde_json::Value::Object(m)
-    }
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct AuditView {
-    pub data: Option<Load<Arc<AuditData>>>,
-    pub filter: String,
-    pub editing: bool,
-    /// Indices into the records, filtered.
-    pub visible: Vec<usize>,
-    pub selected: usize,
-    pub offset: usize,
-    pub verify: Option<Load<Arc<VerifyReport>>>,
-    pub exporting: bool,
-}
-
-impl AuditView {
-    pub fn records(&self) -> &[crate::service::records::RecordView] {
-        match &self.data {
-            Some(Load::Ready(d)) => &d.records,
-            _ => &[],
-        }
-    }
-
-    pub fn selected_record(&self) -> Option<&crate::service::records::RecordView> {
-        self.visible
-            .get(self.selected)
-            .and_then(|i| self.records().get(*i))
-    }
-
-    /// `model:M actor:A action:X` narrow exactly; other words must appear anywhere.
-    pub fn refilter(&mut self) {
-        let words: Vec<String> = self
-            .filter
-            .split_whitespace()
-            .map(str::to_lowercase)
-            .collect();
-        let visible: Vec<usize> = self
-            .records()
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| {
-                let opt = |o: &Option<String>| o.clone().unwrap_or_default().to_lowercase();
-                words.iter().all(|w| {
-                    if let Some(m) = w.strip_prefix("model:") {
-                        r.model.to_lowercase() == m
-                    } else if let Some(a) = w.strip_prefix("actor:") {
-                        opt(&r.actor) == a
-                    } else if let Some(a) = w.strip_prefix("action:") {
-                        opt(&r.action) == a
-                    } else {
-                        let valid = if r.valid { "valid" } else { "invalid" };
-                        [
-                            r.model.to_lowercase(),
-                            r.version.clone(),
-                            opt(&r.actor),
-                            opt(&r.action),
-                            opt(&r.role),
-                            r.id.clone(),
-                            valid.into(),
-                        ]
-                        .iter()
-                        .any(|f| f.contains(w.as_str()))
-                    }
-                })
-            })
-            .map(|(i, _)| i)
-            .collect();
-        self.visible = visible;
-        self.selected = self.selected.min(self.visible.len().saturating_sub(1));
-    }
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct DeployView {
-    pub status: Option<Load<Arc<DeploymentStatus>>>,
-    pub selected: usize,
-}
-
-impl DeployView {
-    pub fn ready(&self) -> Option<&DeploymentStatus> {
-        match &self.status {
-            Some(Load::Ready(s)) => Some(s),
-            _ => None,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Level {
-    Info,
-    Error,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Status {
-    pub level: Level,
-    pub text: String,
-}
-
-#[derive(Debug, Clone)]
-pub enum Load<T> {
-    Loading,
-    Ready(T),
-    Failed(String),
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct QueueView {
-    pub rows: Vec<Row>,
-    /// Whether `rows` holds reviews in every state, not only pending ones.
-    pub all_loaded: bool,
-    pub loaded: bool,
-    pub loading: bool,
-    pub error: Option<String>,
-    pub filter: String,
-    /// The `/` filter has the keyboard.
-    pub editing: bool,
-    pub sort: SortKey,
-    pub risk: Option<Risk>,
-    pub state: StateFilter,
-    pub mine: bool,
-    /// Indices into `rows`, filtered and sorted.
-    pub visible: Vec<u32>,
-    pub selected: usize,
-    /// First visible row of the list window.
-    pub offset: usize,
-    /// Pending, at risk, breached at `now`.
-    pub counts: (usize, usize, usize),
-    /// The background gate evaluation has not answered yet.
-    pub gates_loading: bool,
-    /// Rows in the chosen state, before the other filters ("12 of 40 shown").
-    pub in_state: usize,
-}
-
-#[derive(Debug, Clone)]
-pub struct ReviewView {
-    pub key: ReviewKey,
-    pub detail: Load<Arc<ReviewDetail>>,
-    pub prepared: Option<Box<Prepared>>,
-    pub history: Load<Vec<MetricHistory>>,
-    pub tab: Tab,
-    pub scroll: [usize; 7],
-    /// Each tab's lines, laid out for `doc_width` when data or size changes,
-    /// so a frame only copies the visible window.
-    pub docs: Vec<Vec<Line<'static>>>,
-    pub doc_width: u16,
 }
 
 pub struct App {
@@ -433,8 +60,8 @@ pub struct App {
     pub overlay: Option<Overlay>,
     pub status: Option<Status>,
     pub identity: Identity,
-    /// Why signing cannot work (`Some(None)`: it can; `None`: not checked yet).
-    pub signing: Option<Option<String>>,
+    /// Whether signing can work, once checked.
+    pub signing: Signing,
     /// A signature is being made in the background.
     pub sign_busy: bool,
     pub audit: AuditView,
@@ -457,6 +84,14 @@ pub struct AppOptions {
     pub size: (u16, u16),
 }
 
+/// Who I am, when known.
+fn me(identity: &Identity) -> Option<&Me> {
+    match identity {
+        Identity::Known(me) => Some(me),
+        _ => None,
+    }
+}
+
 impl App {
     pub fn new(o: AppOptions) -> App {
         App {
@@ -474,7 +109,7 @@ impl App {
             overlay: None,
             status: None,
             identity: Identity::Loading,
-            signing: None,
+            signing: Signing::Checking,
             sign_busy: false,
             audit: AuditView::default(),
             deploy: DeployView::default(),
@@ -515,15 +150,9 @@ impl App {
             || self.queue.gates_loading
             || matches!(self.identity, Identity::Loading)
             || self.sign_busy
-            || self.audit.exporting
-            || matches!(self.audit.data, Some(Load::Loading))
-            || matches!(self.audit.verify, Some(Load::Loading))
-            || matches!(self.deploy.status, Some(Load::Loading))
-            || self.review.as_ref().is_some_and(|r| {
-                matches!(r.detail, Load::Loading)
-                    || matches!(r.history, Load::Loading)
-                    || (matches!(r.detail, Load::Ready(_)) && r.prepared.is_none())
-            })
+            || self.audit.busy()
+            || self.deploy.busy()
+            || self.review.as_ref().is_some_and(ReviewView::busy)
     }
 
     pub fn highlight_style(&self) -> HighlightStyle {
@@ -535,418 +164,123 @@ impl App {
 
     /// The selected queue row, if any.
     pub fn selected_row(&self) -> Option<&Row> {
-        self.queue
-            .visible
-            .get(self.queue.selected)
-            .and_then(|i| self.queue.rows.get(*i as usize))
+        self.queue.selected_row()
     }
 
     fn area(&self) -> Rect {
-        Rect::new(0, 0, self.size.0, self.size.1)
+        layout::screen(self.size)
     }
 
-    fn list_height(&self) -> usize {
-        views::queue_list_area(self.area()).height as usize
+    /// Rows in the queue's window.
+    fn queue_page(&self) -> usize {
+        layout::queue_list_area(self.area()).height as usize
+    }
+
+    /// Lines in the review's window.
+    fn review_page(&self) -> usize {
+        layout::review_content_area(self.area()).height as usize
     }
 
     fn info(&mut self, text: impl Into<String>) {
-        self.status = Some(Status {
-            level: Level::Info,
-            text: text.into(),
-        });
+        self.status = Some(Status::info(text));
     }
 
     fn error(&mut self, text: impl Into<String>) {
-        self.status = Some(Status {
-            level: Level::Error,
-            text: text.into(),
-        });
+        self.status = Some(Status::error(text));
     }
 
-    fn me(&self) -> Option<&list::Me> {
-        match &self.identity {
-            Identity::Known(me) => Some(me),
-            _ => None,
-        }
-    }
-
-    /// Recomputes the visible rows, keeping the selected review selected.
+    /// Recomputes the queue's visible rows, keeping the selected review selected.
     pub fn refilter(&mut self) {
-        let keep = self
-            .selected_row()
-            .map(|r| (r.item.model.clone(), r.item.version.clone()));
-        let mine = if self.queue.mine { self.me() } else { None };
-        let visible = list::visible(
-            &self.queue.rows,
-            &Filters {
-                text: &self.queue.filter,
-                risk: self.queue.risk,
-                state: self.queue.state,
-                mine,
-            },
-            self.queue.sort,
-        );
-        self.queue.visible = visible;
-        let state = self.queue.state;
-        self.queue.in_state = self
-            .queue
-            .rows
-            .iter()
-            .filter(|r| state.admits(r.item.state))
-            .count();
-        self.queue.selected = keep
-            .and_then(|(m, v)| {
-                self.queue.visible.iter().position(|i| {
-                    let it = &self.queue.rows[*i as usize].item;
-                    it.model == m && it.version == v
-                })
-            })
-            .unwrap_or(0);
-        self.clamp_queue();
-    }
-
-    fn clamp_queue(&mut self) {
-        let n = self.queue.visible.len();
-        let q = &mut self.queue;
-        q.selected = q.selected.min(n.saturating_sub(1));
-        let h = views::queue_list_area(Rect::new(0, 0, self.size.0, self.size.1)).height as usize;
-        let h = h.max(1);
-        if q.selected < q.offset {
-            q.offset = q.selected;
-        } else if q.selected >= q.offset + h {
-            q.offset = q.selected + 1 - h;
-        }
-        q.offset = q.offset.min(n.saturating_sub(h));
+        let page = self.queue_page();
+        self.queue.refilter(me(&self.identity), page);
     }
 
     /// Lays the review's tabs out again (new data, new width).
     pub fn rebuild_docs(&mut self) {
-        let width = views::review_content_area(self.area()).width;
-        let theme = self.theme.clone();
-        let fairness = self.fairness;
+        let area = self.area();
         if let Some(r) = &mut self.review {
-            r.doc_width = width;
-            r.docs = views::review::build_docs(r, &theme, &fairness, width);
-            let h = views::review_content_area(Rect::new(0, 0, self.size.0, self.size.1)).height
-                as usize;
-            for (i, doc) in r.docs.iter().enumerate() {
-                r.scroll[i] = r.scroll[i].min(doc.len().saturating_sub(h));
-            }
+            r.rebuild(&self.theme, &self.fairness, area);
         }
     }
 
-    fn move_selection(&mut self, by: isize) {
-        let n = self.queue.visible.len();
-        if n == 0 {
-            return;
+    fn scroll_review(&mut self, by: isize) {
+        let page = self.review_page();
+        if let Some(r) = &mut self.review {
+            r.scroll(by, page);
         }
-        let s = (self.queue.selected as isize + by).clamp(0, n as isize - 1);
-        self.queue.selected = s as usize;
-        self.clamp_queue();
     }
 
     /// Moves the selection of whichever list the screen shows.
     fn move_any(&mut self, by: isize) {
-        let clamp =
-            |sel: usize, n: usize| (sel as isize + by).clamp(0, (n as isize - 1).max(0)) as usize;
         match self.screen() {
-            Screen::Audit => {
-                let n = self.audit.visible.len();
-                self.audit.selected = clamp(self.audit.selected, n);
-                let h = views::audit::list_height(self.area()).max(1);
-                let a = &mut self.audit;
-                if a.selected < a.offset {
-                    a.offset = a.selected;
-                } else if a.selected >= a.offset + h {
-                    a.offset = a.selected + 1 - h;
-                }
+            Screen::Audit => self.audit.step(by, layout::audit_list_height(self.area())),
+            Screen::Deploy => self.deploy.step(by),
+            _ => {
+                let page = self.queue_page();
+                self.queue.step(by, page);
             }
-            Screen::Deploy => {
-                let n = self.deploy.ready().map_or(0, |s| s.models.len());
-                self.deploy.selected = clamp(self.deploy.selected, n);
-            }
-            _ => self.move_selection(by),
         }
     }
 
-    /// Who signs and as which roles; `Err` says why nothing can be signed.
-    fn signing_roles(&self, allowed: Option<&[&str]>) -> Result<(String, Vec<String>), String> {
-        match &self.signing {
-            None => {
-                return Err("The signing setup is still being read; try again in a moment.".into());
-            }
-            Some(Some(why)) => return Err(why.clone()),
-            Some(None) => {}
-        }
-        let me = match &self.identity {
-            Identity::Known(me) => me,
-            Identity::Loading => {
-                return Err("The roster is still being read; try again in a moment.".into());
-            }
-            Identity::Unavailable(why) => return Err(why.replace("\"mine\"", "Signing")),
-        };
-        let roles: Vec<String> = me
-            .roles
-            .iter()
-            .filter(|r| allowed.is_none_or(|a| a.contains(&r.as_str())))
-            .cloned()
-            .collect();
-        if roles.is_empty() {
-            return Err(format!(
-                "The roster gives {} none of the roles this needs ({}).",
-                me.id,
-                allowed.unwrap_or(&[]).join(", ")
-            ));
-        }
-        Ok((me.id.clone(), roles))
-    }
-
-    fn open_dialog(&mut self, mut d: SignDialog, allowed: Option<&[&str]>) {
-        match self.signing_roles(allowed) {
-            Ok((actor, roles)) => {
-                d.actor = Some(actor);
-                // A required role nobody covers yet comes first.
-                let mut roles = roles;
-                roles.sort_by_key(|r| !d.roles.contains(r));
-                d.roles = roles;
-            }
-            Err(why) => {
-                d.problem = Some(why);
-                d.roles.clear();
-            }
-        }
-        d.focus = Some(Field::Cancel);
-        self.overlay = Some(Overlay::Sign(Box::new(d)));
+    /// Opens a signing dialog as whoever signs here, or explains why not.
+    fn open_dialog(&mut self, d: SignDialog, allowed: Option<&[&str]>) -> SignDialog {
+        dialog::prepare(d, allowed, &self.signing, &self.identity)
     }
 
     fn open_decision(&mut self, action: &str) {
         let Some(r) = &self.review else { return };
-        let Load::Ready(detail) = &r.detail else {
-            self.info("The review is still loading; nothing to sign yet.");
-            return;
-        };
-        let gates = match &detail.summary.gates {
-            Some(crate::policy::ItemGates::Report(g)) => Some(g.result.clone()),
-            _ => None,
-        };
-        let covered: Vec<String> = detail
-            .summary
-            .approvals
-            .iter()
-            .map(|a| a.role.clone())
-            .collect();
-        let open_roles: Vec<String> = detail
-            .summary
-            .required_roles
-            .iter()
-            .filter(|r| !covered.contains(r))
-            .cloned()
-            .collect();
-        let d = SignDialog {
-            action: action.to_owned(),
-            model: r.key.0.clone(),
-            version: r.key.1.clone(),
-            roles: open_roles,
-            evidence: detail.evidence.clone(),
-            waives: if action == "override" {
-                gates.as_ref().map(|g| g.deny.clone()).unwrap_or_default()
-            } else {
-                Vec::new()
-            },
-            gates,
-            ..Default::default()
-        };
-        let allowed = crate::trust::record::allowed_roles(action);
-        self.open_dialog(d, allowed);
-    }
-
-    fn selected_deployment(&self) -> Option<&crate::service::deploy::ModelDeployment> {
-        self.deploy
-            .ready()
-            .and_then(|s| s.models.get(self.deploy.selected))
-    }
-
-    fn open_rollback(&mut self) {
-        let Some(m) = self.selected_deployment().cloned() else {
-            self.info("No model to roll back: the deployments have not loaded.");
-            return;
-        };
-        let mut d = SignDialog {
-            action: "rollback".into(),
-            model: m.model.clone(),
-            version: m.holder.clone().unwrap_or_default(),
-            targets: m.rollback_targets.clone(),
-            alias: Some(m.alias.clone()),
-            from: m.holder.clone(),
-            ..Default::default()
-        };
-        self.open_dialog(d.clone(), Some(&["sre"]));
-        if d.targets.is_empty()
-            && let Some(Overlay::Sign(dlg)) = &mut self.overlay
-            && dlg.problem.is_none()
-        {
-            d = (**dlg).clone();
-            d.problem = Some(format!(
-                "No version of {} earlier than {} is approved. A break-glass rollback goes through the CLI: `modelgate rollback {} --to V --break-glass ...` (see docs/deploy.md).",
-                m.model,
-                m.holder.as_deref().unwrap_or("the holder"),
-                m.model
-            ));
-            d.focus = Some(Field::Cancel);
-            self.overlay = Some(Overlay::Sign(Box::new(d)));
+        match r.decision(action) {
+            Ok(d) => {
+                let allowed = crate::trust::record::allowed_roles(action);
+                let d = self.open_dialog(d, allowed);
+                self.overlay = Some(Overlay::Sign(Box::new(d)));
+            }
+            Err(why) => self.info(why),
         }
     }
 
-    fn open_ratify(&mut self) {
-        let Some(m) = self.selected_deployment().cloned() else {
-            self.info("No rollback to ratify: the deployments have not loaded.");
-            return;
+    fn open_rollback(&mut self) {
+        let d = match self.deploy.rollback() {
+            Ok(d) => d,
+            Err(why) => return self.info(why),
         };
-        let Some(w) = m.waiting.first() else {
-            self.info(format!(
-                "No rollback of {} is waiting for ratification.",
-                m.model
-            ));
-            return;
-        };
-        let d = SignDialog {
-            action: "ratify".into(),
-            model: m.model.clone(),
-            version: w.version.clone(),
-            ratifies: Some(w.id.clone()),
-            ..Default::default()
-        };
-        self.open_dialog(d, Some(&["sre", "compliance"]));
+        let mut d = self.open_dialog(d, Some(&["sre"]));
+        if d.targets.is_empty() && d.problem.is_none() {
+            d.problem = self.deploy.no_target();
+            d.focus = Some(Field::Cancel);
+        }
+        self.overlay = Some(Overlay::Sign(Box::new(d)));
     }
 
-    /// Keys while a signing dialog is open: Tab moves focus, Enter on Cancel
-    /// closes, Enter on Sign signs in the background.
+    fn open_ratify(&mut self) {
+        match self.deploy.ratify() {
+            Ok(d) => {
+                let d = self.open_dialog(d, Some(&["sre", "compliance"]));
+                self.overlay = Some(Overlay::Sign(Box::new(d)));
+            }
+            Err(why) => self.info(why),
+        }
+    }
+
     fn dialog_key(&mut self, k: KeyEvent) -> Vec<Effect> {
         let Some(Overlay::Sign(d)) = &mut self.overlay else {
             return vec![];
         };
-        let fields = d.fields();
-        let at = fields.iter().position(|f| *f == d.focus()).unwrap_or(0);
-        let plain = !k
-            .modifiers
-            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
-        match k.code {
-            KeyCode::Esc => {
+        match d.on_key(&k) {
+            DialogKey::Stay => vec![],
+            DialogKey::Close => {
                 self.overlay = None;
-                return vec![];
+                vec![]
             }
-            KeyCode::Tab | KeyCode::BackTab => {
-                let back = k.code == KeyCode::BackTab || k.modifiers.contains(KeyModifiers::SHIFT);
-                let n = fields.len() as isize;
-                let i = (at as isize + if back { -1 } else { 1 }).rem_euclid(n);
-                d.focus = Some(fields[i as usize]);
-            }
-            KeyCode::Enter => match d.focus() {
-                Field::Cancel => {
-                    self.overlay = None;
+            DialogKey::Sign => {
+                let Some((effect, what)) = d.sign(self.sign_busy) else {
                     return vec![];
-                }
-                Field::Sign => return self.sign_dialog(),
-                _ => d.focus = Some(fields[(at + 1) % fields.len()]),
-            },
-            KeyCode::Left | KeyCode::Right | KeyCode::Char(' ')
-                if matches!(d.focus(), Field::Role | Field::Target) =>
-            {
-                let by: isize = if k.code == KeyCode::Left { -1 } else { 1 };
-                let (i, n) = if d.focus() == Field::Role {
-                    (&mut d.role, d.roles.len())
-                } else {
-                    (&mut d.target, d.targets.len())
                 };
-                if n > 0 {
-                    *i = (*i as isize + by).rem_euclid(n as isize) as usize;
-                }
+                self.overlay = None;
+                self.sign_busy = true;
+                self.status = Some(what);
+                vec![effect]
             }
-            KeyCode::Backspace => {
-                if let Some(t) = text_of(d) {
-                    t.pop();
-                }
-            }
-            KeyCode::Char(c) if plain => {
-                if let Some(t) = text_of(d)
-                    && t.chars().count() < 4000
-                {
-                    t.push(c);
-                }
-            }
-            _ => {}
-        }
-        if let Some(Overlay::Sign(d)) = &mut self.overlay {
-            d.error = None;
-        }
-        vec![]
-    }
-
-    fn sign_dialog(&mut self) -> Vec<Effect> {
-        let Some(Overlay::Sign(d)) = &mut self.overlay else {
-            return vec![];
-        };
-        if let Some(why) = d.missing() {
-            d.error = Some(why);
-            return vec![];
-        }
-        if self.sign_busy {
-            d.error = Some("A signature is already being made; wait for it.".into());
-            return vec![];
-        }
-        let key = d.key();
-        let request = d.request();
-        let what = format!("Signing {} on {} version {}…", d.action, key.0, key.1);
-        let deploy = d.action == "rollback";
-        self.overlay = None;
-        self.sign_busy = true;
-        self.info(what);
-        if deploy {
-            vec![Effect::Deploy { key, request }]
-        } else {
-            vec![Effect::Sign { key, request }]
-        }
-    }
-
-    fn audit_filter_key(&mut self, k: KeyEvent) -> Option<Vec<Effect>> {
-        match k.code {
-            KeyCode::Esc => {
-                self.audit.editing = false;
-                self.audit.filter.clear();
-            }
-            KeyCode::Enter => self.audit.editing = false,
-            KeyCode::Backspace => {
-                self.audit.filter.pop();
-            }
-            KeyCode::Char(c)
-                if !k
-                    .modifiers
-                    .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
-            {
-                self.audit.filter.push(c)
-            }
-            KeyCode::Up => {
-                self.move_any(-1);
-                return Some(vec![]);
-            }
-            KeyCode::Down => {
-                self.move_any(1);
-                return Some(vec![]);
-            }
-            _ => return None,
-        }
-        self.audit.refilter();
-        self.audit.offset = 0;
-        Some(vec![])
-    }
-
-    fn scroll_review(&mut self, by: isize) {
-        let h = views::review_content_area(self.area()).height as usize;
-        if let Some(r) = &mut self.review {
-            let i = r.tab.index();
-            let len = r.docs.get(i).map_or(0, Vec::len);
-            let max = len.saturating_sub(h) as isize;
-            r.scroll[i] = (r.scroll[i] as isize + by).clamp(0, max.max(0)) as usize;
         }
     }
 
@@ -961,16 +295,7 @@ impl App {
         if self.review.as_ref().is_some_and(|r| r.key == key) {
             return vec![];
         }
-        self.review = Some(ReviewView {
-            key: key.clone(),
-            detail: Load::Loading,
-            prepared: None,
-            history: Load::Loading,
-            tab: Tab::Overview,
-            scroll: [0; 7],
-            docs: Vec::new(),
-            doc_width: 0,
-        });
+        self.review = Some(ReviewView::new(key.clone()));
         self.rebuild_docs();
         vec![Effect::LoadReview {
             key,
@@ -985,35 +310,22 @@ impl App {
                 let Some(r) = &mut self.review else {
                     return vec![];
                 };
-                r.detail = Load::Loading;
-                r.prepared = None;
-                r.history = Load::Loading;
-                let key = r.key.clone();
+                let effect = r.reload(style);
                 self.rebuild_docs();
-                vec![Effect::LoadReview { key, style }]
+                vec![effect]
             }
-            Screen::Audit => {
-                self.audit.data = Some(Load::Loading);
-                vec![Effect::LoadAudit]
-            }
-            Screen::Deploy => {
-                self.deploy.status = Some(Load::Loading);
-                vec![Effect::LoadDeploy]
-            }
-            _ => {
-                self.queue.loading = true;
-                vec![Effect::LoadQueue {
-                    all: self.queue.state.needs_all() || self.queue.all_loaded,
-                }]
-            }
+            Screen::Audit => self.audit.reload(),
+            Screen::Deploy => self.deploy.reload(),
+            _ => self.queue.reload(),
         }
     }
 
     /// Runs one command of the key map.
     pub fn run(&mut self, cmd: Command) -> Vec<Effect> {
-        let page = self.list_height().max(1) as isize;
-        let review_page = views::review_content_area(self.area()).height.max(1) as isize;
+        let page = self.queue_page().max(1) as isize;
+        let review_page = self.review_page().max(1) as isize;
         let on_review = self.screen() == Screen::Review;
+        let queue_page = self.queue_page();
         match cmd {
             Command::Quit => return vec![Effect::Quit],
             Command::Back => self.back(),
@@ -1025,14 +337,10 @@ impl App {
             }
             Command::Palette => self.overlay = Some(Overlay::Palette(Palette::default())),
             Command::Up | Command::Down | Command::PageUp | Command::PageDown => {
-                let (step, page) = if on_review {
-                    (1, review_page)
-                } else {
-                    (1, page)
-                };
+                let page = if on_review { review_page } else { page };
                 let by = match cmd {
-                    Command::Up => -step,
-                    Command::Down => step,
+                    Command::Up => -1,
+                    Command::Down => 1,
                     Command::PageUp => -page,
                     _ => page,
                 };
@@ -1055,8 +363,8 @@ impl App {
                 }
             }
             Command::Open => return self.open_selected(),
-            Command::Filter if self.screen() == Screen::Audit => self.audit.editing = true,
-            Command::Filter => self.queue.editing = true,
+            Command::Filter if self.screen() == Screen::Audit => self.audit.filter.editing = true,
+            Command::Filter => self.queue.filter.editing = true,
             Command::Approve
             | Command::Reject
             | Command::RequestChanges
@@ -1072,53 +380,22 @@ impl App {
             Command::Rollback => self.open_rollback(),
             Command::Ratify => self.open_ratify(),
             Command::Verify => {
-                if matches!(self.audit.verify, Some(Load::Loading)) {
-                    self.info("Verification is already running.");
-                } else {
-                    self.audit.verify = Some(Load::Loading);
-                    self.info("Verifying every record in the background…");
-                    return vec![Effect::Verify];
-                }
+                let (effects, status) = self.audit.verify();
+                self.status = Some(status);
+                return effects;
             }
-            Command::Export => {
-                let stamp = chrono::DateTime::from_timestamp_millis(self.now_ms)
-                    .unwrap_or_default()
-                    .format("%Y%m%dT%H%M%SZ");
-                self.audit.exporting = true;
-                return vec![Effect::ExportAudit {
-                    path: std::path::PathBuf::from(format!("modelgate-audit-{stamp}.jsonl")),
-                }];
-            }
+            Command::Export => return self.audit.export(self.now_ms),
             Command::Sort => {
-                self.queue.sort = self.queue.sort.next();
-                self.refilter();
-                self.info(format!("Sorted by {}.", self.queue.sort.as_str()));
+                let s = self.queue.sort(me(&self.identity), queue_page);
+                self.status = Some(s);
             }
-            Command::Risk => {
-                self.queue.risk = list::next_risk(self.queue.risk);
-                self.refilter();
-            }
-            Command::State => {
-                self.queue.state = self.queue.state.next();
-                self.refilter();
-                if self.queue.state.needs_all() && !self.queue.all_loaded {
-                    self.queue.loading = true;
-                    return vec![Effect::LoadQueue { all: true }];
+            Command::Risk => self.queue.risk(me(&self.identity), queue_page),
+            Command::State => return self.queue.state(me(&self.identity), queue_page),
+            Command::Mine => {
+                if let Some(s) = self.queue.mine(&self.identity, queue_page) {
+                    self.status = Some(s);
                 }
             }
-            Command::Mine => match &self.identity {
-                Identity::Known(_) => {
-                    self.queue.mine = !self.queue.mine;
-                    self.refilter();
-                }
-                Identity::Loading => {
-                    self.info("\"mine\" waits for the roster to be read; try again in a moment.")
-                }
-                Identity::Unavailable(why) => {
-                    let why = why.clone();
-                    self.info(why)
-                }
-            },
             Command::Reload => return self.reload(),
             Command::NextTab | Command::PrevTab => {
                 if let Some(r) = &mut self.review {
@@ -1130,39 +407,41 @@ impl App {
     }
 
     fn back(&mut self) {
-        if self.overlay.is_some() {
-            self.overlay = None;
-        } else if self.screen() == Screen::Audit && !self.audit.filter.is_empty() {
-            self.audit.filter.clear();
-            self.audit.refilter();
-        } else if self.screen() == Screen::Queue && !self.queue.filter.is_empty() {
-            self.queue.filter.clear();
-            self.refilter();
-        } else if self.stack.len() > 1 {
+        if self.overlay.take().is_some() {
+            return;
+        }
+        let cleared = match self.screen() {
+            Screen::Audit => self.audit.clear_filter(),
+            Screen::Queue => {
+                let page = self.queue_page();
+                self.queue.clear_filter(me(&self.identity), page)
+            }
+            _ => false,
+        };
+        if cleared {
+            return;
+        }
+        if self.stack.len() > 1 {
             self.stack.pop();
-        } else if self.status.is_some() {
+        } else {
             self.status = None;
         }
     }
 
-    /// Palette entries matching what is typed (readonly hides actions).
+    /// Palette entries matching what is typed.
     pub fn palette_matches(&self, input: &str) -> Vec<(&'static str, &'static str)> {
-        let typed = input.trim().trim_start_matches(':');
-        PALETTE
-            .into_iter()
-            .filter(|(name, _)| name.starts_with(typed))
-            .collect()
+        palette::matches(input)
     }
 
-    fn run_palette(&mut self, name: &str) -> Vec<Effect> {
+    /// Goes where a palette command says.
+    pub fn run_palette(&mut self, name: &str) -> Vec<Effect> {
         self.overlay = None;
         match name {
             "queue" => self.stack = vec![Screen::Queue],
             "audit" => {
                 self.stack = vec![Screen::Queue, Screen::Audit];
                 if !matches!(self.audit.data, Some(Load::Ready(_)) | Some(Load::Loading)) {
-                    self.audit.data = Some(Load::Loading);
-                    return vec![Effect::LoadAudit];
+                    return self.audit.reload();
                 }
             }
             "deploy" => {
@@ -1171,8 +450,7 @@ impl App {
                     self.deploy.status,
                     Some(Load::Ready(_)) | Some(Load::Loading)
                 ) {
-                    self.deploy.status = Some(Load::Loading);
-                    return vec![Effect::LoadDeploy];
+                    return self.deploy.reload();
                 }
             }
             "quit" => return vec![Effect::Quit],
@@ -1189,88 +467,17 @@ impl App {
     }
 
     fn palette_key(&mut self, k: KeyEvent) -> Vec<Effect> {
-        let Some(Overlay::Palette(p)) = &self.overlay else {
+        let Some(Overlay::Palette(p)) = &mut self.overlay else {
             return vec![];
         };
-        let mut p = p.clone();
-        match k.code {
-            KeyCode::Esc => {
+        match p.on_key(&k) {
+            PaletteKey::Stay => vec![],
+            PaletteKey::Close => {
                 self.overlay = None;
-                return vec![];
+                vec![]
             }
-            KeyCode::Enter => {
-                let matches = self.palette_matches(&p.input);
-                let typed = p.input.trim().trim_start_matches(':').to_owned();
-                let name = if matches.iter().any(|(n, _)| *n == typed) {
-                    typed
-                } else {
-                    matches
-                        .get(p.selected)
-                        .map(|(n, _)| (*n).to_owned())
-                        .unwrap_or(typed)
-                };
-                return self.run_palette(&name);
-            }
-            KeyCode::Tab => {
-                // Completion: the selected match, or the longest common prefix.
-                let matches = self.palette_matches(&p.input);
-                if let Some((n, _)) = matches.get(p.selected.min(matches.len().saturating_sub(1))) {
-                    p.input = (*n).to_owned();
-                    p.selected = 0;
-                }
-            }
-            KeyCode::Down => p.selected += 1,
-            KeyCode::Up => p.selected = p.selected.saturating_sub(1),
-            KeyCode::Backspace => {
-                p.input.pop();
-                p.selected = 0;
-            }
-            KeyCode::Char(c)
-                if !k
-                    .modifiers
-                    .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
-            {
-                p.input.push(c);
-                p.selected = 0;
-            }
-            _ => {}
+            PaletteKey::Run(name) => self.run_palette(&name),
         }
-        let n = self.palette_matches(&p.input).len();
-        p.selected = p.selected.min(n.saturating_sub(1));
-        self.overlay = Some(Overlay::Palette(p));
-        vec![]
-    }
-
-    fn filter_key(&mut self, k: KeyEvent) -> Option<Vec<Effect>> {
-        match k.code {
-            KeyCode::Esc => {
-                self.queue.editing = false;
-                self.queue.filter.clear();
-            }
-            KeyCode::Enter => self.queue.editing = false,
-            KeyCode::Backspace => {
-                self.queue.filter.pop();
-            }
-            KeyCode::Char(c)
-                if !k
-                    .modifiers
-                    .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
-            {
-                self.queue.filter.push(c)
-            }
-            // Arrows still move through the rows being filtered.
-            KeyCode::Up => {
-                self.move_selection(-1);
-                return Some(vec![]);
-            }
-            KeyCode::Down => {
-                self.move_selection(1);
-                return Some(vec![]);
-            }
-            _ => return None,
-        }
-        self.refilter();
-        Some(vec![])
     }
 
     fn key(&mut self, k: KeyEvent) -> Vec<Effect> {
@@ -1289,27 +496,31 @@ impl App {
             Some(Overlay::Sign(_)) => return self.dialog_key(k),
             Some(Overlay::Palette(_)) => return self.palette_key(k),
             Some(Overlay::Help) => {
-                // Any key closes help; a command key also does its work.
                 self.overlay = None;
-                let key = Key::from_event(&k);
-                return match self.keymap.lookup(self.context(), key, self.readonly) {
-                    Some(Command::Help | Command::Back) | None => vec![],
+                let cmd = self
+                    .keymap
+                    .lookup(self.context(), Key::from_event(&k), self.readonly);
+                return match help::after_help(cmd) {
                     Some(cmd) => self.run(cmd),
+                    None => vec![],
                 };
             }
             None => {}
         }
+        let page = self.queue_page();
         if self.screen() == Screen::Queue
-            && self.queue.editing
-            && let Some(effects) = self.filter_key(k)
+            && self.queue.filter.editing
+            && self.queue.filter_key(&k, me(&self.identity), page)
         {
-            return effects;
+            return vec![];
         }
         if self.screen() == Screen::Audit
-            && self.audit.editing
-            && let Some(effects) = self.audit_filter_key(k)
+            && self.audit.filter.editing
+            && self
+                .audit
+                .filter_key(&k, layout::audit_list_height(self.area()))
         {
-            return effects;
+            return vec![];
         }
         match self
             .keymap
@@ -1342,26 +553,18 @@ impl App {
                 }
                 match self.screen() {
                     Screen::Queue => {
-                        let list = views::queue_list_area(area);
+                        let list = layout::queue_list_area(area);
                         if m.row >= list.y && m.row < list.y + list.height {
-                            let i = self.queue.offset + (m.row - list.y) as usize;
-                            if i < self.queue.visible.len() {
-                                if i == self.queue.selected {
-                                    self.dirty = true;
-                                    return self.open_selected();
-                                }
-                                self.queue.selected = i;
-                                self.clamp_queue();
+                            let line = (m.row - list.y) as usize;
+                            if let Click::Open = self.queue.click(line, list.height as usize) {
+                                self.dirty = true;
+                                return self.open_selected();
                             }
                         }
                     }
                     Screen::Review => {
-                        let tabs = views::review_tabs_area(area);
-                        if m.row == tabs.y
-                            && let Some(t) = views::review::tab_at(tabs, m.column)
-                            && let Some(r) = &mut self.review
-                        {
-                            r.tab = t;
+                        if let Some(r) = &mut self.review {
+                            r.click(area, m.column, m.row);
                         }
                     }
                     _ => return vec![],
@@ -1373,34 +576,59 @@ impl App {
         self.dirty = true;
         vec![]
     }
-}
 
-/// The text field a dialog's focus is on.
-fn text_of(d: &mut SignDialog) -> Option<&mut String> {
-    match d.focus() {
-        Field::Reason => Some(&mut d.reason),
-        Field::Incident => Some(&mut d.incident),
-        Field::Confirm => Some(&mut d.confirm),
-        _ => None,
+    /// A signature came back: it is said, and everything that shows records
+    /// reloads, the review first.
+    fn signed(&mut self, key: ReviewKey, result: Result<Signed, SignFailure>) -> Vec<Effect> {
+        self.sign_busy = false;
+        self.status = Some(dialog::signed_status(&key, &result));
+        let mut effects = vec![];
+        let style = self.highlight_style();
+        if let Some(r) = self.review.as_mut().filter(|r| r.key.0 == key.0) {
+            effects.push(r.reload(style));
+            self.rebuild_docs();
+        }
+        self.queue.loading = true;
+        effects.push(Effect::LoadQueue {
+            all: self.queue.all_loaded,
+        });
+        effects.extend(self.deploy.reload());
+        if self.audit.data.is_some() {
+            effects.extend(self.audit.reload());
+        }
+        effects
     }
 }
 
 /// The console's one way to change.
 pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
+    // Input and the spinner decide for themselves; a review's answers only
+    // when they are for the review shown.
+    let own = matches!(
+        action,
+        Action::Key(_)
+            | Action::Mouse(_)
+            | Action::Spin
+            | Action::ReviewLoaded { .. }
+            | Action::Prepared { .. }
+            | Action::HistoryLoaded { .. }
+    );
+    if !own {
+        app.dirty = true;
+    }
     match action {
         Action::Key(k) => app.key(k),
         Action::Mouse(m) => app.mouse(m),
         Action::Resize(w, h) => {
             app.size = (w, h);
-            app.clamp_queue();
+            let page = app.queue_page();
+            app.queue.clamp(page);
             app.rebuild_docs();
-            app.dirty = true;
             vec![]
         }
         Action::Tick(now) => {
             app.now_ms = now;
             app.queue.counts = list::counts(&app.queue.rows, now);
-            app.dirty = true;
             vec![]
         }
         Action::Spin => {
@@ -1410,72 +638,40 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             }
             vec![]
         }
-        Action::Run(cmd) => {
-            app.dirty = true;
-            app.run(cmd)
-        }
+        Action::Run(cmd) => app.run(cmd),
         Action::QueueLoaded { all, result } => {
-            app.dirty = true;
-            app.queue.loading = false;
-            match result {
-                Ok(items) => {
-                    app.queue.rows = items.into_iter().map(Row::new).collect();
-                    app.queue.all_loaded = all;
-                    app.queue.loaded = true;
-                    app.queue.error = None;
-                    app.queue.counts = list::counts(&app.queue.rows, app.now_ms);
+            let page = app.queue_page();
+            match app
+                .queue
+                .loaded(all, result, app.now_ms, me(&app.identity), page)
+            {
+                Ok(effects) => {
                     if app.status.as_ref().is_some_and(|s| s.level == Level::Error) {
                         app.status = None;
                     }
-                    app.refilter();
-                    // Gates read every review's reports: slower, so they fill in later.
-                    if !app.queue.rows.is_empty() {
-                        app.queue.gates_loading = true;
-                        return vec![Effect::EvaluateGates { all }];
-                    }
+                    effects
                 }
                 Err(e) => {
                     app.error(format!(
                         "✖ The queue could not be loaded: {e} ({} retries)",
                         app.keymap.label(Command::Reload)
                     ));
-                    app.queue.error = Some(e);
+                    vec![]
                 }
             }
-            vec![]
         }
         Action::ReviewLoaded { key, result } => {
             let Some(r) = app.review.as_mut().filter(|r| r.key == key) else {
                 return vec![];
             };
             app.dirty = true;
-            let mut effects = vec![];
-            match result {
-                Ok(d) => {
-                    let metrics: Vec<String> = d
-                        .summary
-                        .metrics
-                        .iter()
-                        .filter(|m| m.candidate.is_some())
-                        .map(|m| m.name.clone())
-                        .collect();
-                    match (&d.run_id, metrics.is_empty()) {
-                        (Some(run_id), false) => effects.push(Effect::LoadHistory {
-                            key: key.clone(),
-                            run_id: run_id.clone(),
-                            metrics,
-                        }),
-                        _ => r.history = Load::Ready(Vec::new()),
-                    }
-                    r.detail = Load::Ready(d);
-                }
+            let effects = match r.loaded(result) {
+                Ok(effects) => effects,
                 Err(e) => {
-                    r.history = Load::Ready(Vec::new());
-                    r.prepared = Some(Box::default());
-                    r.detail = Load::Failed(e.clone());
                     app.error(format!("✖ The review could not be loaded: {e}"));
+                    vec![]
                 }
-            }
+            };
             app.rebuild_docs();
             effects
         }
@@ -1500,123 +696,45 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             if app.queue.mine {
                 app.refilter();
             }
-            app.dirty = true;
             vec![]
         }
         Action::SigningChecked(problem) => {
-            app.signing = Some(problem);
-            app.dirty = true;
+            app.signing = Signing::from_problem(problem);
             vec![]
         }
-        Action::Signed { key, result } => {
-            app.sign_busy = false;
-            app.dirty = true;
-            match result {
-                Ok(msg) => app.info(msg),
-                // The effect says whether anything was stored (PROTOCOL 6).
-                Err(why) => app.error(format!("✖ {why}")),
-            }
-            // Everything that shows records reloads; the review first.
-            let mut effects = vec![];
-            let style = app.highlight_style();
-            if let Some(r) = app.review.as_mut().filter(|r| r.key.0 == key.0) {
-                r.detail = Load::Loading;
-                r.prepared = None;
-                r.history = Load::Loading;
-                effects.push(Effect::LoadReview {
-                    key: r.key.clone(),
-                    style,
-                });
-                app.rebuild_docs();
-            }
-            app.queue.loading = true;
-            effects.push(Effect::LoadQueue {
-                all: app.queue.all_loaded,
-            });
-            app.deploy.status = Some(Load::Loading);
-            effects.push(Effect::LoadDeploy);
-            if app.audit.data.is_some() {
-                app.audit.data = Some(Load::Loading);
-                effects.push(Effect::LoadAudit);
-            }
-            effects
-        }
+        Action::Signed { key, result } => app.signed(key, result),
         Action::AuditLoaded(result) => {
-            app.dirty = true;
-            match result {
-                Ok(d) => {
-                    app.audit.data = Some(Load::Ready(d));
-                    app.audit.refilter();
-                }
-                Err(e) => {
-                    app.error(format!("✖ The records could not be loaded: {e}"));
-                    app.audit.data = Some(Load::Failed(e));
-                }
+            if let Some(s) = app.audit.loaded(result) {
+                app.status = Some(s);
             }
             vec![]
         }
         Action::Verified(result) => {
-            app.dirty = true;
-            match result {
-                Ok(r) => {
-                    app.info(format!(
-                        "Verification done: exit {}, {} findings over {} records.",
-                        r.exit_code,
-                        r.findings.len(),
-                        r.records
-                    ));
-                    app.audit.verify = Some(Load::Ready(r));
-                }
-                Err(e) => {
-                    app.error(format!("✖ Verification failed: {e}"));
-                    app.audit.verify = Some(Load::Failed(e));
-                }
-            }
+            app.status = Some(app.audit.verified(result));
             vec![]
         }
         Action::Exported(result) => {
-            app.audit.exporting = false;
-            app.dirty = true;
-            match result {
-                Ok(msg) => app.info(msg),
-                Err(e) => app.error(format!("✖ Export failed: {e}")),
-            }
+            app.status = Some(app.audit.exported(result));
             vec![]
         }
         Action::DeployLoaded(result) => {
-            app.dirty = true;
-            match result {
-                Ok(s) => {
-                    app.deploy_flags = Some(s.flags);
-                    let n = s.models.len();
-                    app.deploy.selected = app.deploy.selected.min(n.saturating_sub(1));
-                    app.deploy.status = Some(Load::Ready(s));
-                }
-                Err(e) => {
-                    if app.screen() == Screen::Deploy {
-                        app.error(format!("✖ The deployments could not be loaded: {e}"));
-                    }
-                    app.deploy.status = Some(Load::Failed(e));
-                }
+            if let Ok(s) = &result {
+                app.deploy_flags = Some(s.flags);
             }
+            if let Err(e) = &result
+                && app.screen() == Screen::Deploy
+            {
+                app.error(format!("✖ The deployments could not be loaded: {e}"));
+            }
+            app.deploy.loaded(result);
             vec![]
         }
         Action::GatesEvaluated { result } => {
             app.queue.gates_loading = false;
             match result {
-                Ok(gates) => {
-                    let by_key: std::collections::HashMap<ReviewKey, crate::policy::ItemGates> =
-                        gates.into_iter().collect();
-                    for row in &mut app.queue.rows {
-                        let key = (row.item.model.clone(), row.item.version.clone());
-                        if let Some(g) = by_key.get(&key) {
-                            row.item.gates = Some(g.clone());
-                        }
-                    }
-                }
+                Ok(gates) => app.queue.gates_evaluated(gates),
                 Err(e) => app.error(format!("✖ The policy gates could not be evaluated: {e}")),
             }
-            app.dirty = true;
             vec![]
         }
     }

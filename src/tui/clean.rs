@@ -81,6 +81,13 @@ pub fn ellipsize(s: &str, max: usize) -> String {
     format!("{}…", fit(s, max - 1))
 }
 
+/// Spaces to `w` cells (for padding cells of a styled row).
+pub fn pad(s: &str, w: usize) -> String {
+    let cut = ellipsize(s, w);
+    let n = w.saturating_sub(width(&cut));
+    format!("{cut}{}", " ".repeat(n))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,8 @@
 //! Terminal events in, actions out; and the effect runner: each effect in its
-//! own tokio task, its result sent back as an action. A newer effect of the
-//! same kind aborts the older one (only the newest answer matters).
+//! own tokio task, its result sent back as an action, as data: the words
+//! for the user are made in `update`. A newer effect of the same kind aborts
+//! the older one (only the newest answer matters); signing and deploying
+//! run to completion (`Effect::lifetime`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -9,7 +11,9 @@ use crossterm::event::{Event, KeyEventKind, MouseEventKind};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::AbortHandle;
 
-use super::action::{Action, AuditData, Effect, Identity, SignRequest};
+use super::action::{
+    Action, AuditData, Effect, Exported, Identity, Kind, Lifetime, SignFailure, SignRequest, Signed,
+};
 use super::highlight;
 use super::list::Me;
 use crate::service::ReviewService;
@@ -233,44 +237,6 @@ pub fn is_scan(effect: &Effect) -> bool {
     )
 }
 
-/// The status line after a decision: what was stored now, and the state
-/// derived after the last read.
-fn signed_message(
-    key: &crate::tui::action::ReviewKey,
-    o: &crate::service::decide::Outcome,
-) -> String {
-    use crate::service::decide::Write;
-    let what = if o.written {
-        "signed".to_owned()
-    } else if [o.writes.evidence_tag, o.writes.review_tag].contains(&Write::Written) {
-        "finished what was missing of".to_owned()
-    } else {
-        "already signed as".to_owned()
-    };
-    format!(
-        "✓ {} on {} version {}: {what} record {}; the review is {}",
-        o.action,
-        key.0,
-        key.1,
-        short(&o.id),
-        o.state.as_str()
-    )
-}
-
-/// The status line after a decision that did not complete: a refusal says
-/// nothing was signed only when nothing of it is in the registry.
-fn sign_failure(e: &crate::service::decide::Refused) -> String {
-    match e {
-        crate::service::decide::Refused::Unfinished(u) if u.writes.any() => format!(
-            "Signed record {}, but not complete: {} ({}); sign again to finish",
-            short(&u.id),
-            u.error,
-            u.writes.describe()
-        ),
-        other => format!("Refused, nothing signed: {other}"),
-    }
-}
-
 /// Effects that scan every model or sign. Their futures hold buffered streams
 /// the compiler cannot prove `Send` for `tokio::spawn`.
 pub async fn perform_scan(
@@ -286,32 +252,21 @@ pub async fn perform_scan(
         Effect::Sign { key, request } | Effect::Deploy { key, request } => {
             let deploy = matches!(request.action.as_str(), "promote" | "rollback");
             let result = match signer(service) {
-                Err(e) => Err(e),
+                Err(e) => Err(SignFailure::Setup(e)),
                 Ok(signer) => {
                     let d = decision(request);
                     if deploy {
                         service
                             .deploy(&key.0, &key.1, &d, &signer, now)
                             .await
-                            .map(|o| {
-                                format!(
-                                    "✓ {} {}: {} now points at version {} (record {}{})",
-                                    o.record.action,
-                                    key.0,
-                                    o.alias,
-                                    o.version,
-                                    short(&o.record.id),
-                                    if o.record.written { "" } else { ", reused" }
-                                )
-                            })
-                            .map_err(|e| sign_failure(&e))
+                            .map(Signed::Deployed)
                     } else {
                         service
                             .decide(&key.0, &key.1, &d, &signer, now)
                             .await
-                            .map(|o| signed_message(&key, &o))
-                            .map_err(|e| sign_failure(&e))
+                            .map(Signed::Decided)
                     }
+                    .map_err(SignFailure::Refused)
                 }
             };
             send(Action::Signed { key, result });
@@ -338,11 +293,10 @@ pub async fn perform_scan(
                     .await
                     .map_err(|e| e.to_string())?
                     .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-                Ok(format!(
-                    "✓ {} records written to {} (audit export --format jsonl)",
-                    records.len(),
-                    path.display()
-                ))
+                Ok(Exported {
+                    records: records.len(),
+                    path,
+                })
             }
             .await;
             send(Action::Exported(result));
@@ -358,16 +312,12 @@ pub async fn perform_scan(
     }
 }
 
-/// The first 12 characters of a record id, safe to print.
-pub fn short(id: &str) -> String {
-    crate::text::short_id(id)
-}
-
-/// Runs effects in tokio tasks, one live task per kind.
+/// Runs effects in tokio tasks, one live task per kind of those that
+/// supersede each other.
 pub struct Runner {
     service: Arc<ReviewService>,
     tx: UnboundedSender<Action>,
-    live: HashMap<&'static str, AbortHandle>,
+    live: HashMap<Kind, AbortHandle>,
 }
 
 impl Runner {
@@ -380,8 +330,10 @@ impl Runner {
     }
 
     pub fn spawn(&mut self, effect: Effect) {
-        let kind = effect.kind();
-        if let Some(old) = self.live.remove(kind) {
+        let lifetime = effect.lifetime();
+        if let Lifetime::Latest(kind) = lifetime
+            && let Some(old) = self.live.remove(&kind)
+        {
             old.abort();
         }
         let (service, tx) = (self.service.clone(), self.tx.clone());
@@ -396,41 +348,8 @@ impl Runner {
         } else {
             tokio::spawn(async move { perform(&service, effect, &tx).await })
         };
-        self.live.insert(kind, handle.abort_handle());
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::service::decide::{Refused, Unfinished, Write, Writes};
-
-    fn unfinished(writes: Writes) -> Refused {
-        Refused::Unfinished(Box::new(Unfinished {
-            complete: false,
-            action: "approve".into(),
-            model: "m".into(),
-            version: "7".into(),
-            id: "ab".repeat(32),
-            writes,
-            error: "the review tag could not be written".into(),
-        }))
-    }
-
-    #[test]
-    fn a_decision_stored_in_part_is_never_called_nothing_signed() {
-        let stored = Writes {
-            evidence_tag: Write::Present,
-            record: Write::Written,
-            review_tag: Write::NotWritten,
-        };
-        let msg = sign_failure(&unfinished(stored));
-        assert!(!msg.contains("nothing signed"), "{msg}");
-        assert!(msg.contains("record: written now"), "{msg}");
-        assert!(msg.contains("sign again to finish"), "{msg}");
-        let msg = sign_failure(&unfinished(Writes::default()));
-        assert!(msg.starts_with("Refused, nothing signed"), "{msg}");
-        let msg = sign_failure(&Refused::Rule("not pending".into()));
-        assert_eq!(msg, "Refused, nothing signed: not pending");
+        if let Lifetime::Latest(kind) = lifetime {
+            self.live.insert(kind, handle.abort_handle());
+        }
     }
 }

@@ -12,11 +12,16 @@ pub mod event;
 pub mod fixture;
 pub mod highlight;
 pub mod keymap;
+pub mod layout;
 pub mod list;
+pub mod load;
+pub mod screens;
 pub mod shots;
 pub mod svg;
+pub mod tabs;
 pub mod theme;
 pub mod views;
+pub mod widgets;
 
 use std::io::{self, Stdout, Write};
 use std::process::ExitCode;

@@ -162,7 +162,7 @@ pub async fn all(width: u16, height: u16) -> anyhow::Result<Vec<Shot>> {
         let it = &app.queue.rows[*i as usize].item;
         it.model == SHOWCASE.0 && it.version == SHOWCASE.1
     }) {
-        app.queue.selected = i;
+        app.queue.list.selected = i;
     }
     act(&mut app, &service, Action::Run(Command::Open)).await;
     for tab in Tab::ALL {
@@ -233,7 +233,7 @@ pub async fn all(width: u16, height: u16) -> anyhow::Result<Vec<Shot>> {
         .ready()
         .and_then(|s| s.models.iter().position(|m| m.model == SHOWCASE.0))
     {
-        app.deploy.selected = i;
+        app.deploy.list.selected = i;
     }
     act(&mut app, &service, Action::Run(Command::Rollback)).await;
     snap(

@@ -9,7 +9,8 @@ use crate::review::queue::{QueueItem, rfc3339_ms};
 use crate::review::risk::Risk;
 use crate::review::sla::SlaState;
 use crate::review::state::ReviewState;
-use crate::tui::list::Me;
+use crate::tui::list::{Me, SortKey, StateFilter};
+use crate::tui::views;
 
 const H: i64 = 3_600_000;
 
@@ -98,26 +99,30 @@ fn vim_keys_and_arrows_move_the_selection_within_bounds() {
     let mut a = loaded(100);
     key(&mut a, KeyCode::Char('j'));
     key(&mut a, KeyCode::Down);
-    assert_eq!(a.queue.selected, 2);
+    assert_eq!(a.queue.list.selected, 2);
     key(&mut a, KeyCode::Char('k'));
-    assert_eq!(a.queue.selected, 1);
+    assert_eq!(a.queue.list.selected, 1);
     key(&mut a, KeyCode::Char('G'));
-    assert_eq!(a.queue.selected, 99);
-    let h = views::queue_list_area(Rect::new(0, 0, 120, 30)).height as usize;
-    assert_eq!(a.queue.offset, 100 - h, "the window follows the selection");
+    assert_eq!(a.queue.list.selected, 99);
+    let h = layout::queue_list_area(Rect::new(0, 0, 120, 30)).height as usize;
+    assert_eq!(
+        a.queue.list.offset,
+        100 - h,
+        "the window follows the selection"
+    );
     key(&mut a, KeyCode::Char('j'));
-    assert_eq!(a.queue.selected, 99, "no wrap past the end");
+    assert_eq!(a.queue.list.selected, 99, "no wrap past the end");
     key(&mut a, KeyCode::Char('g'));
-    assert_eq!((a.queue.selected, a.queue.offset), (0, 0));
+    assert_eq!((a.queue.list.selected, a.queue.list.offset), (0, 0));
     key(&mut a, KeyCode::PageDown);
-    assert_eq!(a.queue.selected, h);
+    assert_eq!(a.queue.list.selected, h);
 }
 
 #[test]
 fn filter_as_you_type_then_escape_clears() {
     let mut a = loaded(100);
     key(&mut a, KeyCode::Char('/'));
-    assert!(a.queue.editing);
+    assert!(a.queue.filter.editing);
     typed(&mut a, "model-01");
     assert_eq!(a.queue.visible.len(), 10, "model-010 .. model-019");
     // While typing, letters are text, not commands: `q` does not quit.
@@ -125,10 +130,10 @@ fn filter_as_you_type_then_escape_clears() {
     assert_eq!(a.queue.visible.len(), 0);
     key(&mut a, KeyCode::Backspace);
     key(&mut a, KeyCode::Enter);
-    assert!(!a.queue.editing);
-    assert_eq!(a.queue.filter, "model-01");
+    assert!(!a.queue.filter.editing);
+    assert_eq!(a.queue.filter.text, "model-01");
     key(&mut a, KeyCode::Esc);
-    assert_eq!(a.queue.filter, "");
+    assert_eq!(a.queue.filter.text, "");
     assert_eq!(a.queue.visible.len(), 100);
 }
 
@@ -352,7 +357,7 @@ async fn decision_dialog_focuses_cancel_and_signs_the_digest_shown() {
         &mut a,
         Action::Signed {
             key: k.clone(),
-            result: Err("the evidence changed".into()),
+            result: Err(SignFailure::Setup("the evidence changed".into())),
         },
     );
     assert!(
@@ -428,20 +433,20 @@ fn mouse_wheel_scrolls_and_clicks_select_then_open() {
         })
     };
     update(&mut a, ev(MouseEventKind::ScrollDown, 5, 5));
-    assert_eq!(a.queue.selected, 3);
-    let list = views::queue_list_area(Rect::new(0, 0, 120, 30));
+    assert_eq!(a.queue.list.selected, 3);
+    let list = layout::queue_list_area(Rect::new(0, 0, 120, 30));
     update(
         &mut a,
         ev(MouseEventKind::Down(MouseButton::Left), 10, list.y + 5),
     );
-    assert_eq!(a.queue.selected, 5);
+    assert_eq!(a.queue.list.selected, 5);
     let effects = update(
         &mut a,
         ev(MouseEventKind::Down(MouseButton::Left), 10, list.y + 5),
     );
     assert!(matches!(effects.as_slice(), [Effect::LoadReview { .. }]));
-    let tabs = views::review_tabs_area(Rect::new(0, 0, 120, 30));
-    let (_, x, _) = views::review::tab_layout(tabs)[4];
+    let tabs = layout::review_tabs_area(Rect::new(0, 0, 120, 30));
+    let (_, x, _) = layout::tab_layout(tabs)[4];
     update(
         &mut a,
         ev(MouseEventKind::Down(MouseButton::Left), x + 1, tabs.y),
@@ -498,7 +503,7 @@ fn resize_relays_the_review_out() {
     let r = a.review.as_ref().unwrap();
     assert_eq!(
         r.doc_width,
-        views::review_content_area(Rect::new(0, 0, 60, 30)).width
+        layout::review_content_area(Rect::new(0, 0, 60, 30)).width
     );
     assert!(r.docs[0].len() > lines_wide, "narrower means more lines");
     let _ = Arc::new(());
@@ -528,7 +533,7 @@ async fn rollback_dialog_needs_incident_and_the_models_name_then_deploys_the_tar
         .ready()
         .and_then(|s| s.models.iter().position(|m| m.model == "fraud-detector"))
         .expect("the demo deploys fraud-detector");
-    a.deploy.selected = at;
+    a.deploy.list.selected = at;
     assert!(key(&mut a, KeyCode::Char('b')).is_empty());
     let Some(Overlay::Sign(d)) = &a.overlay else {
         panic!("no rollback dialog")

@@ -6,23 +6,14 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use super::{areas, pad, put_line};
+use super::{pad, put_line};
 use crate::service::audit::DELETION_NOTE;
 use crate::trust::audit::Severity;
-use crate::tui::app::{App, Load};
+use crate::tui::app::App;
 use crate::tui::clean;
 use crate::tui::highlight;
-
-/// The list's rows: the body less the filter line, the column titles and the
-/// verification panel.
-pub fn list_height(area: Rect) -> usize {
-    let b = areas(area).body;
-    (b.height.saturating_sub(2) as usize).saturating_sub(panel_height(b.height))
-}
-
-fn panel_height(body_h: u16) -> usize {
-    (body_h as usize / 3).max(3)
-}
+use crate::tui::layout::{areas, audit_list_height, audit_panel_height};
+use crate::tui::load::Load;
 
 fn glyph(s: Severity) -> &'static str {
     match s {
@@ -39,14 +30,14 @@ pub fn render(app: &App, buf: &mut Buffer, area: Rect) {
     let total = a.records().len();
     let invalid = a.records().iter().filter(|r| !r.valid).count();
     let mut top = vec![
-        Span::styled(if a.editing { "/" } else { "filter " }, t.dim()),
-        Span::raw(if a.filter.is_empty() && !a.editing {
+        Span::styled(if a.filter.editing { "/" } else { "filter " }, t.dim()),
+        Span::raw(if a.filter.text.is_empty() && !a.filter.editing {
             "none (/: words, model:M actor:A action:X)".to_owned()
         } else {
-            clean::line(&a.filter)
+            clean::line(&a.filter.text)
         }),
     ];
-    if a.editing {
+    if a.filter.editing {
         top.push(Span::styled("▏", t.key()));
     }
     top.push(Span::styled(
@@ -90,8 +81,8 @@ pub fn render(app: &App, buf: &mut Buffer, area: Rect) {
         body.width.saturating_sub(list_w + 1),
         body.height.saturating_sub(1),
     );
-    let panel_h = panel_height(body.height) as u16;
-    let rows_h = list_height(area) as u16;
+    let panel_h = audit_panel_height(body.height) as u16;
+    let rows_h = audit_list_height(area) as u16;
     put_line(
         buf,
         list,
@@ -128,13 +119,13 @@ pub fn render(app: &App, buf: &mut Buffer, area: Rect) {
         .visible
         .iter()
         .enumerate()
-        .skip(a.offset)
+        .skip(a.list.offset)
         .take(rows_h as usize)
     {
         let Some(r) = a.records().get(*idx) else {
             continue;
         };
-        let selected = row == a.selected;
+        let selected = row == a.list.selected;
         let at =
             r.at.as_deref()
                 .map(|s| s.replace('T', " ").chars().take(16).collect::<String>())
@@ -170,7 +161,7 @@ pub fn render(app: &App, buf: &mut Buffer, area: Rect) {
             line.spans
                 .push(Span::styled(" ".repeat(list.width as usize), t.selected()));
         }
-        put_line(buf, list, list.y + 1 + (row - a.offset) as u16, &line);
+        put_line(buf, list, list.y + 1 + (row - a.list.offset) as u16, &line);
     }
 
     // The selected record in full.

@@ -6,10 +6,12 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use super::{areas, pad, put_line};
-use crate::tui::app::{App, Load};
+use super::{pad, put_line};
+use crate::tui::app::App;
 use crate::tui::clean;
 use crate::tui::keymap::Command;
+use crate::tui::layout::areas;
+use crate::tui::load::Load;
 
 pub fn render(app: &App, buf: &mut Buffer, area: Rect) {
     let t = &app.theme;
@@ -74,7 +76,7 @@ pub fn render(app: &App, buf: &mut Buffer, area: Rect) {
     }
     let list_h = (status.models.len() as u16).min(body.height / 2);
     for (i, m) in status.models.iter().enumerate().take(list_h as usize) {
-        let selected = i == app.deploy.selected;
+        let selected = i == app.deploy.list.selected;
         let state = m
             .holder_state
             .map(|s| s.as_str().to_owned())
@@ -132,7 +134,7 @@ pub fn render(app: &App, buf: &mut Buffer, area: Rect) {
 
     // The selected model in detail.
     let mut d: Vec<Line<'static>> = Vec::new();
-    if let Some(m) = status.models.get(app.deploy.selected) {
+    if let Some(m) = status.models.get(app.deploy.list.selected) {
         d.push(Line::from(Span::styled(
             format!("{} · {}", clean::line(&m.model), clean::line(&m.alias)),
             t.heading(),
@@ -155,7 +157,7 @@ pub fn render(app: &App, buf: &mut Buffer, area: Rect) {
                     if w.overdue { "✖" } else { "▲" },
                     clean::line(&w.version),
                     clean::line(&w.actor),
-                    crate::tui::event::short(&w.id),
+                    crate::text::short_id(&w.id),
                     if w.overdue { ", overdue (over 24h)" } else { "" }
                 ),
                 if w.overdue { t.bad() } else { t.warn() },

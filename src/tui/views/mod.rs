@@ -1,6 +1,6 @@
-//! `view(&App, &mut Frame)`: draws the state, changes nothing. Layout is a
-//! pure function of the terminal size, shared with `update` so that mouse
-//! clicks land on what was drawn.
+//! `view(&App, &mut Frame)`: draws the state, changes nothing. Where things
+//! sit is `layout`'s, shared with `update` so that mouse clicks land on what
+//! was drawn.
 
 pub mod audit;
 pub mod deploy;
@@ -9,6 +9,8 @@ pub mod help;
 pub mod palette;
 pub mod queue;
 pub mod review;
+
+pub use super::clean::pad;
 
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
@@ -19,71 +21,13 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use super::app::{App, Level, Overlay, Screen};
 use super::clean;
 use super::keymap::{Command, Context};
+use super::layout::areas;
 
 /// Below this the console asks for a larger terminal instead of drawing.
 pub const MIN_WIDTH: u16 = 40;
 pub const MIN_HEIGHT: u16 = 10;
 
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
-
-/// The parts of every screen inside the frame.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Areas {
-    pub header: Rect,
-    pub body: Rect,
-    pub status: Rect,
-    pub hints: Rect,
-}
-
-pub fn areas(area: Rect) -> Areas {
-    let inner = Rect::new(
-        area.x.saturating_add(1),
-        area.y.saturating_add(1),
-        area.width.saturating_sub(2),
-        area.height.saturating_sub(2),
-    );
-    let header_h = inner.height.min(2);
-    let foot_h = inner.height.saturating_sub(header_h).min(2);
-    let body_h = inner.height - header_h - foot_h;
-    let line = |y: u16, h: u16| Rect::new(inner.x, y, inner.width, h);
-    Areas {
-        header: line(inner.y, header_h),
-        body: line(inner.y + header_h, body_h),
-        status: line(inner.y + header_h + body_h, foot_h.min(1)),
-        hints: line(
-            inner.y + header_h + body_h + foot_h.min(1),
-            foot_h.saturating_sub(1),
-        ),
-    }
-}
-
-/// The queue's rows (below the column titles).
-pub fn queue_list_area(area: Rect) -> Rect {
-    let b = areas(area).body;
-    Rect::new(
-        b.x,
-        b.y.saturating_add(1),
-        b.width,
-        b.height.saturating_sub(1),
-    )
-}
-
-/// The review's tab bar: the first line of the body.
-pub fn review_tabs_area(area: Rect) -> Rect {
-    let b = areas(area).body;
-    Rect::new(b.x, b.y, b.width, b.height.min(1))
-}
-
-/// The review's tab content, below the tab bar and its rule.
-pub fn review_content_area(area: Rect) -> Rect {
-    let b = areas(area).body;
-    Rect::new(
-        b.x,
-        b.y.saturating_add(2),
-        b.width,
-        b.height.saturating_sub(2),
-    )
-}
 
 /// Writes one line into `area`'s row `y`, cut at the area's width.
 pub fn put_line(buf: &mut Buffer, area: Rect, y: u16, line: &Line<'_>) {
@@ -278,13 +222,6 @@ fn hints(app: &App, buf: &mut Buffer, area: Rect) {
     put_line(buf, area, area.y, &Line::from(spans));
 }
 
-/// Spaces to `w` cells (for padding cells of a styled row).
-pub fn pad(s: &str, w: usize) -> String {
-    let cut = clean::ellipsize(s, w);
-    let n = w.saturating_sub(clean::width(&cut));
-    format!("{cut}{}", " ".repeat(n))
-}
-
 /// A centred rectangle of at most `w` x `h` inside `area`.
 pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width.saturating_sub(2));
@@ -295,21 +232,4 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
         w,
         h,
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn areas_tile_the_frame() {
-        let a = areas(Rect::new(0, 0, 100, 30));
-        assert_eq!(a.header, Rect::new(1, 1, 98, 2));
-        assert_eq!(a.body, Rect::new(1, 3, 98, 24));
-        assert_eq!(a.status, Rect::new(1, 27, 98, 1));
-        assert_eq!(a.hints, Rect::new(1, 28, 98, 1));
-        assert_eq!(queue_list_area(Rect::new(0, 0, 100, 30)).y, 4);
-        let tiny = areas(Rect::new(0, 0, 3, 2));
-        assert_eq!(tiny.body.height, 0);
-    }
 }

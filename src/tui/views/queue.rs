@@ -7,11 +7,13 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
-use super::{areas, pad, put_line, queue_list_area};
+use super::{pad, put_line};
 use crate::tui::app::App;
 use crate::tui::clean;
 use crate::tui::keymap::Command;
+use crate::tui::layout::{areas, queue_list_area};
 use crate::tui::list::{self, StateFilter};
+use crate::tui::load::Load;
 
 /// One column: title, width, and whether it stretches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -151,19 +153,19 @@ fn summary(app: &App) -> Line<'static> {
     let t = &app.theme;
     let q = &app.queue;
     let mut spans = vec![Span::styled("filter ", t.dim())];
-    if q.editing {
+    if q.filter.editing {
         spans.push(Span::styled(
-            format!("/{}▏", clean::line(&q.filter)),
+            format!("/{}▏", clean::line(&q.filter.text)),
             t.heading(),
         ));
-    } else if q.filter.is_empty() {
+    } else if q.filter.text.is_empty() {
         spans.push(Span::styled(
             format!("({} to filter)", app.keymap.label(Command::Filter)),
             t.dim(),
         ));
     } else {
         spans.push(Span::styled(
-            format!("/{}", clean::line(&q.filter)),
+            format!("/{}", clean::line(&q.filter.text)),
             t.bold(),
         ));
     }
@@ -190,22 +192,22 @@ fn summary(app: &App) -> Line<'static> {
 /// Why the list is empty, in words a reviewer can act on.
 pub fn empty_reason(app: &App) -> String {
     let q = &app.queue;
-    if let Some(e) = &q.error {
+    if let Load::Failed(e) = &q.answer {
         return format!(
             "The queue could not be loaded: {}. {} retries.",
             clean::line(e),
             app.keymap.label(Command::Reload)
         );
     }
-    if !q.loaded {
+    if q.answer.is_loading() {
         return "Loading the queue from the registry…".into();
     }
     if q.rows.is_empty() {
         return "No reviews are waiting. A version enters the queue when its tag modelgate.review is \"pending\".".into();
     }
     let mut why = Vec::new();
-    if !q.filter.is_empty() {
-        why.push(format!("filter \"{}\"", clean::line(&q.filter)));
+    if !q.filter.text.is_empty() {
+        why.push(format!("filter \"{}\"", clean::line(&q.filter.text)));
     }
     if let Some(r) = q.risk {
         why.push(format!("risk {}", r.as_str()));
@@ -248,13 +250,10 @@ pub fn render(app: &App, buf: &mut Buffer, area: Rect) {
     let list = queue_list_area(area);
     let q = &app.queue;
     if q.visible.is_empty() {
-        let style = if q.error.is_some() {
-            t.error()
-        } else {
-            t.text()
-        };
+        let failed = matches!(q.answer, Load::Failed(_));
+        let style = if failed { t.error() } else { t.text() };
         let mut msg = empty_reason(app);
-        if !q.loaded && q.error.is_none() {
+        if q.answer.is_loading() {
             msg = format!(
                 "{} {msg}",
                 ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"][app.spinner % 10]
@@ -262,7 +261,7 @@ pub fn render(app: &App, buf: &mut Buffer, area: Rect) {
         }
         let y = list.y + list.height.min(2) / 2;
         let line = Line::from(Span::styled(format!("  {msg}"), style));
-        if q.error.is_some() {
+        if failed {
             // An error is read in full: wrapped over the list, never cut at
             // the window's width.
             let rest = Rect {
@@ -278,13 +277,16 @@ pub fn render(app: &App, buf: &mut Buffer, area: Rect) {
         }
         return;
     }
-    let end = (q.offset + list.height as usize).min(q.visible.len());
-    for (line_no, vis) in (q.offset..end).enumerate() {
+    for (line_no, vis) in q
+        .list
+        .window(q.visible.len(), list.height as usize)
+        .enumerate()
+    {
         let Some(row) = q.rows.get(q.visible[vis] as usize) else {
             continue;
         };
         let y = list.y + line_no as u16;
-        let selected = vis == q.selected;
+        let selected = vis == q.list.selected;
         let mut spans = vec![Span::raw(if selected { "▶ " } else { "  " })];
         for (i, c) in cols.iter().enumerate() {
             if i > 0 {
@@ -305,7 +307,7 @@ pub fn render(app: &App, buf: &mut Buffer, area: Rect) {
     }
     // Where in a long list the window is.
     if q.visible.len() > list.height as usize && list.width > 12 {
-        let text = format!(" {}/{} ", q.selected + 1, q.visible.len());
+        let text = format!(" {}/{} ", q.list.selected + 1, q.visible.len());
         let x = list.x + list.width.saturating_sub(clean::width(&text) as u16);
         buf.set_string(x, a.body.y, text, t.dim());
     }

@@ -1,0 +1,99 @@
+//! `:deploy`: every model's production alias, the selected model, and the
+//! dialogs of a rollback and of a ratification.
+
+use std::sync::Arc;
+
+use super::dialog::SignDialog;
+use crate::service::deploy::{DeploymentStatus, ModelDeployment};
+use crate::tui::action::Effect;
+use crate::tui::load::Load;
+use crate::tui::widgets::list::ListState;
+
+#[derive(Debug, Clone, Default)]
+pub struct DeployView {
+    /// `None` until first asked for.
+    pub status: Option<Load<Arc<DeploymentStatus>>>,
+    pub list: ListState,
+}
+
+impl DeployView {
+    pub fn ready(&self) -> Option<&DeploymentStatus> {
+        match &self.status {
+            Some(Load::Ready(s)) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn busy(&self) -> bool {
+        matches!(self.status, Some(Load::Loading))
+    }
+
+    pub fn reload(&mut self) -> Vec<Effect> {
+        self.status = Some(Load::Loading);
+        vec![Effect::LoadDeploy]
+    }
+
+    pub fn selected(&self) -> Option<&ModelDeployment> {
+        self.ready().and_then(|s| s.models.get(self.list.selected))
+    }
+
+    pub fn step(&mut self, by: isize) {
+        let n = self.ready().map_or(0, |s| s.models.len());
+        self.list.step(by, n);
+    }
+
+    /// The deployments' answer (the `Err` string stays for the caller to say).
+    pub fn loaded(&mut self, result: Result<Arc<DeploymentStatus>, String>) {
+        if let Ok(s) = &result {
+            self.list.clamp(s.models.len());
+        }
+        self.status = Some(Load::from_result(result));
+    }
+
+    /// The rollback dialog of the selected model, or why there is none.
+    pub fn rollback(&self) -> Result<SignDialog, &'static str> {
+        let Some(m) = self.selected() else {
+            return Err("No model to roll back: the deployments have not loaded.");
+        };
+        Ok(SignDialog {
+            action: "rollback".into(),
+            model: m.model.clone(),
+            version: m.holder.clone().unwrap_or_default(),
+            targets: m.rollback_targets.clone(),
+            alias: Some(m.alias.clone()),
+            from: m.holder.clone(),
+            ..Default::default()
+        })
+    }
+
+    /// Why the selected model cannot be rolled back from here: no earlier approved version.
+    pub fn no_target(&self) -> Option<String> {
+        let m = self.selected()?;
+        Some(format!(
+            "No version of {} earlier than {} is approved. A break-glass rollback goes through the CLI: `modelgate rollback {} --to V --break-glass ...` (see docs/deploy.md).",
+            m.model,
+            m.holder.as_deref().unwrap_or("the holder"),
+            m.model
+        ))
+    }
+
+    /// The ratification dialog of the selected model's waiting rollback, or why there is none.
+    pub fn ratify(&self) -> Result<SignDialog, String> {
+        let Some(m) = self.selected() else {
+            return Err("No rollback to ratify: the deployments have not loaded.".into());
+        };
+        let Some(w) = m.waiting.first() else {
+            return Err(format!(
+                "No rollback of {} is waiting for ratification.",
+                m.model
+            ));
+        };
+        Ok(SignDialog {
+            action: "ratify".into(),
+            model: m.model.clone(),
+            version: w.version.clone(),
+            ratifies: Some(w.id.clone()),
+            ..Default::default()
+        })
+    }
+}

@@ -213,3 +213,26 @@ impl Effect {
         Lifetime::Latest(kind)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loads_supersede_their_kind_and_signing_runs_to_completion() {
+        let queue = |all| Effect::LoadQueue { all };
+        assert_eq!(queue(false).lifetime(), queue(true).lifetime());
+        assert_eq!(queue(false).lifetime(), Lifetime::Latest(Kind::Queue));
+        assert_ne!(Effect::LoadAudit.lifetime(), Effect::LoadDeploy.lifetime());
+        let sign = Effect::Sign {
+            key: ("m".into(), "1".into()),
+            request: SignRequest::default(),
+        };
+        let deploy = Effect::Deploy {
+            key: ("m".into(), "1".into()),
+            request: SignRequest::default(),
+        };
+        assert_eq!(sign.lifetime(), Lifetime::ToCompletion);
+        assert_eq!(deploy.lifetime(), Lifetime::ToCompletion);
+    }
+}

@@ -42,15 +42,20 @@ pub fn areas(area: Rect) -> Areas {
     }
 }
 
-/// The queue's rows (below the column titles).
-pub fn queue_list_area(area: Rect) -> Rect {
+/// The body less its first `lines` lines.
+fn body_below(area: Rect, lines: u16) -> Rect {
     let b = areas(area).body;
     Rect::new(
         b.x,
-        b.y.saturating_add(1),
+        b.y.saturating_add(lines),
         b.width,
-        b.height.saturating_sub(1),
+        b.height.saturating_sub(lines),
     )
+}
+
+/// The queue's rows (below the column titles).
+pub fn queue_list_area(area: Rect) -> Rect {
+    body_below(area, 1)
 }
 
 /// The review's tab bar: the first line of the body.
@@ -61,13 +66,7 @@ pub fn review_tabs_area(area: Rect) -> Rect {
 
 /// The review's tab content, below the tab bar and its rule.
 pub fn review_content_area(area: Rect) -> Rect {
-    let b = areas(area).body;
-    Rect::new(
-        b.x,
-        b.y.saturating_add(2),
-        b.width,
-        b.height.saturating_sub(2),
-    )
+    body_below(area, 2)
 }
 
 /// Where each tab's label sits on the tab bar: (tab, first column, past-last).

@@ -7,8 +7,8 @@ use super::{Doc, field, heading, num, report_state, wrap};
 use crate::review::reports::Report;
 use crate::service::show::ReviewDetail;
 use crate::tui::clean;
+use crate::tui::clean::pad;
 use crate::tui::theme::Theme;
-use crate::tui::views::pad;
 
 /// `████▌` for `v` of `max` in `w` cells.
 pub fn bar(v: f64, max: f64, w: usize) -> String {

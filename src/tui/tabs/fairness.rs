@@ -6,8 +6,8 @@ use super::{Doc, heading, num, report_state};
 use crate::review::reports::{FairnessThresholds, Report};
 use crate::service::show::ReviewDetail;
 use crate::tui::clean;
+use crate::tui::clean::pad;
 use crate::tui::theme::Theme;
-use crate::tui::views::pad;
 
 pub(super) fn doc(d: &ReviewDetail, t: &Theme, limits: &FairnessThresholds) -> Doc {
     let mut out = vec![heading(t, "Fairness")];

@@ -7,9 +7,9 @@ use super::{Doc, Sources, heading, num, pct, signed};
 use crate::review::metrics::Better;
 use crate::service::show::ReviewDetail;
 use crate::tui::clean;
+use crate::tui::clean::pad;
 use crate::tui::load::Load;
 use crate::tui::theme::Theme;
-use crate::tui::views::pad;
 
 const BLOCKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 

@@ -6,9 +6,9 @@ use super::{Doc, Sources, field, heading, report_state, wrap};
 use crate::policy::ItemGates;
 use crate::service::show::ReviewDetail;
 use crate::tui::clean;
+use crate::tui::clean::pad;
 use crate::tui::list;
 use crate::tui::theme::Theme;
-use crate::tui::views::pad;
 
 pub(super) fn doc(r: Sources<'_>, d: &ReviewDetail, t: &Theme, width: usize) -> Doc {
     let s = &d.summary;

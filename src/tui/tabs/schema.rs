@@ -7,9 +7,9 @@ use super::{Doc, Sources, heading, wrap};
 use crate::review::schema::{ChangeKind, SideDiff};
 use crate::service::show::{PartStatus, ReviewDetail};
 use crate::tui::clean;
+use crate::tui::clean::pad;
 use crate::tui::highlight::{DiffTag, SignatureDiff};
 use crate::tui::theme::Theme;
-use crate::tui::views::pad;
 
 fn side_rows(t: &Theme, side: &str, d: &SideDiff, out: &mut Doc) {
     if d.is_empty() {

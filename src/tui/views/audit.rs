@@ -6,11 +6,12 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use super::{pad, put_line};
+use super::put_line;
 use crate::service::audit::DELETION_NOTE;
 use crate::trust::audit::Severity;
 use crate::tui::app::App;
 use crate::tui::clean;
+use crate::tui::clean::pad;
 use crate::tui::highlight;
 use crate::tui::layout::{areas, audit_list_height, audit_panel_height};
 use crate::tui::load::Load;

@@ -6,9 +6,10 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use super::{pad, put_line};
+use super::put_line;
 use crate::tui::app::App;
 use crate::tui::clean;
+use crate::tui::clean::pad;
 use crate::tui::keymap::Command;
 use crate::tui::layout::areas;
 use crate::tui::load::Load;

@@ -10,8 +10,6 @@ pub mod palette;
 pub mod queue;
 pub mod review;
 
-pub use super::clean::pad;
-
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;

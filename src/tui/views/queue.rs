@@ -7,9 +7,10 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
-use super::{pad, put_line};
+use super::put_line;
 use crate::tui::app::App;
 use crate::tui::clean;
+use crate::tui::clean::pad;
 use crate::tui::keymap::Command;
 use crate::tui::layout::{areas, queue_list_area};
 use crate::tui::list::{self, StateFilter};

@@ -222,42 +222,10 @@ impl App {
         }
     }
 
-    /// Opens a signing dialog as whoever signs here, or explains why not.
-    fn open_dialog(&mut self, d: SignDialog, allowed: Option<&[&str]>) -> SignDialog {
-        dialog::prepare(d, allowed, &self.signing, &self.identity)
-    }
-
-    fn open_decision(&mut self, action: &str) {
-        let Some(r) = &self.review else { return };
-        match r.decision(action) {
-            Ok(d) => {
-                let allowed = crate::trust::record::allowed_roles(action);
-                let d = self.open_dialog(d, allowed);
-                self.overlay = Some(Overlay::Sign(Box::new(d)));
-            }
-            Err(why) => self.info(why),
-        }
-    }
-
-    fn open_rollback(&mut self) {
-        let d = match self.deploy.rollback() {
-            Ok(d) => d,
-            Err(why) => return self.info(why),
-        };
-        let mut d = self.open_dialog(d, Some(&["sre"]));
-        if d.targets.is_empty() && d.problem.is_none() {
-            d.problem = self.deploy.no_target();
-            d.focus = Some(Field::Cancel);
-        }
-        self.overlay = Some(Overlay::Sign(Box::new(d)));
-    }
-
-    fn open_ratify(&mut self) {
-        match self.deploy.ratify() {
-            Ok(d) => {
-                let d = self.open_dialog(d, Some(&["sre", "compliance"]));
-                self.overlay = Some(Overlay::Sign(Box::new(d)));
-            }
+    /// A signing dialog, or why there is none, in the status line.
+    fn open_dialog<E: Into<String>>(&mut self, d: Result<SignDialog, E>) {
+        match d {
+            Ok(d) => self.overlay = Some(Overlay::Sign(Box::new(d))),
             Err(why) => self.info(why),
         }
     }
@@ -373,12 +341,21 @@ impl App {
             | Command::Submit
             | Command::Revoke
             | Command::Override => {
-                if let Some(action) = cmd.decision() {
-                    self.open_decision(action);
+                if let Some(action) = cmd.decision()
+                    && let Some(r) = &self.review
+                {
+                    let d = r.decision(action, &self.signing, &self.identity);
+                    self.open_dialog(d);
                 }
             }
-            Command::Rollback => self.open_rollback(),
-            Command::Ratify => self.open_ratify(),
+            Command::Rollback => {
+                let d = self.deploy.rollback(&self.signing, &self.identity);
+                self.open_dialog(d);
+            }
+            Command::Ratify => {
+                let d = self.deploy.ratify(&self.signing, &self.identity);
+                self.open_dialog(d);
+            }
             Command::Verify => {
                 let (effects, status) = self.audit.verify();
                 self.status = Some(status);

@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
-use super::dialog::SignDialog;
+use super::dialog::{self, Field, SignDialog, Signing};
 use crate::service::deploy::{DeploymentStatus, ModelDeployment};
-use crate::tui::action::Effect;
+use crate::tui::action::{Effect, Identity};
 use crate::tui::load::Load;
 use crate::tui::widgets::list::ListState;
 
@@ -51,11 +51,11 @@ impl DeployView {
     }
 
     /// The rollback dialog of the selected model, or why there is none.
-    pub fn rollback(&self) -> Result<SignDialog, &'static str> {
+    pub fn rollback(&self, signing: &Signing, identity: &Identity) -> Result<SignDialog, String> {
         let Some(m) = self.selected() else {
-            return Err("No model to roll back: the deployments have not loaded.");
+            return Err("No model to roll back: the deployments have not loaded.".into());
         };
-        Ok(SignDialog {
+        let d = SignDialog {
             action: "rollback".into(),
             model: m.model.clone(),
             version: m.holder.clone().unwrap_or_default(),
@@ -63,22 +63,22 @@ impl DeployView {
             alias: Some(m.alias.clone()),
             from: m.holder.clone(),
             ..Default::default()
-        })
-    }
-
-    /// Why the selected model cannot be rolled back from here: no earlier approved version.
-    pub fn no_target(&self) -> Option<String> {
-        let m = self.selected()?;
-        Some(format!(
-            "No version of {} earlier than {} is approved. A break-glass rollback goes through the CLI: `modelgate rollback {} --to V --break-glass ...` (see docs/deploy.md).",
-            m.model,
-            m.holder.as_deref().unwrap_or("the holder"),
-            m.model
-        ))
+        };
+        let mut d = dialog::prepare(d, Some(&["sre"]), signing, identity);
+        if d.targets.is_empty() && d.problem.is_none() {
+            d.problem = Some(format!(
+                "No version of {} earlier than {} is approved. A break-glass rollback goes through the CLI: `modelgate rollback {} --to V --break-glass ...` (see docs/deploy.md).",
+                m.model,
+                m.holder.as_deref().unwrap_or("the holder"),
+                m.model
+            ));
+            d.focus = Some(Field::Cancel);
+        }
+        Ok(d)
     }
 
     /// The ratification dialog of the selected model's waiting rollback, or why there is none.
-    pub fn ratify(&self) -> Result<SignDialog, String> {
+    pub fn ratify(&self, signing: &Signing, identity: &Identity) -> Result<SignDialog, String> {
         let Some(m) = self.selected() else {
             return Err("No rollback to ratify: the deployments have not loaded.".into());
         };
@@ -88,12 +88,18 @@ impl DeployView {
                 m.model
             ));
         };
-        Ok(SignDialog {
+        let d = SignDialog {
             action: "ratify".into(),
             model: m.model.clone(),
             version: w.version.clone(),
             ratifies: Some(w.id.clone()),
             ..Default::default()
-        })
+        };
+        Ok(dialog::prepare(
+            d,
+            Some(&["sre", "compliance"]),
+            signing,
+            identity,
+        ))
     }
 }

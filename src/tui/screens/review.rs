@@ -7,11 +7,11 @@ use std::sync::Arc;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
 
-use super::dialog::SignDialog;
+use super::dialog::{self, SignDialog, Signing};
 use crate::review::reports::FairnessThresholds;
 use crate::service::history::MetricHistory;
 use crate::service::show::ReviewDetail;
-use crate::tui::action::{Effect, HighlightStyle, ReviewKey};
+use crate::tui::action::{Effect, HighlightStyle, Identity, ReviewKey};
 use crate::tui::highlight::Prepared;
 use crate::tui::layout;
 use crate::tui::load::Load;
@@ -136,7 +136,12 @@ impl ReviewView {
     }
 
     /// The dialog of a decision on this review, or why there is none yet.
-    pub fn decision(&self, action: &str) -> Result<SignDialog, &'static str> {
+    pub fn decision(
+        &self,
+        action: &str,
+        signing: &Signing,
+        identity: &Identity,
+    ) -> Result<SignDialog, &'static str> {
         let Load::Ready(detail) = &self.detail else {
             return Err("The review is still loading; nothing to sign yet.");
         };
@@ -157,7 +162,7 @@ impl ReviewView {
             .filter(|r| !covered.contains(r))
             .cloned()
             .collect();
-        Ok(SignDialog {
+        let d = SignDialog {
             action: action.to_owned(),
             model: self.key.0.clone(),
             version: self.key.1.clone(),
@@ -170,6 +175,8 @@ impl ReviewView {
             },
             gates,
             ..Default::default()
-        })
+        };
+        let allowed = crate::trust::record::allowed_roles(action);
+        Ok(dialog::prepare(d, allowed, signing, identity))
     }
 }

@@ -12,15 +12,17 @@ pub mod event;
 pub mod fixture;
 pub mod highlight;
 pub mod keymap;
-pub mod layout;
 pub mod list;
-pub mod load;
-pub mod screens;
 pub mod shots;
 pub mod svg;
-pub mod tabs;
 pub mod theme;
 pub mod views;
+
+// The screens and what update and view share.
+pub mod layout;
+pub mod load;
+pub mod screens;
+pub mod tabs;
 pub mod widgets;
 
 use std::io::{self, Stdout, Write};

@@ -6,8 +6,7 @@ use ratatui::text::{Line, Span};
 use super::{Doc, field, heading, num, report_state, wrap};
 use crate::review::reports::Report;
 use crate::service::show::ReviewDetail;
-use crate::tui::clean;
-use crate::tui::clean::pad;
+use crate::tui::clean::{self, pad};
 use crate::tui::theme::Theme;
 
 /// `████▌` for `v` of `max` in `w` cells.

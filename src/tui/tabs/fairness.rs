@@ -5,8 +5,7 @@ use ratatui::text::{Line, Span};
 use super::{Doc, heading, num, report_state};
 use crate::review::reports::{FairnessThresholds, Report};
 use crate::service::show::ReviewDetail;
-use crate::tui::clean;
-use crate::tui::clean::pad;
+use crate::tui::clean::{self, pad};
 use crate::tui::theme::Theme;
 
 pub(super) fn doc(d: &ReviewDetail, t: &Theme, limits: &FairnessThresholds) -> Doc {

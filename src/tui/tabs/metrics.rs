@@ -6,8 +6,7 @@ use ratatui::text::{Line, Span};
 use super::{Doc, Sources, heading, num, pct, signed};
 use crate::review::metrics::Better;
 use crate::service::show::ReviewDetail;
-use crate::tui::clean;
-use crate::tui::clean::pad;
+use crate::tui::clean::{self, pad};
 use crate::tui::load::Load;
 use crate::tui::theme::Theme;
 

@@ -5,8 +5,7 @@ use ratatui::text::{Line, Span};
 use super::{Doc, Sources, field, heading, report_state, wrap};
 use crate::policy::ItemGates;
 use crate::service::show::ReviewDetail;
-use crate::tui::clean;
-use crate::tui::clean::pad;
+use crate::tui::clean::{self, pad};
 use crate::tui::list;
 use crate::tui::theme::Theme;
 

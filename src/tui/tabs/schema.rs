@@ -6,8 +6,7 @@ use ratatui::text::{Line, Span};
 use super::{Doc, Sources, heading, wrap};
 use crate::review::schema::{ChangeKind, SideDiff};
 use crate::service::show::{PartStatus, ReviewDetail};
-use crate::tui::clean;
-use crate::tui::clean::pad;
+use crate::tui::clean::{self, pad};
 use crate::tui::highlight::{DiffTag, SignatureDiff};
 use crate::tui::theme::Theme;
 

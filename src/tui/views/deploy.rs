@@ -8,8 +8,7 @@ use ratatui::text::{Line, Span};
 
 use super::put_line;
 use crate::tui::app::App;
-use crate::tui::clean;
-use crate::tui::clean::pad;
+use crate::tui::clean::{self, pad};
 use crate::tui::keymap::Command;
 use crate::tui::layout::areas;
 use crate::tui::load::Load;

@@ -9,8 +9,7 @@ use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::put_line;
 use crate::tui::app::App;
-use crate::tui::clean;
-use crate::tui::clean::pad;
+use crate::tui::clean::{self, pad};
 use crate::tui::keymap::Command;
 use crate::tui::layout::{areas, queue_list_area};
 use crate::tui::list::{self, StateFilter};

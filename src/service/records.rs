@@ -636,7 +636,7 @@ mod tests {
     fn service() -> ReviewService {
         let toml = crate::demo::roster_toml(7).unwrap();
         let roster = Roster::parse("demo", toml.as_bytes()).unwrap();
-        let reg = crate::tui::fixture::MemoryRegistry::new("mem", 0);
+        let reg = crate::registry::memory::MemoryRegistry::new("mem", 0);
         let mut config = Config::resolve(None, &Default::default()).unwrap();
         config.registry_id = Some("r".into());
         ReviewService::new(Arc::new(reg), config).with_roster(roster)

@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod num;
 pub mod policy;
 pub mod registry;
 pub mod review;

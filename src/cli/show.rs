@@ -7,9 +7,9 @@ use clap::Args;
 
 use super::output::{Cell, Out, Paint, table};
 use crate::config::Config;
+use crate::num::Num;
 use crate::review::evidence::FilesMode;
 use crate::review::metrics::Verdict;
-use crate::review::num::Num;
 use crate::review::reports::{FairnessThresholds, Report, ScanVerdict};
 use crate::review::schema::SideDiff;
 use crate::review::sla::format_remaining;

@@ -2,7 +2,6 @@
 
 pub mod evidence;
 pub mod metrics;
-pub mod num;
 pub mod queue;
 pub mod reports;
 pub mod risk;

@@ -7,11 +7,11 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::ReviewService;
+use crate::num::Num;
 use crate::registry::{
     FileInfo, ModelVersion, RegisteredModel, Registry, RegistryError, Result, Run,
 };
 use crate::review::evidence::{self, EvidenceDoc, FilesMode, SchemaStrings};
-use crate::review::num::Num;
 use crate::review::queue::{self, QueueItem, ReviewInput};
 use crate::review::reports::{
     self, Explainability, Fairness, ImportanceRow, ImportanceShift, ModelCard, REPORT_MAX_BYTES,

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use serde::{Deserialize, Serialize};
 
 use super::{Report, parse_json};
-use crate::review::num::Num;
+use crate::num::Num;
 
 /// `modelgate/explainability.json`: global feature importance.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::{Report, parse_json};
-use crate::review::num::Num;
+use crate::num::Num;
 
 /// `modelgate/fairness.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

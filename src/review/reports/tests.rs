@@ -5,7 +5,7 @@ use serde_json::{Value as Json, json};
 
 use super::fairness::{DIR, DPD, DPR, EOD};
 use super::*;
-use crate::review::num::Num;
+use crate::num::Num;
 
 const EXPL: &str = "modelgate/explainability.json";
 const FAIR: &str = "modelgate/fairness.json";

@@ -8,9 +8,9 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 
 use super::{areas, pad, put_line, review_content_area, review_tabs_area};
+use crate::num::Num;
 use crate::policy::ItemGates;
 use crate::review::metrics::Better;
-use crate::review::num::Num;
 use crate::review::reports::{FairnessThresholds, Report, ScanVerdict};
 use crate::review::schema::{ChangeKind, SideDiff};
 use crate::service::show::{PartStatus, ReviewDetail};

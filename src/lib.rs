@@ -7,6 +7,8 @@
 pub mod cli;
 pub mod config;
 pub mod demo;
+#[cfg(test)]
+mod layers;
 pub mod num;
 pub mod policy;
 pub mod registry;

@@ -247,7 +247,7 @@ impl ReviewService {
                 .assemble(self.parts(v, loaded), item.clone(), show::Evidence::Skip)
                 .await;
             let counts = gates.evaluate(&detail).result.counts();
-            item.gates = Some(crate::policy::ItemGates::Counts(counts));
+            item.gates = Some(crate::review::gates::ItemGates::Counts(counts));
         }
         item
     }

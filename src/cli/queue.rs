@@ -7,7 +7,7 @@ use clap::Args;
 
 use super::output::{Cell, Out, Paint, table};
 use crate::config::Config;
-use crate::policy::ItemGates;
+use crate::review::gates::ItemGates;
 use crate::review::metrics::{self, MetricDiff};
 use crate::review::queue::{QueueItem, counts};
 use crate::review::sla::{SlaState, format_remaining};

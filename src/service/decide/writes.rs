@@ -219,7 +219,7 @@ impl ReviewService {
         &self,
         model: &str,
         version: &str,
-        detail: &crate::service::show::ReviewDetail,
+        detail: &crate::review::detail::ReviewDetail,
         evidence: &str,
         v: &crate::registry::ModelVersion,
     ) -> Result<Write, TagFailure> {
@@ -252,7 +252,7 @@ impl ReviewService {
         action: &str,
         actor: &str,
         record: Checked,
-        detail: &crate::service::show::ReviewDetail,
+        detail: &crate::review::detail::ReviewDetail,
         v: &crate::registry::ModelVersion,
         ctx: &Context<'_>,
         mut writes: Writes,

@@ -23,7 +23,8 @@ use crate::review::state::{ReviewState, TAG_REVIEW};
 const CONCURRENCY: usize = 16;
 
 pub struct ReviewService {
-    pub registry: Arc<dyn Registry>,
+    /// Private: front ends ask the service, never the registry.
+    registry: Arc<dyn Registry>,
     pub config: Config,
     /// The configured policy bundle, loaded on first use.
     gates: OnceLock<Arc<crate::policy::Gates>>,
@@ -79,6 +80,11 @@ impl ReviewService {
             roster: OnceLock::new(),
             sightings: Default::default(),
         }
+    }
+
+    /// The registry as the console's header and the queue's title name it.
+    pub fn describe_registry(&self) -> String {
+        self.registry.describe()
     }
 
     fn queue_settings(&self) -> QueueSettings<'_> {

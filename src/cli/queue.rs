@@ -49,7 +49,7 @@ pub async fn run(args: QueueArgs, config: &Config, out: &mut Out) -> Result<Exit
         };
         print_table(
             &q.items,
-            &service.registry.describe(),
+            &service.describe_registry(),
             args.gates,
             deploy.as_deref(),
             out,

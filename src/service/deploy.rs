@@ -85,6 +85,25 @@ impl ReviewService {
         })
     }
 
+    /// The version of `model` that holds the `rollback` record `record` (its
+    /// id, or a prefix of 8 characters or more): a ratify is signed there.
+    pub async fn rollback_version(
+        &self,
+        model: &str,
+        record: &str,
+    ) -> crate::registry::Result<Option<String>> {
+        let mut target = None;
+        for v in self.registry.list_versions(model).await? {
+            if self.check_records(&v).iter().any(|c| {
+                c.action() == Some("rollback")
+                    && (c.id == record || (record.len() >= 8 && c.id.starts_with(record)))
+            }) {
+                target = Some(v.version);
+            }
+        }
+        Ok(target)
+    }
+
     /// Integrity findings on one version (PROTOCOL 11, 12): invalid records,
     /// missing parents, checkpoint coverage, and records the local checkpoint
     /// saw that are gone. The same computation `audit verify` makes.

@@ -19,15 +19,15 @@ pub const FIXED_SEED: u64 = 7;
 /// versions' signed history (deterministic: demo nonces), behind a service
 /// configured like a fresh install with the demo roster.
 pub async fn demo_service(seed: u64, now_ms: i64) -> anyhow::Result<ReviewService> {
-    let reg = MemoryRegistry::new("demo (in memory)", now_ms);
-    populate(&reg, &DemoOptions { seed, now_ms }).await?;
+    let reg = Arc::new(MemoryRegistry::new("demo (in memory)", now_ms));
+    populate(reg.as_ref(), &DemoOptions { seed, now_ms }).await?;
     let mut config = Config::resolve(None, &crate::config::Overrides::default())?;
     // Pictures must not depend on what earlier runs left in a state directory.
     config.state_dir = None;
     let toml = roster_toml(seed)?;
     let roster = Roster::parse("the demo roster", toml.as_bytes()).map_err(anyhow::Error::msg)?;
-    let service = ReviewService::new(Arc::new(reg), config).with_roster(roster);
-    let history = sign_history(&service, &model_names(), seed, now_ms).await?;
+    let service = ReviewService::new(reg.clone(), config).with_roster(roster);
+    let history = sign_history(&service, reg.as_ref(), &model_names(), seed, now_ms).await?;
     anyhow::ensure!(
         history.skipped.is_empty(),
         "the demo history was not signed: {:?}",

@@ -489,15 +489,7 @@ impl ReviewService {
         // Evidence document first, so a record never names evidence an auditor cannot see.
         let mut writes = Writes::default();
         let unfinished = |writes: Writes, error: String| {
-            Refused::Unfinished(Box::new(Unfinished {
-                complete: false,
-                action: action.to_owned(),
-                model: model.to_owned(),
-                version: version.to_owned(),
-                id: signed.id.clone(),
-                writes,
-                error,
-            }))
+            Unfinished::refused(action, model, version, &signed.id, writes, error)
         };
         match self
             .store_evidence(model, version, &detail, &evidence, &v)

@@ -64,18 +64,18 @@ impl ReviewService {
                     format!("{alias} reads back as {holder:?}, not version {version}")
                 }
             };
-            return Err(Refused::Unfinished(Box::new(Unfinished {
-                complete: false,
-                action: d.action.clone(),
-                model: model.to_owned(),
-                version: version.to_owned(),
-                id: record.id.clone(),
-                writes: record.writes,
-                error: format!(
-                    "the {} record {} is written, but {why}; run the same command again: it reuses the record",
-                    d.action, record.id
-                ),
-            })));
+            let error = format!(
+                "the {} record {} is written, but {why}; run the same command again: it reuses the record",
+                d.action, record.id
+            );
+            return Err(Unfinished::refused(
+                &d.action,
+                model,
+                version,
+                &record.id,
+                record.writes,
+                error,
+            ));
         }
         Ok(Deployed {
             record,

@@ -105,6 +105,29 @@ pub struct Unfinished {
     pub error: String,
 }
 
+impl Unfinished {
+    /// The refusal of a decision on `model` `version` whose record `id` is
+    /// signed, after `writes`, with the `error` that stopped it.
+    pub fn refused(
+        action: &str,
+        model: &str,
+        version: &str,
+        id: &str,
+        writes: Writes,
+        error: String,
+    ) -> Refused {
+        Refused::Unfinished(Box::new(Unfinished {
+            complete: false,
+            action: action.to_owned(),
+            model: model.to_owned(),
+            version: version.to_owned(),
+            id: id.to_owned(),
+            writes,
+            error,
+        }))
+    }
+}
+
 /// A failed write, and whether a read back showed it absent.
 pub struct TagFailure {
     pub error: RegistryError,
@@ -258,15 +281,7 @@ impl ReviewService {
         mut writes: Writes,
     ) -> Result<Outcome, Refused> {
         let unfinished = |writes: Writes, error: String| {
-            Refused::Unfinished(Box::new(Unfinished {
-                complete: false,
-                action: action.to_owned(),
-                model: model.to_owned(),
-                version: version.to_owned(),
-                id: record.id.clone(),
-                writes,
-                error,
-            }))
+            Unfinished::refused(action, model, version, &record.id, writes, error)
         };
         let field = |k: &str| {
             record

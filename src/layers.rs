@@ -1,6 +1,8 @@
 //! The layer rule (docs/architecture.md, "Layers"): every `crate::X` path in
 //! `src/`, in `use` lines and inline, tests included, must name a module of a
-//! lower rank or a leaf. Comments and string literals do not count.
+//! lower rank or a leaf. Comments and string literals do not count. Modules
+//! name each other only through `crate::`: no top-level module reaches its
+//! siblings with `super::`, which this check would not see.
 
 use std::path::Path;
 
@@ -154,13 +156,18 @@ fn is_ident(ch: char) -> bool {
 /// already blanked), with its line: `crate::a::b` names `a`,
 /// `crate::{a::b, c}` names `a` and `c`.
 fn crate_paths(code: &str) -> Vec<(usize, String)> {
+    paths_after(code, "crate::")
+}
+
+/// Every name right after `prefix` (`crate::`, `crate::service::`, `super::`).
+fn paths_after(code: &str, prefix: &str) -> Vec<(usize, String)> {
     let mut found = Vec::new();
     let line_of = |at: usize| code[..at].matches('\n').count() + 1;
-    for (at, _) in code.match_indices("crate::") {
+    for (at, _) in code.match_indices(prefix) {
         if code[..at].chars().next_back().is_some_and(is_ident) {
             continue;
         }
-        let rest = code[at + "crate::".len()..].trim_start();
+        let rest = code[at + prefix.len()..].trim_start();
         if let Some(group) = rest.strip_prefix('{') {
             // `group` ends where `code` does: its offsets map back by length.
             let base = code.len() - group.len();
@@ -209,6 +216,84 @@ fn check(files: &[(String, String)]) -> Vec<String> {
         }
     }
     broken
+}
+
+/// The submodule of its top-level module a file is in: `service/records.rs`
+/// and `service/decide/writes.rs` are in `records` and `decide`; the root
+/// file (`service.rs`, `review/mod.rs`) is in none.
+fn submodule_of(rel: &str) -> Option<&str> {
+    let second = rel.split('/').nth(1)?;
+    let name = second.strip_suffix(".rs").unwrap_or(second);
+    (name != "mod").then_some(name)
+}
+
+/// Modules whose submodules may still import each other in a circle: in the
+/// console, `action` carries `highlight`'s prepared text and `highlight` the
+/// actions' styles; the app's tests drive the screenshot harness.
+const CIRCLES_ALLOWED: &[&str] = &["tui"];
+
+/// Circles between submodules of one top-level module (`service::decide`
+/// and `service::deploy` importing each other): one line per edge on a
+/// circle, `src/<file>:<line>: <top>::<a> -> <top>::<b>, which leads back`.
+/// The root file is left out: it declares every submodule.
+fn sibling_circles(files: &[(String, String)]) -> Vec<String> {
+    use std::collections::{BTreeMap, BTreeSet};
+    let mut subs: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for (rel, _) in files {
+        if let Some(sub) = submodule_of(rel) {
+            subs.entry(module_of(rel)).or_default().insert(sub);
+        }
+    }
+    // (top, from, to) -> where it is first named.
+    let mut edges: BTreeMap<(&str, &str, String), String> = BTreeMap::new();
+    for (rel, text) in files {
+        let top = module_of(rel);
+        if CIRCLES_ALLOWED.contains(&top) {
+            continue;
+        }
+        let (Some(from), Some(siblings)) = (submodule_of(rel), subs.get(top)) else {
+            continue;
+        };
+        let code = code_only(text);
+        let mut named = paths_after(&code, &format!("crate::{top}::"));
+        // `super::` names a sibling only from a file right under the top module.
+        let depth = rel.split('/').count();
+        if depth == 2 || (depth == 3 && rel.ends_with("/mod.rs")) {
+            named.extend(paths_after(&code, "super::"));
+        }
+        for (line, to) in named {
+            if to != from && siblings.contains(to.as_str()) {
+                edges
+                    .entry((top, from, to))
+                    .or_insert_with(|| format!("src/{rel}:{line}"));
+            }
+        }
+    }
+    let reaches = |top: &str, start: &str, goal: &str| {
+        let mut seen = BTreeSet::new();
+        let mut todo = vec![start.to_owned()];
+        while let Some(at) = todo.pop() {
+            if at == goal {
+                return true;
+            }
+            if seen.insert(at.clone()) {
+                todo.extend(
+                    edges
+                        .keys()
+                        .filter(|(t, f, _)| *t == top && *f == at)
+                        .map(|(_, _, to)| to.clone()),
+                );
+            }
+        }
+        false
+    };
+    edges
+        .iter()
+        .filter(|((top, from, to), _)| reaches(top, to, from))
+        .map(|((top, from, to), at)| {
+            format!("{at}: {top}::{from} -> {top}::{to}, which leads back")
+        })
+        .collect()
 }
 
 fn sources(dir: &Path, rel: &str, out: &mut Vec<(String, String)>) {
@@ -273,6 +358,56 @@ fn every_edge_goes_down_or_to_a_leaf() {
         "imports against the layer rule:\n{}",
         broken.join("\n")
     );
+}
+
+#[test]
+fn submodules_of_one_module_import_each_other_in_no_circle() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    sources(&root, "", &mut files);
+    let circles = sibling_circles(&files);
+    assert!(
+        circles.is_empty(),
+        "circles between submodules:\n{}",
+        circles.join("\n")
+    );
+}
+
+#[test]
+fn a_circle_between_submodules_fails() {
+    let file = |rel: &str, text: &str| (rel.to_owned(), text.to_owned());
+    let files = vec![
+        file(
+            "service.rs",
+            "pub mod decide;\npub mod deploy;\npub mod show;\n",
+        ),
+        file(
+            "service/decide.rs",
+            "use super::ReviewService;\nuse super::deploy::AliasMove;\n",
+        ),
+        file(
+            "service/deploy.rs",
+            "use super::show::X;\nuse crate::service::decide::Decision;\n",
+        ),
+        file("service/show.rs", "use super::ReviewService;\n"),
+        file(
+            "service/decide/writes.rs",
+            "use super::Refused;\nuse crate::service::show::Y;\n",
+        ),
+    ];
+    assert_eq!(
+        sibling_circles(&files),
+        [
+            "src/service/decide.rs:2: service::decide -> service::deploy, which leads back",
+            "src/service/deploy.rs:2: service::deploy -> service::decide, which leads back",
+        ]
+    );
+    let one_way = &files[..4]
+        .iter()
+        .filter(|(r, _)| r != "service/deploy.rs")
+        .cloned()
+        .collect::<Vec<_>>();
+    assert_eq!(sibling_circles(one_way), Vec::<String>::new());
 }
 
 #[test]

@@ -23,7 +23,8 @@ use crate::review::state::{ReviewState, TAG_REVIEW};
 const CONCURRENCY: usize = 16;
 
 pub struct ReviewService {
-    pub registry: Arc<dyn Registry>,
+    /// Private: front ends ask the service, never the registry.
+    registry: Arc<dyn Registry>,
     pub config: Config,
     /// The configured policy bundle, loaded on first use.
     gates: OnceLock<Arc<crate::policy::Gates>>,
@@ -79,6 +80,11 @@ impl ReviewService {
             roster: OnceLock::new(),
             sightings: Default::default(),
         }
+    }
+
+    /// The registry as the console's header and the queue's title name it.
+    pub fn describe_registry(&self) -> String {
+        self.registry.describe()
     }
 
     fn queue_settings(&self) -> QueueSettings<'_> {
@@ -247,7 +253,7 @@ impl ReviewService {
                 .assemble(self.parts(v, loaded), item.clone(), show::Evidence::Skip)
                 .await;
             let counts = gates.evaluate(&detail).result.counts();
-            item.gates = Some(crate::policy::ItemGates::Counts(counts));
+            item.gates = Some(crate::review::gates::ItemGates::Counts(counts));
         }
         item
     }

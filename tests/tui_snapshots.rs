@@ -7,12 +7,13 @@
 
 use std::sync::Arc;
 
+use modelgate::registry::memory::MemoryRegistry;
 use modelgate::registry::{Metric, RegistryWriter, Tags};
 use modelgate::review::sla::SlaState;
 use modelgate::service::ReviewService;
 use modelgate::tui::action::Action;
 use modelgate::tui::app::{App, Tab};
-use modelgate::tui::fixture::{FIXED_NOW_MS, MemoryRegistry};
+use modelgate::tui::fixture::FIXED_NOW_MS;
 use modelgate::tui::keymap::Command;
 use modelgate::tui::shots::{self, act, draw, text};
 use modelgate::tui::theme::Theme;

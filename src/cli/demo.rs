@@ -172,11 +172,19 @@ async fn sign(
 ) -> Result<()> {
     let mut config = config.clone();
     config.roster = Some(roster.to_owned());
-    let service = ReviewService::new(registry, config);
+    let service = ReviewService::new(registry.clone(), config);
     // Over HTTP this takes a while (about 10 s on a local MLflow server).
     out.line("Signing the history of the production versions with the demo keys…")?;
     out.flush()?;
-    match sign_history(&service, &model_names(), seed, super::now_ms()).await {
+    match sign_history(
+        &service,
+        registry.as_ref(),
+        &model_names(),
+        seed,
+        super::now_ms(),
+    )
+    .await
+    {
         Ok(h) => {
             for why in &h.skipped {
                 eprintln!(

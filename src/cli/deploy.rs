@@ -142,14 +142,14 @@ pub async fn rollback(a: RollbackArgs, config: &Config, out: &mut Out) -> Result
             .alias
             .clone()
             .unwrap_or_else(|| config.production_alias.clone());
-        let m = service.registry.get_registered_model(&a.model).await?;
+        let holder = service.alias_holder(&a.model, &alias).await?;
         let detail = service.show(&a.model, &a.to, super::now_ms()).await?;
         out.line(&format!(
             "dry run: would sign a rollback record on {} version {} (state {}) and move {alias} from {} to {}{}; nothing written",
             sanitize_line(&a.model),
             sanitize_line(&a.to),
             detail.summary.state.as_str(),
-            sanitize_line(m.aliases.get(&alias).map(String::as_str).unwrap_or("nothing")),
+            sanitize_line(holder.as_deref().unwrap_or("nothing")),
             sanitize_line(&a.to),
             if a.break_glass { " (break glass)" } else { "" }
         ))?;
@@ -166,16 +166,7 @@ pub async fn ratify(a: RatifyArgs, config: &Config, out: &mut Out) -> Result<Exi
     let signer = super::decide::signer(config)?;
     let service = super::open_service(config).await?;
     // The rollback record lives on the version the alias moved to.
-    let mut target = None;
-    for v in service.registry.list_versions(&a.model).await? {
-        if service.check_records(&v).iter().any(|c| {
-            c.action() == Some("rollback")
-                && (c.id == a.record || (a.record.len() >= 8 && c.id.starts_with(&a.record)))
-        }) {
-            target = Some(v.version);
-        }
-    }
-    let Some(version) = target else {
+    let Some(version) = service.rollback_version(&a.model, &a.record).await? else {
         return Ok(refused(&format!(
             "no rollback record {} on any version of {}",
             a.record, a.model

@@ -11,7 +11,7 @@ use clap::Args;
 
 use super::output::{Out, Paint};
 use crate::config::Config;
-use crate::policy::{GateReport, Level};
+use crate::review::gates::{GateReport, Level};
 use crate::service::show::Evidence;
 use crate::text::sanitize_line;
 

@@ -7,7 +7,7 @@ use clap::Args;
 
 use super::output::{Cell, Out, Paint, table};
 use crate::config::Config;
-use crate::policy::ItemGates;
+use crate::review::gates::ItemGates;
 use crate::review::metrics::{self, MetricDiff};
 use crate::review::queue::{QueueItem, counts};
 use crate::review::sla::{SlaState, format_remaining};
@@ -49,7 +49,7 @@ pub async fn run(args: QueueArgs, config: &Config, out: &mut Out) -> Result<Exit
         };
         print_table(
             &q.items,
-            &service.registry.describe(),
+            &service.describe_registry(),
             args.gates,
             deploy.as_deref(),
             out,

@@ -10,9 +10,9 @@ use clap::Args;
 
 use super::output::Out;
 use crate::config::{Config, RegistryKind};
+use crate::num::Num;
 use crate::registry::local::LocalRegistry;
 use crate::registry::{Metric, RegistryWriter, Tags};
-use crate::review::num::Num;
 
 #[derive(Debug, Args)]
 pub struct RegisterArgs {

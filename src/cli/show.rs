@@ -7,13 +7,13 @@ use clap::Args;
 
 use super::output::{Cell, Out, Paint, table};
 use crate::config::Config;
+use crate::num::Num;
+use crate::review::detail::{PartStatus, ReviewDetail};
 use crate::review::evidence::FilesMode;
 use crate::review::metrics::Verdict;
-use crate::review::num::Num;
 use crate::review::reports::{FairnessThresholds, Report, ScanVerdict};
 use crate::review::schema::SideDiff;
 use crate::review::sla::format_remaining;
-use crate::service::show::{PartStatus, ReviewDetail};
 use crate::text::sanitize_line;
 
 #[derive(Debug, Args)]
@@ -107,7 +107,7 @@ pub fn print(d: &ReviewDetail, out: &mut Out) -> Result<()> {
         s.approvals.len(),
         s.required_roles.len()
     ))?;
-    if let Some(crate::policy::ItemGates::Report(r)) = &s.gates {
+    if let Some(crate::review::gates::ItemGates::Report(r)) = &s.gates {
         let paint = if r.result.passes() {
             Paint::Green
         } else {
@@ -448,11 +448,11 @@ fn print_security(d: &ReviewDetail, out: &mut Out) -> Result<()> {
 
 fn print_gates(d: &ReviewDetail, out: &mut Out) -> Result<()> {
     match &d.summary.gates {
-        Some(crate::policy::ItemGates::Report(r)) => {
+        Some(crate::review::gates::ItemGates::Report(r)) => {
             heading(out, &format!("Gates   {}", super::gate::verdict(r)))?;
             super::gate::print_report(r, "  ", out)?;
         }
-        Some(crate::policy::ItemGates::Counts(c)) => {
+        Some(crate::review::gates::ItemGates::Counts(c)) => {
             heading(out, "Gates")?;
             out.line(&format!("  {} deny, {} warn", c.deny, c.warn))?;
         }

@@ -9,6 +9,7 @@ use anyhow::{Context, Result, bail};
 
 use super::PRODUCTION_ALIAS;
 use super::roster::{IDENTITIES, signing_key};
+use crate::registry::Registry;
 use crate::review::state::{ReviewState, TAG_REVIEW};
 use crate::service::ReviewService;
 use crate::service::decide::{Decision, Refused, Signer};
@@ -46,10 +47,12 @@ fn pick(role: &str, taken: &[String]) -> Option<&'static str> {
 /// today's policy denies (these versions were in production before it), and a
 /// promote by an sre; between six hours and one hour before `now_ms`. The
 /// earlier version gives a rollback somewhere approved to go. `service` must be
-/// configured with the demo roster of `seed`. A model that cannot be signed is
+/// configured with the demo roster of `seed`; `registry` is the one it reads,
+/// where the alias is taken off and, on failure, put back unsigned. A model that cannot be signed is
 /// skipped and named, its alias left where it was.
 pub async fn sign_history(
     service: &ReviewService,
+    registry: &dyn Registry,
     models: &[String],
     seed: u64,
     now_ms: i64,
@@ -59,16 +62,13 @@ pub async fn sign_history(
         let Some(holder) = service.alias_holder(model, PRODUCTION_ALIAS).await? else {
             continue;
         };
-        match sign_model(service, model, &holder, seed, now_ms, i).await {
+        match sign_model(service, registry, model, &holder, seed, now_ms, i).await {
             Ok((records, promoted)) => {
                 done.records += records;
                 done.promoted += promoted;
             }
             Err(e) => {
-                service
-                    .registry
-                    .set_alias(model, PRODUCTION_ALIAS, &holder)
-                    .await?;
+                registry.set_alias(model, PRODUCTION_ALIAS, &holder).await?;
                 done.skipped.push(format!("{e:#}"));
             }
         }
@@ -78,13 +78,12 @@ pub async fn sign_history(
 
 /// The latest version before `holder` tagged approved before modelgate.
 async fn earlier_approved(
-    service: &ReviewService,
+    registry: &dyn Registry,
     model: &str,
     holder: &str,
 ) -> Result<Option<String>> {
     let n: u64 = holder.parse().unwrap_or(0);
-    let mut earlier: Vec<(u64, String)> = service
-        .registry
+    let mut earlier: Vec<(u64, String)> = registry
         .list_versions(model)
         .await?
         .into_iter()
@@ -98,6 +97,7 @@ async fn earlier_approved(
 
 async fn sign_model(
     service: &ReviewService,
+    registry: &dyn Registry,
     model: &str,
     holder: &str,
     seed: u64,
@@ -105,16 +105,13 @@ async fn sign_model(
     i: usize,
 ) -> Result<(usize, usize)> {
     let mut versions = Vec::new();
-    if let Some(v) = earlier_approved(service, model, holder).await? {
+    if let Some(v) = earlier_approved(registry, model, holder).await? {
         versions.push((v, 6));
     }
     versions.push((holder.to_owned(), 3));
     // The alias is already there (the demo set it): take it off so that the
     // promote records are what put it back.
-    service
-        .registry
-        .delete_alias(model, PRODUCTION_ALIAS)
-        .await?;
+    registry.delete_alias(model, PRODUCTION_ALIAS).await?;
     let mut records = 0;
     for (version, hours) in &versions {
         // One minute apart per model, so the history reads in catalog order;

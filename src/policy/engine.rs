@@ -16,7 +16,7 @@ use regorus::{Engine, Value};
 use serde_json::{Map, Value as Json};
 
 use super::bundle::{Bundle, DATA_FILE};
-use super::{GateMessage, GateReport, GateResult, Level, RuleSource};
+use crate::review::gates::{GateMessage, GateReport, GateResult, Level, RuleSource};
 
 /// The package a bundle must define; `data.modelgate.deny` is the gate.
 pub const ROOT: &str = "modelgate";

@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
+use crate::review::detail::{PartStatus, ReviewDetail};
 use crate::review::metrics::MetricDiff;
 use crate::review::reports::{
     Explainability, Fairness, ImportanceShift, ModelCard, Report, SecurityScan,
@@ -17,7 +18,6 @@ use crate::review::reports::{
 use crate::review::risk::Risk;
 use crate::review::schema::{Change, SideDiff, Signature, Spec};
 use crate::review::state::ReviewState;
-use crate::service::show::{PartStatus, ReviewDetail};
 
 /// Bumped when a field changes meaning or goes away; new fields do not bump it.
 pub const INPUT_VERSION: u32 = 1;

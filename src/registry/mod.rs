@@ -4,6 +4,7 @@
 //! REST client (`mlflow`). Everything above this module is registry-agnostic.
 
 pub mod local;
+pub mod memory;
 pub mod mlflow;
 
 use std::collections::BTreeMap;

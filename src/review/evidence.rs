@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::num::Num;
+use crate::num::Num;
 
 /// Whether every model file's content is covered, or only `MLmodel` plus sizes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -1,8 +1,9 @@
 //! The pure review core: no I/O, no clock of its own (time comes in as `now`).
 
+pub mod detail;
 pub mod evidence;
+pub mod gates;
 pub mod metrics;
-pub mod num;
 pub mod queue;
 pub mod reports;
 pub mod risk;

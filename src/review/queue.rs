@@ -38,7 +38,7 @@ pub struct QueueItem {
     pub approvals: Vec<Approval>,
     pub metrics: Vec<MetricDiff>,
     /// Null unless asked for: counts in `queue --gates`, the full report in `show`.
-    pub gates: Option<crate::policy::ItemGates>,
+    pub gates: Option<crate::review::gates::ItemGates>,
     /// What could not be read or trusted, each naming model, version and cause.
     pub problems: Vec<String>,
     #[serde(skip)]

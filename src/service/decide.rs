@@ -11,9 +11,9 @@ use serde_json::{Map, Value, json};
 use ssh_key::PrivateKey;
 
 use super::ReviewService;
-use super::deploy::{AliasMove, alias_moves};
 use super::records::{self, RecordView};
 use crate::review::state::ReviewState;
+use crate::trust::deploy::{AliasMove, alias_moves, describe_findings};
 use crate::trust::keys;
 use crate::trust::record::{self, Checked, allowed_roles};
 use crate::trust::state::{Context, Derived};
@@ -213,7 +213,7 @@ impl ReviewService {
         if !integrity.is_empty() {
             return refuse(format!(
                 "{model} version {version} has integrity findings: {}. No decision is signed on it until they are resolved: restore the missing records (or remove the invalid ones) and run `modelgate audit verify --model {model}`",
-                super::deploy::describe_findings(&integrity)
+                describe_findings(&integrity)
             ));
         }
 
@@ -489,15 +489,7 @@ impl ReviewService {
         // Evidence document first, so a record never names evidence an auditor cannot see.
         let mut writes = Writes::default();
         let unfinished = |writes: Writes, error: String| {
-            Refused::Unfinished(Box::new(Unfinished {
-                complete: false,
-                action: action.to_owned(),
-                model: model.to_owned(),
-                version: version.to_owned(),
-                id: signed.id.clone(),
-                writes,
-                error,
-            }))
+            Unfinished::refused(action, model, version, &signed.id, writes, error)
         };
         match self
             .store_evidence(model, version, &detail, &evidence, &v)

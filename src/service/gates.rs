@@ -6,8 +6,9 @@
 use std::sync::Arc;
 
 use super::ReviewService;
-use crate::policy::{GateReport, Gates};
-use crate::service::show::ReviewDetail;
+use crate::policy::Gates;
+use crate::review::detail::ReviewDetail;
+use crate::review::gates::GateReport;
 
 impl ReviewService {
     /// The configured bundle, prepared on first use. A bundle that cannot be

@@ -337,11 +337,11 @@ pub fn derive(checked: &[Checked], ctx: &Context<'_>) -> Derived {
     state::derive(&recs, ctx)
 }
 
-use crate::policy::GateResult;
 use crate::registry::RegisteredModel;
+use crate::review::detail::ReviewDetail;
+use crate::review::gates::GateResult;
 use crate::review::queue::{self, Approval, Trust};
 use crate::review::state::TAG_SUBMITTED_BY;
-use crate::service::show::ReviewDetail;
 
 fn ms(at: Option<&str>) -> Option<i64> {
     at.and_then(crate::trust::record::parse_at)
@@ -534,7 +534,6 @@ impl ReviewService {
             .iter()
             .filter_map(|c| serde_json::to_value(RecordView::new(&model, &version, c)).ok())
             .collect();
-        d.derived = Some(derived);
     }
 }
 
@@ -628,26 +627,37 @@ mod tests {
 
     use serde_json::json;
 
+    use ssh_key::PrivateKey;
+    use ssh_key::private::{Ed25519Keypair, KeypairData};
+
     use super::*;
     use crate::config::Config;
     use crate::trust::record::sign;
 
-    /// A service on an empty in-memory registry with the demo roster.
+    const WHO: &str = "dev.domain@demo.modelgate";
+
+    /// One signer's fixed key, so that the test needs no demo dataset.
+    fn key() -> PrivateKey {
+        let pair = Ed25519Keypair::from_seed(&[7; 32]);
+        PrivateKey::new(KeypairData::from(pair), WHO).unwrap()
+    }
+
+    /// A service on an empty in-memory registry with a roster of that signer.
     fn service() -> ReviewService {
-        let toml = crate::demo::roster_toml(7).unwrap();
-        let roster = Roster::parse("demo", toml.as_bytes()).unwrap();
-        let reg = crate::tui::fixture::MemoryRegistry::new("mem", 0);
+        let public = key().public_key().to_openssh().unwrap();
+        let toml = format!(
+            "[[reviewer]]\nid = \"{WHO}\"\nname = \"Dev\"\nroles = [\"domain\"]\nmlflow_users = []\nkeys = [{{ key = \"{public}\", valid_after = \"2020-01-01T00:00:00Z\" }}]\n"
+        );
+        let roster = Roster::parse("test", toml.as_bytes()).unwrap();
+        let reg = crate::registry::memory::MemoryRegistry::new("mem", 0);
         let mut config = Config::resolve(None, &Default::default()).unwrap();
         config.registry_id = Some("r".into());
         ReviewService::new(Arc::new(reg), config).with_roster(roster)
     }
 
     fn version(n: &str, comments: usize, s: &ReviewService) -> ModelVersion {
-        let who = "dev.domain@demo.modelgate";
-        let dir = tempfile::TempDir::new().unwrap();
-        crate::demo::write_roster(dir.path(), 7).unwrap();
-        let key =
-            crate::trust::keys::load_key_file(&crate::demo::key_path(dir.path(), who)).unwrap();
+        let who = WHO;
+        let key = key();
         let digest = match s.roster() {
             Ok(r) => r.digest.clone(),
             Err(e) => panic!("{e}"),

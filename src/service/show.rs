@@ -4,20 +4,19 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
-
 use super::ReviewService;
+use crate::num::Num;
 use crate::registry::{
     FileInfo, ModelVersion, RegisteredModel, Registry, RegistryError, Result, Run,
 };
-use crate::review::evidence::{self, EvidenceDoc, FilesMode, SchemaStrings};
-use crate::review::num::Num;
+use crate::review::evidence::{self, EvidenceDoc, SchemaStrings};
 use crate::review::queue::{self, QueueItem, ReviewInput};
 use crate::review::reports::{
-    self, Explainability, Fairness, ImportanceRow, ImportanceShift, ModelCard, REPORT_MAX_BYTES,
-    Report, SecurityScan,
+    self, Explainability, Fairness, ModelCard, REPORT_MAX_BYTES, Report, SecurityScan,
 };
 use crate::review::schema::{self, SchemaDiff, Signature};
+// The console names the detail values here.
+pub use crate::review::detail::{ImportanceView, PartStatus, ReviewDetail, SchemaView};
 
 /// Where the reports of PROTOCOL 5 live in a run's artifacts.
 pub const REPORT_DIR: &str = "modelgate";
@@ -25,68 +24,6 @@ pub const EXPLAINABILITY: &str = "modelgate/explainability.json";
 pub const FAIRNESS: &str = "modelgate/fairness.json";
 pub const SECURITY: &str = "modelgate/security_scan.json";
 pub const MODEL_CARD: &str = "modelgate/model_card.md";
-
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PartStatus {
-    Present,
-    Absent,
-    Error,
-}
-
-/// The schema part: status, the diff against the baseline (null without one),
-/// and the raw signature strings of both sides for a text diff.
-#[derive(Debug, Clone, Serialize)]
-pub struct SchemaView {
-    pub status: PartStatus,
-    pub error: Option<String>,
-    pub inputs: Option<schema::SideDiff>,
-    pub outputs: Option<schema::SideDiff>,
-    pub candidate: Option<SchemaStrings>,
-    pub baseline: Option<SchemaStrings>,
-    /// The parsed signatures, for the policy input's column details.
-    #[serde(skip)]
-    pub candidate_signature: Option<Signature>,
-    #[serde(skip)]
-    pub baseline_signature: Option<Signature>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ReviewDetail {
-    #[serde(flatten)]
-    pub summary: QueueItem,
-    pub description: Option<String>,
-    pub model_description: Option<String>,
-    pub source: String,
-    pub run_id: Option<String>,
-    pub run_user: Option<String>,
-    pub params: BTreeMap<String, String>,
-    pub schema: SchemaView,
-    pub explainability: Report<Explainability>,
-    /// Feature importance against the baseline's, when both have a report.
-    pub explainability_shift: Option<ImportanceView>,
-    pub fairness: Report<Fairness>,
-    pub security: Report<SecurityScan>,
-    pub model_card: Report<ModelCard>,
-    /// The version's signed records, each a `RecordView` (id, action, actor,
-    /// role, at, valid, findings, record).
-    pub records: Vec<serde_json::Value>,
-    /// Why the derived state is what it is (what is missing, what did not count).
-    pub state_reasons: Vec<String>,
-    #[serde(skip)]
-    pub derived: Option<crate::trust::state::Derived>,
-    /// The version's tags, for the trust layer.
-    #[serde(skip)]
-    pub version_tags: crate::registry::Tags,
-    /// `sha256:<hex>` of the evidence document (PROTOCOL 7), null when it cannot be computed.
-    pub evidence: Option<String>,
-    pub evidence_files_mode: Option<FilesMode>,
-    pub evidence_document: Option<EvidenceDoc>,
-    /// The entries of `problems` that only the evidence digest raised (the
-    /// policy input leaves them out: the queue does not compute the digest).
-    #[serde(skip)]
-    pub evidence_problems: Vec<String>,
-}
 
 /// What one review is built from, already fetched.
 #[derive(Clone, Copy)]
@@ -223,7 +160,7 @@ impl ReviewService {
             .await?;
         let report = self.gates().evaluate(&detail);
         self.apply_trust(&mut detail, &report.result, now_ms);
-        detail.summary.gates = Some(crate::policy::ItemGates::Report(report));
+        detail.summary.gates = Some(crate::review::gates::ItemGates::Report(report));
         Ok(detail)
     }
 
@@ -384,7 +321,6 @@ impl ReviewService {
             model_card: reports.model_card,
             records: Vec::new(),
             state_reasons: Vec::new(),
-            derived: None,
             version_tags: v.tags.clone(),
             evidence: evidence_digest,
             evidence_files_mode,
@@ -548,13 +484,6 @@ impl ReviewService {
             files_mode: mode,
         })
     }
-}
-
-/// Candidate and baseline feature importance side by side.
-#[derive(Debug, Clone, Serialize)]
-pub struct ImportanceView {
-    pub rows: Vec<ImportanceRow>,
-    pub largest_shift: Option<ImportanceShift>,
 }
 
 struct Reports {

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod checkpoint;
+pub mod deploy;
 pub mod expiry;
 pub mod jcs;
 pub mod keys;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crossterm::event::{KeyEvent, MouseEvent};
 
-use super::highlight::Prepared;
+use super::highlight::{HighlightStyle, Prepared};
 use super::keymap::Command;
 use super::list::Me;
 use crate::policy::ItemGates;
@@ -120,13 +120,6 @@ pub struct SignRequest {
     pub expected_evidence: Option<String>,
     pub incident: Option<String>,
     pub ratifies: Option<String>,
-}
-
-/// How the runner should colour highlighted text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct HighlightStyle {
-    pub color: bool,
-    pub light: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]

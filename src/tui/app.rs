@@ -9,7 +9,8 @@ use crossterm::event::{
 };
 use ratatui::layout::Rect;
 
-use super::action::{Action, Effect, HighlightStyle, Identity, ReviewKey, SignFailure, Signed};
+use super::action::{Action, Effect, Identity, ReviewKey, SignFailure, Signed};
+use super::highlight::HighlightStyle;
 use super::keymap::{Command, Context, Key, KeyMap};
 use super::layout;
 use super::list::{self, Me, Row};

@@ -14,7 +14,6 @@ use syntect::easy::HighlightLines;
 use syntect::highlighting::{FontStyle, ThemeSet};
 use syntect::parsing::SyntaxSet;
 
-use super::action::HighlightStyle;
 use super::clean;
 use crate::review::reports::Report;
 use crate::review::schema;
@@ -76,6 +75,13 @@ fn syntax() -> &'static Syntax {
         set: SyntaxSet::load_defaults_newlines(),
         themes: ThemeSet::load_defaults(),
     })
+}
+
+/// How highlighted text is coloured: at all, and for a light or dark terminal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HighlightStyle {
+    pub color: bool,
+    pub light: bool,
 }
 
 /// Highlights `text` as `lang` (a token such as `json`, `python`, `yaml`).

@@ -190,7 +190,7 @@ pub async fn run(service: ReviewService, launch: Launch) -> Result<ExitCode> {
     let theme = Theme::from_config(&service.config.theme, launch.color).map_err(|e| anyhow!(e))?;
     let config: &Config = &service.config;
     let mut app = App::new(AppOptions {
-        registry: service.registry.describe(),
+        registry: service.describe_registry(),
         identity: config.identity.clone(),
         readonly: config.readonly,
         theme,

@@ -75,7 +75,7 @@ pub fn draw(app: &App) -> Buffer {
 /// An app started and loaded on any service, with the fixed clock.
 pub async fn start_on(service: &ReviewService, width: u16, height: u16, theme: Theme) -> App {
     let mut app = app(width, height, theme);
-    app.registry = service.registry.describe();
+    app.registry = service.describe_registry();
     let start = app.start();
     settle(&mut app, service, start).await;
     app

@@ -113,15 +113,19 @@ pub fn demo(backend: Backend) -> Demo {
                 config.registry_id = Some(MLFLOW_REGISTRY_ID.into());
                 config.state_dir = Some(home.join("state"));
                 config.roster = Some(roster.clone());
-                let service = modelgate::service::ReviewService::new(
-                    std::sync::Arc::new(MlflowRegistry::new(opts.clone()).unwrap()),
-                    config,
-                );
+                let registry = std::sync::Arc::new(MlflowRegistry::new(opts.clone()).unwrap());
+                let service = modelgate::service::ReviewService::new(registry.clone(), config);
                 let names = [format!("{prefix}product-recommender")];
                 let now_ms = chrono::Utc::now().timestamp_millis();
-                let h = modelgate::demo::sign_history(&service, &names, SEED, now_ms)
-                    .await
-                    .unwrap();
+                let h = modelgate::demo::sign_history(
+                    &service,
+                    registry.as_ref(),
+                    &names,
+                    SEED,
+                    now_ms,
+                )
+                .await
+                .unwrap();
                 assert!(h.skipped.is_empty(), "{:?}", h.skipped);
             });
             let config = home.join("config/modelgate/config.toml");

@@ -1,6 +1,7 @@
 use super::*;
+use crate::policy::Gates;
 use crate::policy::bundle::{BundleFile, Origin};
-use crate::policy::{GateResult, Gates};
+use crate::review::gates::GateResult;
 
 fn bundle(files: &[(&str, &str)]) -> Bundle {
     let mut files: Vec<BundleFile> = files

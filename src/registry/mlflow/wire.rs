@@ -13,8 +13,8 @@ use std::cell::Cell;
 
 use serde::{Deserialize, Deserializer};
 
+use crate::num::Num;
 use crate::registry::{Metric, ModelVersion, RegisteredModel, Run, Tags};
-use crate::review::num::Num;
 
 /// The tag MLflow 3 puts on prompts, which live in the model registry too.
 pub const PROMPT_TAG: &str = "mlflow.prompt.is_prompt";

@@ -1,6 +1,11 @@
-use super::*;
+use std::collections::BTreeMap;
+
 use proptest::prelude::*;
-use serde_json::json;
+use serde_json::{Value as Json, json};
+
+use super::fairness::{DIR, DPD, DPR, EOD};
+use super::*;
+use crate::num::Num;
 
 const EXPL: &str = "modelgate/explainability.json";
 const FAIR: &str = "modelgate/fairness.json";

@@ -105,6 +105,29 @@ pub struct Unfinished {
     pub error: String,
 }
 
+impl Unfinished {
+    /// The refusal of a decision on `model` `version` whose record `id` is
+    /// signed, after `writes`, with the `error` that stopped it.
+    pub fn refused(
+        action: &str,
+        model: &str,
+        version: &str,
+        id: &str,
+        writes: Writes,
+        error: String,
+    ) -> Refused {
+        Refused::Unfinished(Box::new(Unfinished {
+            complete: false,
+            action: action.to_owned(),
+            model: model.to_owned(),
+            version: version.to_owned(),
+            id: id.to_owned(),
+            writes,
+            error,
+        }))
+    }
+}
+
 /// A failed write, and whether a read back showed it absent.
 pub struct TagFailure {
     pub error: RegistryError,
@@ -219,7 +242,7 @@ impl ReviewService {
         &self,
         model: &str,
         version: &str,
-        detail: &crate::service::show::ReviewDetail,
+        detail: &crate::review::detail::ReviewDetail,
         evidence: &str,
         v: &crate::registry::ModelVersion,
     ) -> Result<Write, TagFailure> {
@@ -252,21 +275,13 @@ impl ReviewService {
         action: &str,
         actor: &str,
         record: Checked,
-        detail: &crate::service::show::ReviewDetail,
+        detail: &crate::review::detail::ReviewDetail,
         v: &crate::registry::ModelVersion,
         ctx: &Context<'_>,
         mut writes: Writes,
     ) -> Result<Outcome, Refused> {
         let unfinished = |writes: Writes, error: String| {
-            Refused::Unfinished(Box::new(Unfinished {
-                complete: false,
-                action: action.to_owned(),
-                model: model.to_owned(),
-                version: version.to_owned(),
-                id: record.id.clone(),
-                writes,
-                error,
-            }))
+            Unfinished::refused(action, model, version, &record.id, writes, error)
         };
         let field = |k: &str| {
             record

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-use crate::review::num::Num;
+use crate::num::Num;
 use crate::review::reports::{FairnessThresholds, Report};
 use crate::service::history::MetricHistory;
 use crate::service::show::ReviewDetail;

@@ -320,6 +320,17 @@ fn sources(dir: &Path, rel: &str, out: &mut Vec<(String, String)>) {
     }
 }
 
+/// Every `.rs` file under this crate's `src/`, by path under it.
+fn crate_sources() -> Vec<(String, String)> {
+    let mut files = Vec::new();
+    sources(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        "",
+        &mut files,
+    );
+    files
+}
+
 fn table_rows() -> Vec<String> {
     let mut rows: Vec<(Layer, Vec<&str>)> = Vec::new();
     for &(m, l) in LAYERS {
@@ -342,9 +353,7 @@ fn table_rows() -> Vec<String> {
 
 #[test]
 fn every_edge_goes_down_or_to_a_leaf() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files = Vec::new();
-    sources(&root, "", &mut files);
+    let files = crate_sources();
     for (rel, _) in &files {
         let m = module_of(rel);
         assert!(
@@ -362,9 +371,7 @@ fn every_edge_goes_down_or_to_a_leaf() {
 
 #[test]
 fn submodules_of_one_module_import_each_other_in_no_circle() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files = Vec::new();
-    sources(&root, "", &mut files);
+    let files = crate_sources();
     let circles = sibling_circles(&files);
     assert!(
         circles.is_empty(),

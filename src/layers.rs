@@ -2,7 +2,9 @@
 //! `src/`, in `use` lines and inline, tests included, must name a module of a
 //! lower rank or a leaf. Comments and string literals do not count. Modules
 //! name each other only through `crate::`: no top-level module reaches its
-//! siblings with `super::`, which this check would not see.
+//! siblings with `super::`, which this check would not see. Inside one
+//! module, submodules import each other in no circle (`crate::<module>::X`
+//! and, right under the module, `super::X`).
 
 use std::path::Path;
 

@@ -272,7 +272,7 @@ impl ReviewService {
                     }
                     for p in d.summary.problems.iter().filter(|p| {
                         p.contains("unsigned submission")
-                            || p.contains(super::records::AUTHOR_TAG_CHANGED)
+                            || p.contains(crate::trust::summary::AUTHOR_TAG_CHANGED)
                     }) {
                         findings.push(f(Severity::Policy, p.clone()));
                     }

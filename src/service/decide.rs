@@ -11,12 +11,13 @@ use serde_json::{Map, Value, json};
 use ssh_key::PrivateKey;
 
 use super::ReviewService;
-use super::records::{self, RecordView};
+use super::records::RecordView;
 use crate::review::state::ReviewState;
 use crate::trust::deploy::{AliasMove, alias_moves, describe_findings};
 use crate::trust::keys;
 use crate::trust::record::{self, Checked, allowed_roles};
 use crate::trust::state::{Context, Derived};
+use crate::trust::summary;
 pub use writes::{Unfinished, Write, Writes};
 
 /// Model-version tag values may hold this many characters (PROTOCOL 1).
@@ -206,7 +207,7 @@ impl ReviewService {
             gate_denies: &gates.deny,
             gate_error: gates.error.as_deref(),
         };
-        let derived = records::derive(&checked, &ctx);
+        let derived = summary::derive(&checked, &ctx);
 
         // PROTOCOL 11: nothing is signed on a version with integrity findings.
         let integrity = self.integrity_findings(model, version, &checked, now_ms);
@@ -518,7 +519,7 @@ impl ReviewService {
                 )
             })?;
             let again = self.check_records(&fresh);
-            let derived_again = records::derive(&again, &ctx);
+            let derived_again = summary::derive(&again, &ctx);
             if let Some(existing) = self.same_decision(
                 &again,
                 &derived_again,

@@ -10,3 +10,4 @@ pub mod keys;
 pub mod record;
 pub mod roster;
 pub mod state;
+pub mod summary;

@@ -15,9 +15,9 @@ use crate::review::evidence::canonical_json;
 use crate::registry::RegistryError;
 use crate::review::state::{ReviewState, TAG_REVIEW};
 use crate::service::ReviewService;
-use crate::service::records;
 use crate::trust::record::Checked;
 use crate::trust::state::{Context, Derived};
+use crate::trust::summary;
 
 /// Tries per tag write, each followed by a read back when it fails.
 const TAG_ATTEMPTS: u32 = 4;
@@ -212,7 +212,7 @@ impl ReviewService {
                     },
                 })?;
             let checked = self.check_records(&v);
-            let derived = records::derive(&checked, ctx);
+            let derived = summary::derive(&checked, ctx);
             if v.tags.get(TAG_REVIEW).map(String::as_str) == Some(derived.state.as_str()) {
                 return Ok(Settled {
                     state: derived.state,

@@ -1,0 +1,157 @@
+//! What a version's checked records come to: the derived state, the queue's
+//! and the review's view of it, the evidence the queue assumes, and findings
+//! about author tags rewritten behind modelgate's back (PROTOCOL 9). Pure.
+
+use serde_json::Value;
+
+use super::checkpoint::Checkpoint;
+use super::record::Checked;
+use super::state::{self, Context, Derived, Rec};
+use crate::review::queue::{Approval, Trust};
+
+/// The tag whose values say who submitted a version without a signed submit.
+pub const SUBMITTED_BY: &str = crate::review::state::TAG_SUBMITTED_BY;
+/// The run tag naming the run's author.
+pub const RUN_USER: &str = "mlflow.user";
+/// Starts every finding about a rewritten author tag (`audit verify` picks them up).
+pub const AUTHOR_TAG_CHANGED: &str = "an author tag changed";
+
+/// The derived state of a version from its checked records.
+pub fn derive(checked: &[Checked], ctx: &Context<'_>) -> Derived {
+    let recs: Vec<Rec<'_>> = checked.iter().filter_map(Rec::from_checked).collect();
+    state::derive(&recs, ctx)
+}
+
+fn ms(at: Option<&str>) -> Option<i64> {
+    at.and_then(super::record::parse_at)
+        .map(|t| t.timestamp_millis())
+}
+
+/// The queue's and the review's view of what the records decided.
+pub fn trust_of(d: &Derived, verified: bool) -> Trust {
+    // Two approvals by one person (signed at the same moment by two
+    // processes) count once, so they show once.
+    let mut seen = std::collections::HashSet::new();
+    Trust {
+        state: d.state,
+        approvals: d
+            .approvals
+            .iter()
+            .filter(|a| !a.revoked && !a.by_author)
+            .filter(|a| seen.insert((a.actor.clone(), a.stale)))
+            .map(|a| Approval {
+                actor: a.actor.clone(),
+                role: a.role.clone(),
+                at: a.at.clone(),
+                verified: verified && !a.stale,
+            })
+            .collect(),
+        submitted_ms: ms(d.submitted_at.as_deref()),
+        submitted_by: d.signed_submission.then(|| d.submitter.clone()).flatten(),
+        decided_ms: ms(d.decided_at.as_deref()),
+    }
+}
+
+/// The evidence the newest signed submit (else the newest decision) was made on:
+/// what the queue assumes current, without re-reading the model files.
+pub fn assumed_evidence(checked: &[Checked]) -> Option<&str> {
+    let valid = || checked.iter().filter(|c| c.valid());
+    let newest = |action: Option<&str>| {
+        valid()
+            .filter(|c| action.is_none_or(|a| c.action() == Some(a)))
+            .filter_map(|c| {
+                Some((
+                    c.at()?,
+                    c.id.as_str(),
+                    c.fields.as_ref()?.get("evidence")?.as_str()?,
+                ))
+            })
+            .max()
+            .map(|(_, _, e)| e)
+    };
+    newest(Some("submit")).or_else(|| newest(None))
+}
+
+/// Author tags rewritten behind modelgate's back (PROTOCOL 9): a run's
+/// `mlflow.user` that differs from what a checkpoint saw or a signed submit
+/// recorded, and a `modelgate.submitted_by` that changed on a version with
+/// decisions (while no signed submit names the submitter). The earlier
+/// values still count as authors; these findings say why.
+pub fn author_tag_findings(
+    model: &str,
+    version: &str,
+    submitted_by: Option<&str>,
+    run_user: Option<&str>,
+    checked: &[Checked],
+    seen: &[&Checkpoint],
+) -> Vec<String> {
+    let valid = || checked.iter().filter(|c| c.valid());
+    let signed = valid().any(|c| c.action() == Some("submit"));
+    let decided = valid().any(|c| {
+        matches!(
+            c.action(),
+            Some("approve" | "reject" | "request_changes" | "override")
+        )
+    });
+    let now = |x: Option<&str>| x.map_or("unset".to_owned(), |x| format!("{x:?}"));
+    let mut out = Vec::new();
+    let values = |tag: &str| {
+        let mut vs: Vec<&str> = seen
+            .iter()
+            .flat_map(|cp| cp.tag_values(model, version, tag))
+            .map(|(v, _)| v)
+            .collect();
+        vs.sort();
+        vs.dedup();
+        vs
+    };
+    if !signed && decided {
+        for old in values(SUBMITTED_BY)
+            .into_iter()
+            .filter(|v| Some(*v) != submitted_by)
+        {
+            out.push(format!(
+                "{AUTHOR_TAG_CHANGED}: modelgate.submitted_by is {} but was {old:?} on this version, which has decisions; {old:?} still counts as an author",
+                now(submitted_by)
+            ));
+        }
+    }
+    for old in values(RUN_USER)
+        .into_iter()
+        .filter(|v| Some(*v) != run_user)
+    {
+        out.push(format!(
+            "{AUTHOR_TAG_CHANGED}: the run's mlflow.user is {} but was {old:?}; whoever {old:?} maps to in the roster still counts as an author",
+            now(run_user)
+        ));
+    }
+    for c in valid().filter(|c| c.action() == Some("submit")) {
+        let recorded = c
+            .fields
+            .as_ref()
+            .and_then(|f| f.get("run_user"))
+            .and_then(Value::as_str);
+        if c.fields
+            .as_ref()
+            .is_some_and(|f| !f.contains_key("run_user"))
+        {
+            // Signed before protocol 1.1: valid, but it binds no run author.
+            out.push(format!(
+                "the signed submit {} records no run_user (signed before protocol 1.1): the run's author rests on the mlflow.user tag and what checkpoints saw",
+                &c.id[..c.id.len().min(12)]
+            ));
+        }
+        if let Some(r) = recorded
+            && Some(r) != run_user
+        {
+            out.push(format!(
+                "{AUTHOR_TAG_CHANGED}: the run's mlflow.user is {} but the signed submit {} recorded {r:?}; whoever {r:?} maps to in the roster still counts as an author",
+                now(run_user),
+                &c.id[..c.id.len().min(12)]
+            ));
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}

@@ -166,7 +166,10 @@ async fn the_signed_history_keeps_its_record_ids_and_bytes() {
     }
     lines.sort();
     let got = lines.join("\n") + "\n";
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/demo_record_ids.txt");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/demo_record_ids.txt"
+    );
     if std::env::var_os("MODELGATE_WRITE_RECORD_IDS").is_some() {
         std::fs::write(path, &got).unwrap();
     }

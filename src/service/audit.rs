@@ -13,7 +13,7 @@ use crate::registry::{ModelVersion, RegistryError, Result};
 use crate::review::state::{ReviewState, TAG_REVIEW, TAG_SUBMITTED_BY};
 use crate::trust::audit::{self, Finding, Severity};
 use crate::trust::checkpoint::Checkpoint;
-use crate::trust::record::Checked;
+use crate::trust::record::{Action, Checked};
 
 const CONCURRENCY: usize = 16;
 
@@ -361,7 +361,7 @@ pub fn deployment_findings(
             .iter()
             .filter(|(v, _)| &v.name == model)
             .flat_map(|(v, cs)| cs.iter().filter(|c| c.valid()).map(move |c| (v, c)))
-            .filter(|(_, c)| matches!(c.action(), Some("promote" | "rollback")))
+            .filter(|(_, c)| c.action().is_some_and(Action::moves_alias))
             .collect();
         for (alias, holder) in aliases
             .iter()
@@ -381,7 +381,10 @@ pub fn deployment_findings(
                 });
             }
         }
-        for (v, c) in moves.iter().filter(|(_, c)| c.action() == Some("rollback")) {
+        for (v, c) in moves
+            .iter()
+            .filter(|(_, c)| c.action() == Some(Action::Rollback))
+        {
             let f = |message: String| Finding {
                 severity: Severity::Policy,
                 model: model.clone(),
@@ -403,7 +406,7 @@ pub fn deployment_findings(
                 .filter(|(x, _)| x.name == v.name && x.version == v.version)
                 .any(|(_, cs)| {
                     cs.iter().filter(|r| r.valid()).any(|r| {
-                        r.action() == Some("ratify")
+                        r.action() == Some(Action::Ratify)
                             && s(r, "ratifies").as_deref() == Some(c.id.as_str())
                     })
                 });

@@ -12,7 +12,7 @@ use crate::registry::{ModelVersion, Run};
 use crate::trust::audit::{self, Found};
 use crate::trust::checkpoint::Checkpoint;
 use crate::trust::expiry;
-use crate::trust::record::Checked;
+use crate::trust::record::{Action, Checked};
 use crate::trust::roster::Roster;
 use crate::trust::state::{self, Context, Derived, Rec};
 
@@ -37,7 +37,7 @@ impl RecordView {
             id: c.id.clone(),
             model: model.to_owned(),
             version: version.to_owned(),
-            action: c.action().map(str::to_owned),
+            action: c.action_text().map(str::to_owned),
             actor: c.actor().map(str::to_owned),
             role: c.role().map(str::to_owned),
             at: c.at().map(str::to_owned),
@@ -189,7 +189,7 @@ impl ReviewService {
         };
         let submits: Vec<&Checked> = checked
             .iter()
-            .filter(|c| c.valid() && c.action() == Some("submit"))
+            .filter(|c| c.valid() && c.action() == Some(Action::Submit))
             .collect();
         let mut users: Vec<&str> = run_user.into_iter().collect();
         users.extend(
@@ -377,7 +377,7 @@ fn trust_of(d: &Derived, verified: bool) -> Trust {
 /// what the queue assumes current, without re-reading the model files.
 fn assumed_evidence(checked: &[Checked]) -> Option<&str> {
     let valid = || checked.iter().filter(|c| c.valid());
-    let newest = |action: Option<&str>| {
+    let newest = |action: Option<Action>| {
         valid()
             .filter(|c| action.is_none_or(|a| c.action() == Some(a)))
             .filter_map(|c| {
@@ -390,7 +390,7 @@ fn assumed_evidence(checked: &[Checked]) -> Option<&str> {
             .max()
             .map(|(_, _, e)| e)
     };
-    newest(Some("submit")).or_else(|| newest(None))
+    newest(Some(Action::Submit)).or_else(|| newest(None))
 }
 
 impl ReviewService {
@@ -552,11 +552,11 @@ fn author_tag_findings(
     seen: &[&Checkpoint],
 ) -> Vec<String> {
     let valid = || checked.iter().filter(|c| c.valid());
-    let signed = valid().any(|c| c.action() == Some("submit"));
+    let signed = valid().any(|c| c.action() == Some(Action::Submit));
     let decided = valid().any(|c| {
         matches!(
             c.action(),
-            Some("approve" | "reject" | "request_changes" | "override")
+            Some(Action::Approve | Action::Reject | Action::RequestChanges | Action::Override)
         )
     });
     let now = |x: Option<&str>| x.map_or("unset".to_owned(), |x| format!("{x:?}"));
@@ -591,7 +591,7 @@ fn author_tag_findings(
             now(run_user)
         ));
     }
-    for c in valid().filter(|c| c.action() == Some("submit")) {
+    for c in valid().filter(|c| c.action() == Some(Action::Submit)) {
         let recorded = c
             .fields
             .as_ref()

@@ -84,9 +84,9 @@ pub struct AuditData {
 }
 
 /// A record to sign, as the dialog built it (becomes a `service::decide::Decision`).
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SignRequest {
-    pub action: String,
+    pub action: crate::trust::record::Action,
     pub role: Option<String>,
     pub reason: Option<String>,
     pub waives: Vec<String>,

@@ -22,6 +22,7 @@ use crate::service::audit::VerifyReport;
 use crate::service::deploy::{DeployFlags, DeploymentStatus};
 use crate::service::history::MetricHistory;
 use crate::service::show::ReviewDetail;
+use crate::trust::record::Action as RecordAction;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
@@ -111,9 +112,9 @@ pub enum Field {
 
 /// The dialog before anything is signed: what, as whom, why, on which evidence.
 /// Focus starts on Cancel; only Enter on Sign signs.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SignDialog {
-    pub action: String,
+    pub action: RecordAction,
     pub model: String,
     /// The version signed on (for a rollback: the chosen target).
     pub version: String,
@@ -141,15 +142,33 @@ pub struct SignDialog {
     pub error: Option<String>,
 }
 
-/// Actions whose record needs a reason (PROTOCOL 6).
-pub fn reason_required(action: &str) -> bool {
-    matches!(
-        action,
-        "reject" | "request_changes" | "revoke" | "override" | "rollback"
-    )
-}
-
 impl SignDialog {
+    /// A dialog for `action` with nothing filled in yet.
+    pub fn new(action: RecordAction) -> SignDialog {
+        SignDialog {
+            action,
+            model: String::new(),
+            version: String::new(),
+            roles: Vec::new(),
+            role: 0,
+            reason: String::new(),
+            incident: String::new(),
+            confirm: String::new(),
+            targets: Vec::new(),
+            target: 0,
+            alias: None,
+            from: None,
+            ratifies: None,
+            evidence: None,
+            gates: None,
+            waives: Vec::new(),
+            actor: None,
+            focus: None,
+            problem: None,
+            error: None,
+        }
+    }
+
     pub fn focus(&self) -> Field {
         self.focus.unwrap_or(Field::Cancel)
     }
@@ -159,8 +178,8 @@ impl SignDialog {
         if self.problem.is_some() {
             return vec![];
         }
-        match self.action.as_str() {
-            "rollback" => vec![
+        match self.action {
+            RecordAction::Rollback => vec![
                 Field::Target,
                 Field::Reason,
                 Field::Incident,
@@ -193,10 +212,10 @@ impl SignDialog {
         if let Some(p) = &self.problem {
             return Some(p.clone());
         }
-        if reason_required(&self.action) && self.reason.trim().is_empty() {
+        if self.action.needs_reason() && self.reason.trim().is_empty() {
             return Some(format!("{} needs a reason.", self.action));
         }
-        if self.action == "rollback" {
+        if self.action == RecordAction::Rollback {
             if self.target().is_none() {
                 return Some("No earlier approved version to roll back to.".into());
             }
@@ -215,8 +234,8 @@ impl SignDialog {
 
     /// The model and version the record is signed on.
     pub fn key(&self) -> ReviewKey {
-        let version = match self.action.as_str() {
-            "rollback" => self.target().unwrap_or_default().to_owned(),
+        let version = match self.action {
+            RecordAction::Rollback => self.target().unwrap_or_default().to_owned(),
             _ => self.version.clone(),
         };
         (self.model.clone(), version)
@@ -225,7 +244,7 @@ impl SignDialog {
     pub fn request(&self) -> SignRequest {
         let text = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
         SignRequest {
-            action: self.action.clone(),
+            action: self.action,
             role: self.role().map(str::to_owned),
             reason: text(&self.reason),
             waives: self.waives.clone(),
@@ -240,7 +259,7 @@ impl SignDialog {
     pub fn preview(&self) -> serde_json::Value {
         let (model, version) = self.key();
         let mut m = serde_json::Map::new();
-        m.insert("action".into(), self.action.clone().into());
+        m.insert("action".into(), self.action.as_str().into());
         m.insert("model".into(), model.into());
         m.insert("version".into(), version.into());
         m.insert(
@@ -260,7 +279,7 @@ impl SignDialog {
                     .map_or(serde_json::Value::Null, Into::into),
             );
         }
-        if self.action == "rollback" {
+        if self.action == RecordAction::Rollback {
             m.insert("incident".into(), self.incident.trim().to_owned().into());
             m.insert("break_glass".into(), false.into());
         }
@@ -719,7 +738,7 @@ impl App {
         self.overlay = Some(Overlay::Sign(Box::new(d)));
     }
 
-    fn open_decision(&mut self, action: &str) {
+    fn open_decision(&mut self, action: RecordAction) {
         let Some(r) = &self.review else { return };
         let Load::Ready(detail) = &r.detail else {
             self.info("The review is still loading; nothing to sign yet.");
@@ -743,20 +762,19 @@ impl App {
             .cloned()
             .collect();
         let d = SignDialog {
-            action: action.to_owned(),
             model: r.key.0.clone(),
             version: r.key.1.clone(),
             roles: open_roles,
             evidence: detail.evidence.clone(),
-            waives: if action == "override" {
+            waives: if action == RecordAction::Override {
                 gates.as_ref().map(|g| g.deny.clone()).unwrap_or_default()
             } else {
                 Vec::new()
             },
             gates,
-            ..Default::default()
+            ..SignDialog::new(action)
         };
-        let allowed = crate::trust::record::allowed_roles(action);
+        let allowed = action.allowed_roles();
         self.open_dialog(d, allowed);
     }
 
@@ -772,13 +790,12 @@ impl App {
             return;
         };
         let mut d = SignDialog {
-            action: "rollback".into(),
             model: m.model.clone(),
             version: m.holder.clone().unwrap_or_default(),
             targets: m.rollback_targets.clone(),
             alias: Some(m.alias.clone()),
             from: m.holder.clone(),
-            ..Default::default()
+            ..SignDialog::new(RecordAction::Rollback)
         };
         self.open_dialog(d.clone(), Some(&["sre"]));
         if d.targets.is_empty()
@@ -810,11 +827,10 @@ impl App {
             return;
         };
         let d = SignDialog {
-            action: "ratify".into(),
             model: m.model.clone(),
             version: w.version.clone(),
             ratifies: Some(w.id.clone()),
-            ..Default::default()
+            ..SignDialog::new(RecordAction::Ratify)
         };
         self.open_dialog(d, Some(&["sre", "compliance"]));
     }
@@ -897,7 +913,7 @@ impl App {
         let key = d.key();
         let request = d.request();
         let what = format!("Signing {} on {} version {}…", d.action, key.0, key.1);
-        let deploy = d.action == "rollback";
+        let deploy = d.action == RecordAction::Rollback;
         self.overlay = None;
         self.sign_busy = true;
         self.info(what);

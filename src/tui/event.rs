@@ -96,14 +96,13 @@ fn signer(service: &ReviewService) -> Result<crate::service::decide::Signer, Str
 
 fn decision(r: SignRequest) -> crate::service::decide::Decision {
     crate::service::decide::Decision {
-        action: r.action,
         role: r.role,
         reason: r.reason,
         waives: r.waives,
         expected_evidence: r.expected_evidence,
         incident: r.incident,
         ratifies: r.ratifies,
-        ..Default::default()
+        ..crate::service::decide::Decision::new(r.action)
     }
 }
 
@@ -284,7 +283,7 @@ pub async fn perform_scan(
     };
     match effect {
         Effect::Sign { key, request } | Effect::Deploy { key, request } => {
-            let deploy = matches!(request.action.as_str(), "promote" | "rollback");
+            let deploy = request.action.moves_alias();
             let result = match signer(service) {
                 Err(e) => Err(e),
                 Ok(signer) => {
@@ -408,7 +407,7 @@ mod tests {
     fn unfinished(writes: Writes) -> Refused {
         Refused::Unfinished(Box::new(Unfinished {
             complete: false,
-            action: "approve".into(),
+            action: crate::trust::record::Action::Approve,
             model: "m".into(),
             version: "7".into(),
             id: "ab".repeat(32),

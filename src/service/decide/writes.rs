@@ -16,7 +16,7 @@ use crate::registry::RegistryError;
 use crate::review::state::{ReviewState, TAG_REVIEW};
 use crate::service::ReviewService;
 use crate::service::records;
-use crate::trust::record::Checked;
+use crate::trust::record::{Action, Checked};
 use crate::trust::state::{Context, Derived};
 
 /// Tries per tag write, each followed by a read back when it fails.
@@ -96,7 +96,7 @@ impl Writes {
 #[derive(Debug, Clone, Serialize)]
 pub struct Unfinished {
     pub complete: bool,
-    pub action: String,
+    pub action: Action,
     pub model: String,
     pub version: String,
     /// The signed record's id.
@@ -249,7 +249,7 @@ impl ReviewService {
         &self,
         model: &str,
         version: &str,
-        action: &str,
+        action: Action,
         actor: &str,
         record: Checked,
         detail: &crate::service::show::ReviewDetail,
@@ -260,7 +260,7 @@ impl ReviewService {
         let unfinished = |writes: Writes, error: String| {
             Refused::Unfinished(Box::new(Unfinished {
                 complete: false,
-                action: action.to_owned(),
+                action,
                 model: model.to_owned(),
                 version: version.to_owned(),
                 id: record.id.clone(),
@@ -340,12 +340,12 @@ impl ReviewService {
                     .map(str::to_owned)
                     == signed_on
             })
-            .filter(|_| !matches!(action, "comment" | "checkpoint"))
+            .filter(|_| !matches!(action, Action::Comment | Action::Checkpoint))
             .map(|c| c.id.clone())
             .collect();
         Ok(Outcome {
             id: record.id.clone(),
-            action: action.to_owned(),
+            action,
             written: false,
             writes,
             state: settled.state,

@@ -327,7 +327,7 @@ async fn decision_dialog_focuses_cancel_and_signs_the_digest_shown() {
         panic!("no dialog")
     };
     assert_eq!(d.focus(), Field::Cancel, "focus starts on Cancel");
-    assert_eq!(d.action, "approve");
+    assert_eq!(d.action, crate::trust::record::Action::Approve);
     assert_eq!(d.evidence.as_deref(), Some(evidence.as_str()));
     assert!(evidence.starts_with("sha256:"));
     // Enter on Cancel closes and signs nothing.
@@ -341,7 +341,7 @@ async fn decision_dialog_focuses_cancel_and_signs_the_digest_shown() {
         panic!("{effects:?}")
     };
     assert_eq!(k, &a.review.as_ref().unwrap().key);
-    assert_eq!(request.action, "approve");
+    assert_eq!(request.action, crate::trust::record::Action::Approve);
     assert_eq!(
         request.expected_evidence.as_deref(),
         Some(evidence.as_str())
@@ -574,7 +574,7 @@ async fn rollback_dialog_needs_incident_and_the_models_name_then_deploys_the_tar
         panic!("{effects:?}")
     };
     assert_eq!(k, &("fraud-detector".to_owned(), "3".to_owned()));
-    assert_eq!(request.action, "rollback");
+    assert_eq!(request.action, crate::trust::record::Action::Rollback);
     assert_eq!(request.reason.as_deref(), Some("p99 latency alarm"));
     assert_eq!(request.incident.as_deref(), Some("INC-7"));
 }

@@ -5,6 +5,9 @@
 
 pub mod local;
 pub mod mlflow;
+mod version_key;
+
+pub use version_key::VersionKey;
 
 use std::collections::BTreeMap;
 

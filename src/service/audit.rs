@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::ReviewService;
 use super::records::RecordView;
-use crate::registry::{ModelVersion, RegistryError, Result};
+use crate::registry::{ModelVersion, RegistryError, Result, VersionKey};
 use crate::review::state::{ReviewState, TAG_REVIEW, TAG_SUBMITTED_BY};
 use crate::trust::audit::{self, Finding, Severity};
 use crate::trust::checkpoint::Checkpoint;
@@ -195,16 +195,14 @@ impl ReviewService {
         let details = stream::iter(scanned.versions.iter().filter(|(_, c)| !c.is_empty()))
             .map(|(v, _)| async move {
                 (
-                    v.name.clone(),
-                    v.version.clone(),
+                    VersionKey::of(v),
                     self.show(&v.name, &v.version, now_ms).await,
                 )
             })
             .buffered(CONCURRENCY)
             .collect::<Vec<_>>()
             .await;
-        let details: BTreeMap<(String, String), _> =
-            details.into_iter().map(|(m, v, d)| ((m, v), d)).collect();
+        let details: BTreeMap<VersionKey, _> = details.into_iter().collect();
         for (v, checked) in &scanned.versions {
             records += checked.len();
             invalid += checked.iter().filter(|c| !c.valid()).count();
@@ -256,7 +254,7 @@ impl ReviewService {
                 }
                 continue;
             }
-            match details.get(&(v.name.clone(), v.version.clone())) {
+            match details.get(&VersionKey::of(v)) {
                 Some(Ok(d)) => {
                     let state = d.summary.state;
                     for a in &d.summary.approvals {

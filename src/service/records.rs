@@ -78,7 +78,7 @@ impl ReviewService {
         self.roster
             .get_or_init(|| match &self.config.roster {
                 None => Err("no roster is configured (--roster FILE or roster in config.toml), so signed records cannot be verified".into()),
-                Some(p) => Roster::load(p).map(Arc::new),
+                Some(p) => Roster::load(p).map(Arc::new).map_err(|e| e.to_string()),
             })
             .clone()
     }

@@ -90,7 +90,8 @@ fn signer(service: &ReviewService) -> Result<crate::service::decide::Signer, Str
     let Some(identity) = c.identity.clone() else {
         return Err("Signing needs an identity (--identity ID or identity in config.toml).".into());
     };
-    let key = crate::trust::keys::load_signing_key(Some(&identity), c.key_file.as_deref())?;
+    let key = crate::trust::keys::load_signing_key(Some(&identity), c.key_file.as_deref())
+        .map_err(|e| e.to_string())?;
     Ok(crate::service::decide::Signer::new(identity, key))
 }
 

@@ -17,7 +17,7 @@ use crate::service::records::RecordView;
 use crate::service::show::ReviewDetail;
 
 /// A review's identity: model and version.
-pub type ReviewKey = (String, String);
+pub type ReviewKey = crate::registry::VersionKey;
 
 /// Why "mine" cannot work, or who I am.
 #[derive(Debug, Clone, PartialEq, Eq)]

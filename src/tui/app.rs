@@ -238,7 +238,7 @@ impl SignDialog {
             RecordAction::Rollback => self.target().unwrap_or_default().to_owned(),
             _ => self.version.clone(),
         };
-        (self.model.clone(), version)
+        ReviewKey::new(&self.model, version)
     }
 
     pub fn request(&self) -> SignRequest {
@@ -257,7 +257,7 @@ impl SignDialog {
     /// The record's fields as they will be signed (time, nonce, parents, roster,
     /// key and signature are added when signing).
     pub fn preview(&self) -> serde_json::Value {
-        let (model, version) = self.key();
+        let ReviewKey { model, version } = self.key();
         let mut m = serde_json::Map::new();
         m.insert("action".into(), self.action.as_str().into());
         m.insert("model".into(), model.into());
@@ -762,8 +762,8 @@ impl App {
             .cloned()
             .collect();
         let d = SignDialog {
-            model: r.key.0.clone(),
-            version: r.key.1.clone(),
+            model: r.key.model.clone(),
+            version: r.key.version.clone(),
             roles: open_roles,
             evidence: detail.evidence.clone(),
             waives: if action == RecordAction::Override {
@@ -912,7 +912,10 @@ impl App {
         }
         let key = d.key();
         let request = d.request();
-        let what = format!("Signing {} on {} version {}…", d.action, key.0, key.1);
+        let what = format!(
+            "Signing {} on {} version {}…",
+            d.action, key.model, key.version
+        );
         let deploy = d.action == RecordAction::Rollback;
         self.overlay = None;
         self.sign_busy = true;
@@ -971,7 +974,7 @@ impl App {
             self.info("Nothing to open: the queue shows no review.");
             return vec![];
         };
-        let key = (row.item.model.clone(), row.item.version.clone());
+        let key = ReviewKey::new(&row.item.model, &row.item.version);
         self.stack.push(Screen::Review);
         // Reopening the review just shown keeps what was loaded.
         if self.review.as_ref().is_some_and(|r| r.key == key) {
@@ -1535,7 +1538,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             // Everything that shows records reloads; the review first.
             let mut effects = vec![];
             let style = app.highlight_style();
-            if let Some(r) = app.review.as_mut().filter(|r| r.key.0 == key.0) {
+            if let Some(r) = app.review.as_mut().filter(|r| r.key.model == key.model) {
                 r.detail = Load::Loading;
                 r.prepared = None;
                 r.history = Load::Loading;
@@ -1624,7 +1627,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                     let by_key: std::collections::HashMap<ReviewKey, crate::policy::ItemGates> =
                         gates.into_iter().collect();
                     for row in &mut app.queue.rows {
-                        let key = (row.item.model.clone(), row.item.version.clone());
+                        let key = ReviewKey::new(&row.item.model, &row.item.version);
                         if let Some(g) = by_key.get(&key) {
                             row.item.gates = Some(g.clone());
                         }

@@ -9,7 +9,7 @@ use crossterm::event::{Event, KeyEventKind, MouseEventKind};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::AbortHandle;
 
-use super::action::{Action, AuditData, Effect, Identity, SignRequest};
+use super::action::{Action, AuditData, Effect, Identity, ReviewKey, SignRequest};
 use super::highlight;
 use super::list::Me;
 use crate::service::ReviewService;
@@ -161,7 +161,7 @@ pub async fn perform_at(
             send(Action::QueueLoaded { all, result });
         }
         Effect::LoadReview { key, style } => {
-            match service.show(&key.0, &key.1, now).await {
+            match service.show(&key.model, &key.version, now).await {
                 Ok(d) => {
                     let d = Arc::new(d);
                     send(Action::ReviewLoaded {
@@ -197,7 +197,7 @@ pub async fn perform_at(
                 .map(|q| {
                     q.items
                         .into_iter()
-                        .filter_map(|i| i.gates.map(|g| ((i.model, i.version), g)))
+                        .filter_map(|i| i.gates.map(|g| (ReviewKey::new(i.model, i.version), g)))
                         .collect()
                 })
                 .map_err(|e| e.to_string());
@@ -250,8 +250,8 @@ fn signed_message(
     format!(
         "✓ {} on {} version {}: {what} record {}; the review is {}",
         o.action,
-        key.0,
-        key.1,
+        key.model,
+        key.version,
         short(&o.id),
         o.state.as_str()
     )
@@ -291,13 +291,13 @@ pub async fn perform_scan(
                     let d = decision(request);
                     if deploy {
                         service
-                            .deploy(&key.0, &key.1, &d, &signer, now)
+                            .deploy(&key.model, &key.version, &d, &signer, now)
                             .await
                             .map(|o| {
                                 format!(
                                     "✓ {} {}: {} now points at version {} (record {}{})",
                                     o.record.action,
-                                    key.0,
+                                    key.model,
                                     o.alias,
                                     o.version,
                                     short(&o.record.id),
@@ -307,7 +307,7 @@ pub async fn perform_scan(
                             .map_err(|e| sign_failure(&e))
                     } else {
                         service
-                            .decide(&key.0, &key.1, &d, &signer, now)
+                            .decide(&key.model, &key.version, &d, &signer, now)
                             .await
                             .map(|o| signed_message(&key, &o))
                             .map_err(|e| sign_failure(&e))

@@ -159,8 +159,7 @@ impl ReviewService {
                 // Nor does one that cannot be read: it sinks only the reviews using it.
                 Err(e) => {
                     let why = format!(
-                        "model {} version {}, the baseline, could not be read ({e}); metrics show no baseline",
-                        k.model, k.version
+                        "model {k}, the baseline, could not be read ({e}); metrics show no baseline"
                     );
                     baseline_errors.insert(k, why);
                 }

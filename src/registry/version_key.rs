@@ -38,7 +38,7 @@ mod tests {
 
     #[test]
     fn keys_order_by_model_then_version_as_tuples_did() {
-        let mut keys = vec![
+        let mut keys = [
             VersionKey::new("b", "1"),
             VersionKey::new("a", "10"),
             VersionKey::new("a", "9"),

@@ -599,6 +599,27 @@ mod tests {
     }
 
     #[test]
+    fn an_unknown_action_is_a_finding_and_still_shown_as_written() {
+        // PROTOCOL 1.1's `reopen` is unknown to a version 1 reader.
+        let mut f = approve("val", 1);
+        f.insert("action".into(), json!("reopen"));
+        let s = sign(f, &key(1)).unwrap();
+        let c = check(&s.tag_key, &s.tag_value, HERE, &roster());
+        assert!(!c.valid());
+        assert!(
+            c.findings
+                .contains(&"field action is not a known action".to_owned()),
+            "{:?}",
+            c.findings
+        );
+        assert_eq!(c.action(), None);
+        assert_eq!(c.action_text(), Some("reopen"));
+        let known = sign(approve("val", 1), &key(1)).unwrap();
+        let c = check(&known.tag_key, &known.tag_value, HERE, &roster());
+        assert_eq!(c.action(), Some(Action::Approve));
+    }
+
+    #[test]
     fn field_rules() {
         let mut f = approve("val", 1);
         f.insert("action".into(), json!("reject"));

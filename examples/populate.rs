@@ -109,10 +109,8 @@ async fn sign_submissions(
     let mut config = modelgate::config::Config::resolve(None, &Default::default())?;
     config.roster = Some(roster);
     let service = modelgate::service::ReviewService::new(std::sync::Arc::new(reg), config);
-    let submit = modelgate::service::decide::Decision {
-        action: "submit".into(),
-        ..Default::default()
-    };
+    let submit =
+        modelgate::service::decide::Decision::new(modelgate::trust::record::Action::Submit);
     for m in 0..models {
         for v in 2..=per_model + 1 {
             service

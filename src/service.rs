@@ -15,7 +15,7 @@ use std::sync::{Arc, OnceLock};
 use futures_util::{StreamExt, stream};
 
 use crate::config::Config;
-use crate::registry::{ModelVersion, RegisteredModel, Registry, Result, Run};
+use crate::registry::{ModelVersion, RegisteredModel, Registry, Result, Run, VersionKey};
 use crate::review::queue::{self, QueueItem, QueueSettings, ReviewInput};
 use crate::review::state::{ReviewState, TAG_REVIEW};
 
@@ -45,27 +45,24 @@ pub struct QueueResult {
 struct Loaded {
     models: HashMap<String, RegisteredModel>,
     runs: HashMap<String, Run>,
-    baselines: HashMap<(String, String), ModelVersion>,
+    baselines: HashMap<VersionKey, ModelVersion>,
     /// The baseline number of each version under review, decided once.
-    baseline_of: HashMap<(String, String), Option<String>>,
+    baseline_of: HashMap<VersionKey, Option<String>>,
     /// The records of each version under review, checked once, on every core.
-    checked: HashMap<(String, String), Vec<crate::trust::record::Checked>>,
+    checked: HashMap<VersionKey, Vec<crate::trust::record::Checked>>,
     /// Baseline versions that could not be read, with why: a problem on the
     /// reviews that compare against them.
-    baseline_errors: HashMap<(String, String), String>,
+    baseline_errors: HashMap<VersionKey, String>,
 }
 
 impl Loaded {
     fn baseline_no(&self, v: &ModelVersion) -> Option<String> {
-        self.baseline_of
-            .get(&(v.name.clone(), v.version.clone()))
-            .cloned()
-            .flatten()
+        self.baseline_of.get(&VersionKey::of(v)).cloned().flatten()
     }
 
     fn checked(&self, v: &ModelVersion) -> &[crate::trust::record::Checked] {
         self.checked
-            .get(&(v.name.clone(), v.version.clone()))
+            .get(&VersionKey::of(v))
             .map(Vec::as_slice)
             .unwrap_or_default()
     }
@@ -128,54 +125,54 @@ impl ReviewService {
             .iter()
             .map(|v| ((v.name.as_str(), v.version.as_str()), v))
             .collect();
-        let checked: HashMap<(String, String), Vec<crate::trust::record::Checked>> = versions
+        let checked: HashMap<VersionKey, Vec<crate::trust::record::Checked>> = versions
             .iter()
-            .map(|v| (v.name.clone(), v.version.clone()))
+            .map(VersionKey::of)
             .zip(self.check_many(versions))
             .collect();
-        let mut wanted: HashSet<(String, String)> = HashSet::new();
+        let mut wanted: HashSet<VersionKey> = HashSet::new();
         let mut baseline_of = HashMap::new();
         for v in versions {
             let mine = checked
-                .get(&(v.name.clone(), v.version.clone()))
+                .get(&VersionKey::of(v))
                 .map(Vec::as_slice)
                 .unwrap_or_default();
             let b = self.baseline_with(v, models.get(&v.name), mine);
             if let Some(b) = &b
                 && !known.contains_key(&(v.name.as_str(), b.as_str()))
             {
-                wanted.insert((v.name.clone(), b.clone()));
+                wanted.insert(VersionKey::new(&v.name, b));
             }
-            baseline_of.insert((v.name.clone(), v.version.clone()), b);
+            baseline_of.insert(VersionKey::of(v), b);
         }
-        let fetched: Vec<(String, String, Result<ModelVersion>)> = stream::iter(wanted)
-            .map(|(name, ver)| async move {
-                let r = self.registry.get_version(&name, &ver).await;
-                (name, ver, r)
+        let fetched: Vec<(VersionKey, Result<ModelVersion>)> = stream::iter(wanted)
+            .map(|k| async move {
+                let r = self.registry.get_version(&k.model, &k.version).await;
+                (k, r)
             })
             .buffer_unordered(CONCURRENCY)
             .collect()
             .await;
         let mut baselines = HashMap::new();
         let mut baseline_errors = HashMap::new();
-        for (name, ver, r) in fetched {
+        for (k, r) in fetched {
             match r {
                 Ok(v) => {
-                    baselines.insert((name, ver), v);
+                    baselines.insert(k, v);
                 }
                 // A baseline that is gone shows as "no baseline" with a problem, not a failure.
                 Err(crate::registry::RegistryError::NotFound { .. }) => {}
                 // Nor does one that cannot be read: it sinks only the reviews using it.
                 Err(e) => {
                     let why = format!(
-                        "model {name} version {ver}, the baseline, could not be read ({e}); metrics show no baseline"
+                        "model {k}, the baseline, could not be read ({e}); metrics show no baseline"
                     );
-                    baseline_errors.insert((name, ver), why);
+                    baseline_errors.insert(k, why);
                 }
             }
         }
         for v in versions {
-            baselines.insert((v.name.clone(), v.version.clone()), v.clone());
+            baselines.insert(VersionKey::of(v), v.clone());
         }
         let mut run_ids: Vec<String> = baselines
             .values()
@@ -262,7 +259,7 @@ impl ReviewService {
         let model = loaded.models.get(&v.name);
         let baseline = loaded
             .baseline_no(v)
-            .and_then(|b| loaded.baselines.get(&(v.name.clone(), b)));
+            .and_then(|b| loaded.baselines.get(&VersionKey::new(&v.name, b)));
         show::Parts {
             version: v,
             model,
@@ -279,13 +276,13 @@ impl ReviewService {
         let baseline = loaded.baseline_no(v);
         let baseline_run = baseline
             .as_ref()
-            .and_then(|b| loaded.baselines.get(&(v.name.clone(), b.clone())))
+            .and_then(|b| loaded.baselines.get(&VersionKey::new(&v.name, b)))
             .and_then(|bv| bv.run_id.as_ref())
             .and_then(|id| loaded.runs.get(id));
         let run = v.run_id.as_ref().and_then(|id| loaded.runs.get(id));
         let load_problems = baseline
             .as_ref()
-            .and_then(|b| loaded.baseline_errors.get(&(v.name.clone(), b.clone())))
+            .and_then(|b| loaded.baseline_errors.get(&VersionKey::new(&v.name, b)))
             .cloned()
             .into_iter()
             .collect();

@@ -296,9 +296,11 @@ fn oversized_report_is_an_error() {
 fn invalid_yaml_mlmodel_is_an_error() {
     let mut broken = MLMODEL_COLUMNS.to_vec();
     broken.extend_from_slice(b"signature: [unclosed\n");
-    let msg = parse_mlmodel(&broken).unwrap_err();
+    let msg = parse_mlmodel(&broken).unwrap_err().to_string();
     assert!(msg.starts_with("MLmodel: not valid YAML: "), "{msg}");
-    let msg = parse_mlmodel(b"flavors: {\n  a: [\n").unwrap_err();
+    let msg = parse_mlmodel(b"flavors: {\n  a: [\n")
+        .unwrap_err()
+        .to_string();
     assert!(msg.starts_with("MLmodel: not valid YAML: "), "{msg}");
 }
 
@@ -307,7 +309,7 @@ fn duplicate_column_names_are_an_error() {
     let text = String::from_utf8(MLMODEL_COLUMNS.to_vec())
         .unwrap()
         .replace("\"support_calls\"", "\"contract\"");
-    let msg = parse_mlmodel(text.as_bytes()).unwrap_err();
+    let msg = parse_mlmodel(text.as_bytes()).unwrap_err().to_string();
     assert_eq!(
         msg,
         "MLmodel: signature.inputs has the column \"contract\" twice"

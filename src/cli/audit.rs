@@ -162,9 +162,8 @@ pub async fn run(args: AuditArgs, config: &Config, out: &mut Out) -> Result<Exit
             let signer = super::decide::signer(config)?;
             let scanned = service.scan(c.model.as_deref()).await?;
             let decision = crate::service::decide::Decision {
-                action: "checkpoint".into(),
                 role: c.role.clone(),
-                ..Default::default()
+                ..crate::service::decide::Decision::new(crate::trust::record::Action::Checkpoint)
             };
             let mut n = 0;
             for (v, _) in scanned

@@ -11,6 +11,7 @@ use crate::config::Config;
 use crate::service::decide::{Decision, Outcome, Refused, Signer, Write};
 use crate::text::sanitize_line;
 use crate::trust::keys;
+use crate::trust::record::Action;
 
 #[derive(Debug, Args)]
 pub struct DecideArgs {
@@ -50,7 +51,7 @@ pub fn signer(config: &Config) -> Result<Signer> {
 }
 
 pub async fn run(
-    action: &str,
+    action: Action,
     args: DecideArgs,
     waives: Vec<String>,
     config: &Config,
@@ -62,12 +63,11 @@ pub async fn run(
     let signer = signer(config)?;
     let service = super::open_service(config).await?;
     let decision = Decision {
-        action: action.to_owned(),
         role: args.role.clone(),
         reason: args.reason.clone(),
         waives,
         expected_evidence: args.evidence.clone(),
-        ..Default::default()
+        ..Decision::new(action)
     };
     match service
         .decide(
@@ -96,7 +96,7 @@ pub async fn run(
 
 /// What a decision wrote, for people: the record, each write, the state.
 pub fn outcome_lines(
-    action: &str,
+    action: Action,
     model: &str,
     version: &str,
     signer: &Signer,

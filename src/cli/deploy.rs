@@ -9,6 +9,7 @@ use super::output::Out;
 use crate::config::Config;
 use crate::service::decide::Decision;
 use crate::text::sanitize_line;
+use crate::trust::record::Action;
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
@@ -109,10 +110,9 @@ pub async fn promote(a: PromoteArgs, config: &Config, out: &mut Out) -> Result<E
         bail!("--readonly is set: promote moves an alias");
     }
     let d = Decision {
-        action: "promote".into(),
         role: a.role.clone(),
         alias: a.alias.clone(),
-        ..Default::default()
+        ..Decision::new(Action::Promote)
     };
     deploy(&a.model, &a.version, d, a.json, config, out).await
 }
@@ -128,13 +128,12 @@ pub async fn rollback(a: RollbackArgs, config: &Config, out: &mut Out) -> Result
         )));
     }
     let d = Decision {
-        action: "rollback".into(),
         role: Some("sre".into()),
         reason: Some(a.reason.clone()),
         alias: a.alias.clone(),
         incident: Some(a.incident.clone()),
         break_glass: a.break_glass,
-        ..Default::default()
+        ..Decision::new(Action::Rollback)
     };
     if a.dry_run {
         let service = super::open_service(config).await?;
@@ -173,10 +172,9 @@ pub async fn ratify(a: RatifyArgs, config: &Config, out: &mut Out) -> Result<Exi
         )));
     };
     let d = Decision {
-        action: "ratify".into(),
         role: a.role.clone(),
         ratifies: Some(a.record.clone()),
-        ..Default::default()
+        ..Decision::new(Action::Ratify)
     };
     match service
         .decide(&a.model, &version, &d, &signer, super::now_ms())
@@ -230,7 +228,7 @@ async fn deploy(
                     if r.record.written { "" } else { ", reused" }
                 ))?;
                 out.line(&format!("  {}", r.record.writes.describe()))?;
-                if d.action == "rollback" {
+                if d.action == Action::Rollback {
                     out.line("a second sre or compliance holder must ratify it: modelgate ratify MODEL --record ID")?;
                 }
             }

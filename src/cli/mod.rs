@@ -25,6 +25,7 @@ use crate::config::{Config, Overrides, RegistryKind};
 use crate::registry::Registry;
 use crate::registry::local::LocalRegistry;
 use crate::service::ReviewService;
+use crate::trust::record::Action;
 use output::Out;
 
 #[derive(Debug, Parser)]
@@ -222,17 +223,23 @@ async fn dispatch(cli: Cli, over: Overrides, config: Config, out: &mut Out) -> R
         Some(Command::Policy(c)) => policy::run(c, &config, out).await,
         Some(Command::Keys(c)) => keys::run(c, &config, out).await,
         Some(Command::Roster(c)) => keys::run_roster(c, &config, out).await,
-        Some(Command::Submit(a)) => decide::run("submit", a, Vec::new(), &config, out).await,
-        Some(Command::Approve(a)) => decide::run("approve", a, Vec::new(), &config, out).await,
-        Some(Command::Reject(a)) => decide::run("reject", a, Vec::new(), &config, out).await,
-        Some(Command::RequestChanges(a)) => {
-            decide::run("request_changes", a, Vec::new(), &config, out).await
+        Some(Command::Submit(a)) => decide::run(Action::Submit, a, Vec::new(), &config, out).await,
+        Some(Command::Approve(a)) => {
+            decide::run(Action::Approve, a, Vec::new(), &config, out).await
         }
-        Some(Command::Comment(a)) => decide::run("comment", a, Vec::new(), &config, out).await,
-        Some(Command::Withdraw(a)) => decide::run("withdraw", a, Vec::new(), &config, out).await,
-        Some(Command::Revoke(a)) => decide::run("revoke", a, Vec::new(), &config, out).await,
+        Some(Command::Reject(a)) => decide::run(Action::Reject, a, Vec::new(), &config, out).await,
+        Some(Command::RequestChanges(a)) => {
+            decide::run(Action::RequestChanges, a, Vec::new(), &config, out).await
+        }
+        Some(Command::Comment(a)) => {
+            decide::run(Action::Comment, a, Vec::new(), &config, out).await
+        }
+        Some(Command::Withdraw(a)) => {
+            decide::run(Action::Withdraw, a, Vec::new(), &config, out).await
+        }
+        Some(Command::Revoke(a)) => decide::run(Action::Revoke, a, Vec::new(), &config, out).await,
         Some(Command::Override(a)) => {
-            decide::run("override", a.decide, a.waive, &config, out).await
+            decide::run(Action::Override, a.decide, a.waive, &config, out).await
         }
         Some(Command::Audit(a)) => audit::run(a, &config, out).await,
         Some(Command::Check(a)) => deploy::check(a, &config, out).await,

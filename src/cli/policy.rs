@@ -52,10 +52,12 @@ pub async fn run(cmd: PolicyCommand, config: &Config, out: &mut Out) -> Result<E
 }
 
 fn test(dir: Option<PathBuf>, json: bool, out: &mut Out) -> Result<ExitCode> {
-    let loaded = Bundle::load(dir.as_deref()).and_then(|b| {
-        let outcomes = engine::run_tests(&b)?;
-        Ok((b, outcomes))
-    });
+    let loaded = Bundle::load(dir.as_deref())
+        .map_err(|e| e.to_string())
+        .and_then(|b| {
+            let outcomes = engine::run_tests(&b)?;
+            Ok((b, outcomes))
+        });
     let (bundle, outcomes) = match loaded {
         Ok(x) => x,
         Err(e) => {

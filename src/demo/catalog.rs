@@ -3,35 +3,7 @@
 //! the model's `worst` metric value, 1 its `best`); the seed only adds jitter,
 //! so every evidence case below exists for every seed.
 
-/// Risk tier (PROTOCOL 3) and its default SLA (PROTOCOL 2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Risk {
-    Low,
-    Medium,
-    High,
-    Critical,
-}
-
-impl Risk {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Risk::Low => "low",
-            Risk::Medium => "medium",
-            Risk::High => "high",
-            Risk::Critical => "critical",
-        }
-    }
-
-    #[cfg(test)]
-    pub(crate) fn sla_hours(self) -> f64 {
-        match self {
-            Risk::Low => 120.0,
-            Risk::Medium => 72.0,
-            Risk::High => 48.0,
-            Risk::Critical => 24.0,
-        }
-    }
-}
+use crate::review::risk::Risk;
 
 /// An input column of the champion's signature (all required).
 #[derive(Debug, Clone, Copy)]
@@ -237,8 +209,8 @@ impl ModelSpec {
             .find(|(k, _)| *k == "modelgate.sla_hours")
             .and_then(|(_, v)| v.parse::<f64>().ok());
         match tagged {
-            Some(h) => h.min(self.risk.sla_hours()),
-            None => self.risk.sla_hours(),
+            Some(h) => h.min(self.risk.default_sla_hours()),
+            None => self.risk.default_sla_hours(),
         }
     }
 }

@@ -13,6 +13,7 @@ use crate::registry::Registry;
 use crate::review::state::{ReviewState, TAG_REVIEW};
 use crate::service::ReviewService;
 use crate::service::decide::{Decision, Refused, Signer};
+use crate::trust::record::Action;
 
 const HOUR_MS: i64 = 3600 * 1000;
 
@@ -161,10 +162,7 @@ async fn sign_one(
             .await
             .map_err(|e| refused(model, version, e))
     };
-    let submit = Decision {
-        action: "submit".into(),
-        ..Default::default()
-    };
+    let submit = Decision::new(Action::Submit);
     decide(owner, submit, at(0, 0)).await?;
     let mut records = 1;
     let mut taken = authors;
@@ -174,9 +172,8 @@ async fn sign_one(
         };
         taken.push(who.to_owned());
         let d = Decision {
-            action: "approve".into(),
             role: Some(role.clone()),
-            ..Default::default()
+            ..Decision::new(Action::Approve)
         };
         records += 1;
         let outcome = decide(who.to_owned(), d, at(1, records)).await?;
@@ -189,23 +186,21 @@ async fn sign_one(
         let who =
             pick("compliance", &taken).context("the demo roster has no free compliance holder")?;
         let d = Decision {
-            action: "override".into(),
             role: Some("compliance".into()),
             reason: Some(
                 "in production before this policy; the missing evidence is due with the next version"
                     .into(),
             ),
             waives: deny,
-            ..Default::default()
+            ..Decision::new(Action::Override)
         };
         records += 1;
         decide(who.to_owned(), d, at(1, records)).await?;
     }
     let promote = Decision {
-        action: "promote".into(),
         role: Some("sre".into()),
         alias: Some(PRODUCTION_ALIAS.into()),
-        ..Default::default()
+        ..Decision::new(Action::Promote)
     };
     let sre = pick("sre", &[]).context("the demo roster has no sre")?;
     service

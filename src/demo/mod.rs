@@ -136,5 +136,36 @@ async fn write_version(
     .await?)
 }
 
+/// The demo in memory with a fixed seed and clock, its production versions'
+/// signed history (deterministic: demo nonces), behind a service configured
+/// like a fresh install with the demo roster; the registry comes back too,
+/// for tests that read it directly.
+#[cfg(any(test, feature = "testing"))]
+pub async fn in_memory(
+    seed: u64,
+    now_ms: i64,
+) -> anyhow::Result<(
+    std::sync::Arc<crate::registry::memory::MemoryRegistry>,
+    crate::service::ReviewService,
+)> {
+    use crate::registry::memory::MemoryRegistry;
+    let reg = std::sync::Arc::new(MemoryRegistry::new("demo (in memory)", now_ms));
+    populate(reg.as_ref(), &DemoOptions { seed, now_ms }).await?;
+    let mut config = crate::config::Config::resolve(None, &crate::config::Overrides::default())?;
+    // Pictures must not depend on what earlier runs left in a state directory.
+    config.state_dir = None;
+    let toml = roster_toml(seed)?;
+    let roster = crate::trust::roster::Roster::parse("the demo roster", toml.as_bytes())
+        .map_err(anyhow::Error::msg)?;
+    let service = crate::service::ReviewService::new(reg.clone(), config).with_roster(roster);
+    let history = sign_history(&service, reg.as_ref(), &model_names(), seed, now_ms).await?;
+    anyhow::ensure!(
+        history.skipped.is_empty(),
+        "the demo history was not signed: {:?}",
+        history.skipped
+    );
+    Ok((reg, service))
+}
+
 #[cfg(test)]
 mod tests;

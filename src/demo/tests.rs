@@ -3,6 +3,7 @@
 
 use super::catalog::{MODELS, ModelSpec, Review};
 use super::content::{self, VersionPlan};
+use crate::registry::Registry;
 
 const NOW_MS: i64 = 1_795_000_000_000;
 const HOUR_MS: f64 = 3_600_000.0;
@@ -143,4 +144,36 @@ fn seeds_change_bytes_not_cases() {
             y.artifacts.iter().map(|(p, _)| p).collect::<Vec<_>>()
         );
     }
+}
+
+/// The demo's signed history (seed 7, the fixed clock) as `model version id
+/// sha256(tag value)` lines: the canonical bytes of every record, pinned so a
+/// change to how records are built cannot change what is signed.
+/// `MODELGATE_WRITE_RECORD_IDS=1` rewrites the fixture.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_signed_history_keeps_its_record_ids_and_bytes() {
+    // The console's fixed seed and clock.
+    let (registry, _service) = super::in_memory(7, 1_772_443_800_000).await.unwrap();
+    let mut lines = Vec::new();
+    for model in super::model_names() {
+        for v in registry.list_versions(&model).await.unwrap() {
+            for (key, value) in &v.tags {
+                if let Some(id) = key.strip_prefix(crate::trust::record::TAG_PREFIX) {
+                    let bytes = crate::trust::record::hex_sha256(value.as_bytes());
+                    lines.push(format!("{model} {} {id} {bytes}", v.version));
+                }
+            }
+        }
+    }
+    lines.sort();
+    let got = lines.join("\n") + "\n";
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/demo_record_ids.txt"
+    );
+    if std::env::var_os("MODELGATE_WRITE_RECORD_IDS").is_some() {
+        std::fs::write(path, &got).unwrap();
+    }
+    assert!(lines.len() > 20, "{} records", lines.len());
+    assert_eq!(got, std::fs::read_to_string(path).unwrap());
 }

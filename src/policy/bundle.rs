@@ -97,6 +97,41 @@ pub struct Bundle {
     pub files: Vec<BundleFile>,
 }
 
+/// Why a bundle directory cannot be read whole; each message names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum BundleError {
+    #[error("policy bundle {}: cannot read it: {cause}", dir.display())]
+    Unreadable { dir: PathBuf, cause: std::io::Error },
+    #[error(
+        "policy bundle {}: not a directory (a bundle is a directory of .rego files and data.json)",
+        .0.display()
+    )]
+    NotADirectory(PathBuf),
+    #[error("policy bundle: cannot list {}: {cause}", dir.display())]
+    Unlistable { dir: PathBuf, cause: std::io::Error },
+    #[error("policy bundle: {} has a name that is not UTF-8", .0.display())]
+    NameNotUtf8(PathBuf),
+    #[error("policy bundle: cannot read {}: {cause}", path.display())]
+    FileUnreadable {
+        path: PathBuf,
+        cause: std::io::Error,
+    },
+    #[error(
+        "policy bundle: {} is a symbolic link to a directory; copy it into the bundle instead",
+        .0.display()
+    )]
+    LinkedDirectory(PathBuf),
+    #[error(
+        "policy bundle: {} is {size} bytes, over the {MAX_FILE_BYTES}-byte limit for a bundle file",
+        path.display()
+    )]
+    TooLarge { path: PathBuf, size: u64 },
+    #[error("policy bundle {}: more than {MAX_FILES} files", .0.display())]
+    TooManyFiles(PathBuf),
+    #[error("policy bundle: {} is outside the bundle", .0.display())]
+    Outside(PathBuf),
+}
+
 impl Bundle {
     /// The default bundle compiled into the binary.
     pub fn embedded() -> Bundle {
@@ -115,7 +150,7 @@ impl Bundle {
     }
 
     /// The configured bundle: `dir`, or the embedded default without one.
-    pub fn load(dir: Option<&Path>) -> Result<Bundle, String> {
+    pub fn load(dir: Option<&Path>) -> Result<Bundle, BundleError> {
         match dir {
             Some(d) => Bundle::from_dir(d),
             None => Ok(Bundle::embedded()),
@@ -124,14 +159,13 @@ impl Bundle {
 
     /// Every file under `dir`, for the digest; refuses what it cannot read
     /// rather than leaving a file out.
-    pub fn from_dir(dir: &Path) -> Result<Bundle, String> {
-        let meta = std::fs::metadata(dir)
-            .map_err(|e| format!("policy bundle {}: cannot read it: {e}", dir.display()))?;
+    pub fn from_dir(dir: &Path) -> Result<Bundle, BundleError> {
+        let meta = std::fs::metadata(dir).map_err(|cause| BundleError::Unreadable {
+            dir: dir.to_owned(),
+            cause,
+        })?;
         if !meta.is_dir() {
-            return Err(format!(
-                "policy bundle {}: not a directory (a bundle is a directory of .rego files and data.json)",
-                dir.display()
-            ));
+            return Err(BundleError::NotADirectory(dir.to_owned()));
         }
         let mut files = Vec::new();
         walk(dir, dir, &mut files)?;
@@ -186,58 +220,51 @@ pub fn digest<'a>(files: impl IntoIterator<Item = (&'a str, &'a [u8])>) -> Strin
     format!("sha256:{}", hex::encode(h.finalize()))
 }
 
-fn walk(root: &Path, dir: &Path, files: &mut Vec<BundleFile>) -> Result<(), String> {
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| format!("policy bundle: cannot list {}: {e}", dir.display()))?;
-    for entry in entries {
-        let entry =
-            entry.map_err(|e| format!("policy bundle: cannot list {}: {e}", dir.display()))?;
+fn walk(root: &Path, dir: &Path, files: &mut Vec<BundleFile>) -> Result<(), BundleError> {
+    let unlistable = |cause| BundleError::Unlistable {
+        dir: dir.to_owned(),
+        cause,
+    };
+    let unreadable = |path: &Path| {
+        let path = path.to_owned();
+        move |cause| BundleError::FileUnreadable { path, cause }
+    };
+    for entry in std::fs::read_dir(dir).map_err(unlistable)? {
+        let entry = entry.map_err(unlistable)?;
         let path = entry.path();
         let name = entry.file_name();
         let Some(name) = name.to_str() else {
-            return Err(format!(
-                "policy bundle: {} has a name that is not UTF-8",
-                path.display()
-            ));
+            return Err(BundleError::NameNotUtf8(path));
         };
         if name.starts_with('.') {
             continue;
         }
         // Follows symlinks: a link to a file is that file.
-        let meta = std::fs::metadata(&path)
-            .map_err(|e| format!("policy bundle: cannot read {}: {e}", path.display()))?;
+        let meta = std::fs::metadata(&path).map_err(unreadable(&path))?;
         if meta.is_dir() {
             if entry.file_type().is_ok_and(|t| t.is_symlink()) {
-                return Err(format!(
-                    "policy bundle: {} is a symbolic link to a directory; copy it into the bundle instead",
-                    path.display()
-                ));
+                return Err(BundleError::LinkedDirectory(path));
             }
             walk(root, &path, files)?;
             continue;
         }
         if meta.len() > MAX_FILE_BYTES {
-            return Err(format!(
-                "policy bundle: {} is {} bytes, over the {MAX_FILE_BYTES}-byte limit for a bundle file",
-                path.display(),
-                meta.len()
-            ));
+            return Err(BundleError::TooLarge {
+                size: meta.len(),
+                path,
+            });
         }
         if files.len() >= MAX_FILES {
-            return Err(format!(
-                "policy bundle {}: more than {MAX_FILES} files",
-                root.display()
-            ));
+            return Err(BundleError::TooManyFiles(root.to_owned()));
         }
-        let rel = path
-            .strip_prefix(root)
-            .map_err(|_| format!("policy bundle: {} is outside the bundle", path.display()))?;
+        let Ok(rel) = path.strip_prefix(root) else {
+            return Err(BundleError::Outside(path));
+        };
         let rel: Vec<&str> = rel
             .components()
             .map(|c| c.as_os_str().to_str().unwrap_or_default())
             .collect();
-        let bytes = std::fs::read(&path)
-            .map_err(|e| format!("policy bundle: cannot read {}: {e}", path.display()))?;
+        let bytes = std::fs::read(&path).map_err(unreadable(&path))?;
         files.push(BundleFile {
             path: rel.join("/"),
             bytes,
@@ -303,11 +330,11 @@ mod tests {
     fn unreadable_bundles_are_named() {
         let dir = tempfile::TempDir::new().unwrap();
         let missing = dir.path().join("nope");
-        let e = Bundle::from_dir(&missing).unwrap_err();
+        let e = Bundle::from_dir(&missing).unwrap_err().to_string();
         assert!(e.contains("nope") && e.contains("cannot read"), "{e}");
         let file = dir.path().join("f.rego");
         std::fs::write(&file, "package x").unwrap();
-        let e = Bundle::from_dir(&file).unwrap_err();
+        let e = Bundle::from_dir(&file).unwrap_err().to_string();
         assert!(e.contains("not a directory"), "{e}");
     }
 

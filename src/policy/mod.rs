@@ -44,7 +44,7 @@ impl Gates {
                     .map(|d| d.display().to_string())
                     .unwrap_or_else(|| "the default bundle (embedded)".into()),
                 digest: UNAVAILABLE.to_owned(),
-                policy: Err(e),
+                policy: Err(e.to_string()),
             },
         }
     }

@@ -6,6 +6,9 @@
 pub mod local;
 pub mod memory;
 pub mod mlflow;
+mod version_key;
+
+pub use version_key::VersionKey;
 
 use std::collections::BTreeMap;
 

@@ -108,18 +108,94 @@ impl Serialize for SpecType {
     }
 }
 
+/// Why an `MLmodel` signature cannot be read; each message names the part at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum SchemaError {
+    #[error("MLmodel: not valid YAML: {0}")]
+    NotYaml(serde_norway::Error),
+    #[error("MLmodel: expected a mapping at the top level")]
+    NotAMapping,
+    #[error("MLmodel: signature is not a mapping")]
+    SignatureNotAMapping,
+    #[error("MLmodel: signature.{0} is not a string")]
+    SideNotAString(&'static str),
+    #[error("{what} is not valid JSON: {cause}")]
+    NotJson {
+        what: String,
+        cause: serde_json::Error,
+    },
+    #[error("{0} is not a JSON list of specs")]
+    NotAList(String),
+    #[error("{what}[{index}]: {problem}")]
+    BadSpec {
+        what: String,
+        index: usize,
+        problem: SpecProblem,
+    },
+    #[error("{what} has the column {name:?} twice")]
+    Twice { what: String, name: String },
+}
+
+/// What is wrong with one column or tensor spec, down to the nested part.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SpecProblem {
+    #[error("expected an object")]
+    NotAnObject,
+    #[error("\"name\" is not a string")]
+    NameNotAString,
+    #[error("\"type\" is not a non-empty string")]
+    TypeNotAString,
+    #[error("no \"type\"")]
+    NoType,
+    #[error("\"required\" is not a boolean")]
+    RequiredNotABool,
+    #[error("a tensor can only be a top-level spec")]
+    NestedTensor,
+    #[error("{kind} \"{key}\" is not an object")]
+    NestedNotAnObject {
+        kind: &'static str,
+        key: &'static str,
+    },
+    #[error("{kind} without \"{key}\"")]
+    NestedMissing {
+        kind: &'static str,
+        key: &'static str,
+    },
+    #[error("{key}: {problem}")]
+    InNested {
+        key: &'static str,
+        problem: Box<SpecProblem>,
+    },
+    #[error("object without a \"properties\" object")]
+    NoProperties,
+    #[error("property {0:?} is not an object")]
+    PropertyNotAnObject(String),
+    #[error("property {name:?}: {problem}")]
+    InProperty {
+        name: String,
+        problem: Box<SpecProblem>,
+    },
+    #[error("tensor without a \"tensor-spec\" object")]
+    NoTensorSpec,
+    #[error("tensor-spec without a \"dtype\" string")]
+    NoDtype,
+    #[error("tensor-spec without a \"shape\" list")]
+    NoShape,
+    #[error("tensor-spec \"shape\" holds a non-integer")]
+    ShapeNotIntegers,
+}
+
 /// Parses an `MLmodel` file. A file without a `signature` is valid (all
 /// `None`); anything malformed is an error naming the part at fault.
-pub fn parse_mlmodel(bytes: &[u8]) -> Result<Signature, String> {
-    let doc: Yaml =
-        serde_norway::from_slice(bytes).map_err(|e| format!("MLmodel: not valid YAML: {e}"))?;
+pub fn parse_mlmodel(bytes: &[u8]) -> Result<Signature, SchemaError> {
+    let doc: Yaml = serde_norway::from_slice(bytes).map_err(SchemaError::NotYaml)?;
     let Yaml::Mapping(top) = doc else {
-        return Err("MLmodel: expected a mapping at the top level".to_owned());
+        return Err(SchemaError::NotAMapping);
     };
     let signature = match top.get("signature") {
         None | Some(Yaml::Null) => return Ok(Signature::default()),
         Some(Yaml::Mapping(m)) => m,
-        Some(_) => return Err("MLmodel: signature is not a mapping".to_owned()),
+        Some(_) => return Err(SchemaError::SignatureNotAMapping),
     };
     let inputs = raw_side(signature, "inputs")?;
     let outputs = raw_side(signature, "outputs")?;
@@ -136,39 +212,47 @@ pub fn parse_mlmodel(bytes: &[u8]) -> Result<Signature, String> {
     })
 }
 
-fn raw_side(signature: &Mapping, side: &str) -> Result<Option<String>, String> {
+fn raw_side(signature: &Mapping, side: &'static str) -> Result<Option<String>, SchemaError> {
     match signature.get(side) {
         None | Some(Yaml::Null) => Ok(None),
         Some(Yaml::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(format!("MLmodel: signature.{side} is not a string")),
+        Some(_) => Err(SchemaError::SideNotAString(side)),
     }
 }
 
 /// Parses one signature side (a JSON list of column or tensor specs).
 /// `what` names the list in messages, e.g. `MLmodel: signature.inputs`.
-pub fn parse_specs(what: &str, json: &str) -> Result<Vec<Spec>, String> {
-    let value: Json =
-        serde_json::from_str(json).map_err(|e| format!("{what} is not valid JSON: {e}"))?;
+pub fn parse_specs(what: &str, json: &str) -> Result<Vec<Spec>, SchemaError> {
+    let value: Json = serde_json::from_str(json).map_err(|cause| SchemaError::NotJson {
+        what: what.to_owned(),
+        cause,
+    })?;
     let Json::Array(items) = value else {
-        return Err(format!("{what} is not a JSON list of specs"));
+        return Err(SchemaError::NotAList(what.to_owned()));
     };
     let specs = items
         .iter()
         .enumerate()
-        .map(|(i, item)| parse_spec(item).map_err(|e| format!("{what}[{i}]: {e}")))
+        .map(|(index, item)| {
+            parse_spec(item).map_err(|problem| SchemaError::BadSpec {
+                what: what.to_owned(),
+                index,
+                problem,
+            })
+        })
         .collect::<Result<Vec<_>, _>>()?;
     check_unique(what, &specs)?;
     Ok(specs)
 }
 
-fn parse_spec(value: &Json) -> Result<Spec, String> {
+fn parse_spec(value: &Json) -> Result<Spec, SpecProblem> {
     let Json::Object(obj) = value else {
-        return Err("expected an object".to_owned());
+        return Err(SpecProblem::NotAnObject);
     };
     let name = match obj.get("name") {
         None | Some(Json::Null) => None,
         Some(Json::String(s)) => Some(s.clone()),
-        Some(_) => return Err("\"name\" is not a string".to_owned()),
+        Some(_) => return Err(SpecProblem::NameNotAString),
     };
     let ty = match type_field(obj)? {
         "tensor" => parse_tensor(obj)?,
@@ -181,51 +265,61 @@ fn parse_spec(value: &Json) -> Result<Spec, String> {
     })
 }
 
-fn type_field(obj: &Map<String, Json>) -> Result<&str, String> {
+fn type_field(obj: &Map<String, Json>) -> Result<&str, SpecProblem> {
     match obj.get("type") {
         Some(Json::String(s)) if !s.is_empty() => Ok(s),
-        Some(_) => Err("\"type\" is not a non-empty string".to_owned()),
-        None => Err("no \"type\"".to_owned()),
+        Some(_) => Err(SpecProblem::TypeNotAString),
+        None => Err(SpecProblem::NoType),
     }
 }
 
-fn parse_required(obj: &Map<String, Json>) -> Result<bool, String> {
+fn parse_required(obj: &Map<String, Json>) -> Result<bool, SpecProblem> {
     match obj.get("required") {
         None | Some(Json::Null) => Ok(true),
         Some(Json::Bool(b)) => Ok(*b),
-        Some(_) => Err("\"required\" is not a boolean".to_owned()),
+        Some(_) => Err(SpecProblem::RequiredNotABool),
     }
 }
 
 /// A column type; recursive for `array`, `map` and `object`.
-fn parse_type(obj: &Map<String, Json>) -> Result<SpecType, String> {
+fn parse_type(obj: &Map<String, Json>) -> Result<SpecType, SpecProblem> {
     match type_field(obj)? {
         "array" => Ok(SpecType::Array(Box::new(nested(obj, "array", "items")?))),
         "map" => Ok(SpecType::Map(Box::new(nested(obj, "map", "values")?))),
         "object" => parse_object(obj),
-        "tensor" => Err("a tensor can only be a top-level spec".to_owned()),
+        "tensor" => Err(SpecProblem::NestedTensor),
         other => Ok(SpecType::Scalar(other.to_owned())),
     }
 }
 
-fn nested(obj: &Map<String, Json>, kind: &str, key: &str) -> Result<SpecType, String> {
+fn nested(
+    obj: &Map<String, Json>,
+    kind: &'static str,
+    key: &'static str,
+) -> Result<SpecType, SpecProblem> {
     match obj.get(key) {
-        Some(Json::Object(inner)) => parse_type(inner).map_err(|e| format!("{key}: {e}")),
-        Some(_) => Err(format!("{kind} \"{key}\" is not an object")),
-        None => Err(format!("{kind} without \"{key}\"")),
+        Some(Json::Object(inner)) => parse_type(inner).map_err(|problem| SpecProblem::InNested {
+            key,
+            problem: Box::new(problem),
+        }),
+        Some(_) => Err(SpecProblem::NestedNotAnObject { kind, key }),
+        None => Err(SpecProblem::NestedMissing { kind, key }),
     }
 }
 
-fn parse_object(obj: &Map<String, Json>) -> Result<SpecType, String> {
+fn parse_object(obj: &Map<String, Json>) -> Result<SpecType, SpecProblem> {
     let Some(Json::Object(props)) = obj.get("properties") else {
-        return Err("object without a \"properties\" object".to_owned());
+        return Err(SpecProblem::NoProperties);
     };
     let mut out = Vec::with_capacity(props.len());
     for (name, prop) in props {
         let Json::Object(prop) = prop else {
-            return Err(format!("property {name:?} is not an object"));
+            return Err(SpecProblem::PropertyNotAnObject(name.clone()));
         };
-        let in_prop = |e: String| format!("property {name:?}: {e}");
+        let in_prop = |problem| SpecProblem::InProperty {
+            name: name.clone(),
+            problem: Box::new(problem),
+        };
         out.push(Property {
             name: name.clone(),
             ty: parse_type(prop).map_err(in_prop)?,
@@ -236,34 +330,34 @@ fn parse_object(obj: &Map<String, Json>) -> Result<SpecType, String> {
     Ok(SpecType::Object(out))
 }
 
-fn parse_tensor(obj: &Map<String, Json>) -> Result<SpecType, String> {
+fn parse_tensor(obj: &Map<String, Json>) -> Result<SpecType, SpecProblem> {
     let Some(Json::Object(spec)) = obj.get("tensor-spec") else {
-        return Err("tensor without a \"tensor-spec\" object".to_owned());
+        return Err(SpecProblem::NoTensorSpec);
     };
     let dtype = match spec.get("dtype") {
         Some(Json::String(s)) if !s.is_empty() => s.clone(),
-        _ => return Err("tensor-spec without a \"dtype\" string".to_owned()),
+        _ => return Err(SpecProblem::NoDtype),
     };
     let Some(Json::Array(dims)) = spec.get("shape") else {
-        return Err("tensor-spec without a \"shape\" list".to_owned());
+        return Err(SpecProblem::NoShape);
     };
     let shape = dims
         .iter()
-        .map(|d| {
-            d.as_i64()
-                .ok_or_else(|| "tensor-spec \"shape\" holds a non-integer".to_owned())
-        })
+        .map(|d| d.as_i64().ok_or(SpecProblem::ShapeNotIntegers))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(SpecType::Tensor { dtype, shape })
 }
 
 /// A diff by name needs unique names; `#<n>` counts as a name here too.
-fn check_unique(what: &str, specs: &[Spec]) -> Result<(), String> {
+fn check_unique(what: &str, specs: &[Spec]) -> Result<(), SchemaError> {
     let mut seen: HashSet<Cow<'_, str>> = HashSet::with_capacity(specs.len());
     for (i, spec) in specs.iter().enumerate() {
         let name = spec.column_name(i);
         if seen.contains(name.as_ref()) {
-            return Err(format!("{what} has the column {name:?} twice"));
+            return Err(SchemaError::Twice {
+                what: what.to_owned(),
+                name: name.into_owned(),
+            });
         }
         seen.insert(name);
     }

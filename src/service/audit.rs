@@ -9,11 +9,11 @@ use serde::Serialize;
 
 use super::ReviewService;
 use super::records::RecordView;
-use crate::registry::{ModelVersion, RegistryError, Result};
+use crate::registry::{ModelVersion, RegistryError, Result, VersionKey};
 use crate::review::state::{ReviewState, TAG_REVIEW, TAG_SUBMITTED_BY};
 use crate::trust::audit::{self, Finding, Severity};
 use crate::trust::checkpoint::Checkpoint;
-use crate::trust::record::Checked;
+use crate::trust::record::{Action, Checked};
 
 const CONCURRENCY: usize = 16;
 
@@ -195,16 +195,14 @@ impl ReviewService {
         let details = stream::iter(scanned.versions.iter().filter(|(_, c)| !c.is_empty()))
             .map(|(v, _)| async move {
                 (
-                    v.name.clone(),
-                    v.version.clone(),
+                    VersionKey::of(v),
                     self.show(&v.name, &v.version, now_ms).await,
                 )
             })
             .buffered(CONCURRENCY)
             .collect::<Vec<_>>()
             .await;
-        let details: BTreeMap<(String, String), _> =
-            details.into_iter().map(|(m, v, d)| ((m, v), d)).collect();
+        let details: BTreeMap<VersionKey, _> = details.into_iter().collect();
         for (v, checked) in &scanned.versions {
             records += checked.len();
             invalid += checked.iter().filter(|c| !c.valid()).count();
@@ -256,7 +254,7 @@ impl ReviewService {
                 }
                 continue;
             }
-            match details.get(&(v.name.clone(), v.version.clone())) {
+            match details.get(&VersionKey::of(v)) {
                 Some(Ok(d)) => {
                     let state = d.summary.state;
                     for a in &d.summary.approvals {
@@ -361,7 +359,7 @@ pub fn deployment_findings(
             .iter()
             .filter(|(v, _)| &v.name == model)
             .flat_map(|(v, cs)| cs.iter().filter(|c| c.valid()).map(move |c| (v, c)))
-            .filter(|(_, c)| matches!(c.action(), Some("promote" | "rollback")))
+            .filter(|(_, c)| c.action().is_some_and(Action::moves_alias))
             .collect();
         for (alias, holder) in aliases
             .iter()
@@ -381,7 +379,10 @@ pub fn deployment_findings(
                 });
             }
         }
-        for (v, c) in moves.iter().filter(|(_, c)| c.action() == Some("rollback")) {
+        for (v, c) in moves
+            .iter()
+            .filter(|(_, c)| c.action() == Some(Action::Rollback))
+        {
             let f = |message: String| Finding {
                 severity: Severity::Policy,
                 model: model.clone(),
@@ -403,7 +404,7 @@ pub fn deployment_findings(
                 .filter(|(x, _)| x.name == v.name && x.version == v.version)
                 .any(|(_, cs)| {
                     cs.iter().filter(|r| r.valid()).any(|r| {
-                        r.action() == Some("ratify")
+                        r.action() == Some(Action::Ratify)
                             && s(r, "ratifies").as_deref() == Some(c.id.as_str())
                     })
                 });

@@ -15,7 +15,7 @@ use super::records::RecordView;
 use crate::review::state::ReviewState;
 use crate::trust::deploy::{AliasMove, alias_moves, describe_findings};
 use crate::trust::keys;
-use crate::trust::record::{self, Checked, allowed_roles};
+use crate::trust::record::{self, Action, Checked};
 use crate::trust::state::{Context, Derived};
 use crate::trust::summary;
 pub use writes::{Unfinished, Write, Writes};
@@ -62,9 +62,9 @@ impl Signer {
 }
 
 /// What the reviewer decided.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Decision {
-    pub action: String,
+    pub action: Action,
     pub role: Option<String>,
     pub reason: Option<String>,
     /// `override`: the exact deny messages waived.
@@ -80,10 +80,27 @@ pub struct Decision {
     pub ratifies: Option<String>,
 }
 
+impl Decision {
+    /// `action` with no role, reason or other detail given.
+    pub fn new(action: Action) -> Decision {
+        Decision {
+            action,
+            role: None,
+            reason: None,
+            waives: Vec::new(),
+            expected_evidence: None,
+            alias: None,
+            incident: None,
+            break_glass: false,
+            ratifies: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Outcome {
     pub id: String,
-    pub action: String,
+    pub action: Action,
     /// The record was written by this call (false: it was already there).
     pub written: bool,
     /// Each of the decision's writes: made now, or found already present.
@@ -113,7 +130,13 @@ fn refuse<T>(msg: impl Into<String>) -> Result<T, Refused> {
     Err(Refused::Rule(msg.into()))
 }
 
-const DECISIONS: [&str; 5] = ["approve", "reject", "request_changes", "override", "revoke"];
+const DECISIONS: [Action; 5] = [
+    Action::Approve,
+    Action::Reject,
+    Action::RequestChanges,
+    Action::Override,
+    Action::Revoke,
+];
 
 fn nonce() -> Result<String, Refused> {
     let mut b = [0u8; 16];
@@ -218,7 +241,7 @@ impl ReviewService {
             ));
         }
 
-        let action = d.action.as_str();
+        let action = d.action;
         let role = self.pick_role(d, me, &detail.summary.required_roles, &derived)?;
         if !me.has_role(&role) {
             return refuse(format!(
@@ -226,7 +249,7 @@ impl ReviewService {
                 me.id
             ));
         }
-        if let Some(allowed) = allowed_roles(action)
+        if let Some(allowed) = action.allowed_roles()
             && !allowed.contains(&role.as_str())
         {
             return refuse(format!(
@@ -235,8 +258,11 @@ impl ReviewService {
             ));
         }
         let reason = d.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
-        if ["reject", "request_changes", "revoke", "override"].contains(&action) && reason.is_none()
-        {
+        let reason_asked = matches!(
+            action,
+            Action::Reject | Action::RequestChanges | Action::Revoke | Action::Override
+        );
+        if reason_asked && reason.is_none() {
             return refuse(format!("{action} needs a reason (--reason TEXT)"));
         }
         if reason.is_some_and(|r| r.chars().count() > 4000) {
@@ -249,7 +275,7 @@ impl ReviewService {
         // alias has moved since, and this is a new move with every check.
         let same = self.same_decision(&checked, &derived, &me.id, action, &role, &evidence, reason);
         let same = match same {
-            Some(existing) if matches!(action, "promote" | "rollback") => {
+            Some(existing) if action.moves_alias() => {
                 let alias = self.alias_of(d);
                 let holder = self.alias_holder(model, &alias).await?;
                 let history = self.alias_history(model, &alias).await?;
@@ -285,18 +311,18 @@ impl ReviewService {
         // A revoke also takes back an approval that already completed the
         // review: that is when a reviewer who finds a problem needs it most.
         let open = derived.state == ReviewState::Pending
-            || (action == "revoke" && derived.state == ReviewState::Approved);
+            || (action == Action::Revoke && derived.state == ReviewState::Approved);
         if DECISIONS.contains(&action) && !open {
             return refuse(format!(
                 "{model} version {version} is {}, not pending; a new `modelgate submit` opens a new round",
                 derived.state.as_str()
             ));
         }
-        if action == "withdraw" && derived.submitter.as_deref() != Some(me.id.as_str()) {
+        if action == Action::Withdraw && derived.submitter.as_deref() != Some(me.id.as_str()) {
             return refuse("only the submitter withdraws a review");
         }
         let is_author = derived.authors.iter().any(|a| a == &me.id);
-        if matches!(action, "approve" | "override") && is_author {
+        if matches!(action, Action::Approve | Action::Override) && is_author {
             return refuse(format!(
                 "{} is an author of {model} version {version} (its submitter or run author) and cannot {action} it",
                 me.id
@@ -304,7 +330,7 @@ impl ReviewService {
         }
         let mut extra = Map::new();
         match action {
-            "submit" => {
+            Action::Submit => {
                 extra.insert(
                     "baseline".into(),
                     detail
@@ -316,7 +342,7 @@ impl ReviewService {
                 // PROTOCOL 6 (1.1): the run's author at signing binds the authors.
                 extra.insert("run_user".into(), json!(detail.run_user));
             }
-            "override" => {
+            Action::Override => {
                 if d.waives.is_empty() {
                     return refuse(
                         "override needs at least one --waive MESSAGE, naming a deny exactly",
@@ -335,7 +361,7 @@ impl ReviewService {
                 }
                 extra.insert("waives".into(), json!(d.waives));
             }
-            "checkpoint" => {
+            Action::Checkpoint => {
                 // Covers every valid record now on the version: the ancestors of its heads.
                 let mut ids: Vec<&str> = checked
                     .iter()
@@ -353,17 +379,17 @@ impl ReviewService {
                     json!({"count": ids.len(), "ids_sha256": record::hex_sha256(ids.join("\n").as_bytes())}),
                 );
             }
-            "promote" | "rollback" => {
+            Action::Promote | Action::Rollback => {
                 let alias = self.alias_of(d);
                 let holder = self.alias_holder(model, &alias).await?;
                 let target: u64 = version.parse().unwrap_or(0);
-                if action == "promote" && derived.state != ReviewState::Approved {
+                if action == Action::Promote && derived.state != ReviewState::Approved {
                     return refuse(format!(
                         "{model} version {version} is {}, not approved; only approved versions are promoted",
                         derived.state.as_str()
                     ));
                 }
-                if action == "rollback" {
+                if action == Action::Rollback {
                     if d.incident.as_deref().is_none_or(|i| i.trim().is_empty()) {
                         return refuse("rollback needs an incident id (--incident ID)");
                     }
@@ -405,7 +431,7 @@ impl ReviewService {
                     holder.map_or(Value::Null, Value::String),
                 );
             }
-            "ratify" => {
+            Action::Ratify => {
                 let Some(target) = d.ratifies.as_deref() else {
                     return refuse("ratify needs the rollback record's id (--record ID)");
                 };
@@ -413,7 +439,8 @@ impl ReviewService {
                     .iter()
                     .filter(|c| c.valid())
                     .find(|c| c.id == target || (target.len() >= 8 && c.id.starts_with(target)));
-                let Some(rollback) = rollback.filter(|c| c.action() == Some("rollback")) else {
+                let Some(rollback) = rollback.filter(|c| c.action() == Some(Action::Rollback))
+                else {
                     return refuse(format!(
                         "no valid rollback record {target} on {model} version {version}"
                     ));
@@ -425,7 +452,7 @@ impl ReviewService {
                 }
                 extra.insert("ratifies".into(), json!(rollback.id));
             }
-            "revoke" => {
+            Action::Revoke => {
                 let mine = derived
                     .approvals
                     .iter()
@@ -444,7 +471,7 @@ impl ReviewService {
 
         let mut f = Map::new();
         f.insert("v".into(), json!(1));
-        f.insert("action".into(), json!(action));
+        f.insert("action".into(), json!(action.as_str()));
         f.insert("registry".into(), json!(self.registry_id()));
         f.insert("model".into(), json!(model));
         f.insert("version".into(), json!(version));
@@ -455,7 +482,7 @@ impl ReviewService {
             json!(at_now.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
         );
         let at = at_now.format("%Y-%m-%dT%H:%M:%SZ").to_string();
-        let nonce = signer.nonce(&[action, model, version, &me.id, &at])?;
+        let nonce = signer.nonce(&[action.as_str(), model, version, &me.id, &at])?;
         f.insert("nonce".into(), json!(nonce));
         f.insert("parents".into(), json!(heads(&checked)));
         f.insert("roster".into(), json!(roster.digest));
@@ -463,16 +490,7 @@ impl ReviewService {
         if let Some(r) = reason {
             f.insert("reason".into(), json!(r));
         }
-        if [
-            "submit",
-            "approve",
-            "reject",
-            "request_changes",
-            "override",
-            "promote",
-        ]
-        .contains(&action)
-        {
+        if action.carries_evidence() {
             f.insert("evidence".into(), json!(evidence));
             f.insert(
                 "gates".into(),
@@ -511,7 +529,7 @@ impl ReviewService {
         // The same person approving twice at once: look again just before
         // writing, so that the second process finds the first one's record
         // (what is left is a window of one request; such twins count once).
-        if action == "approve" {
+        if action == Action::Approve {
             let fresh = self.registry.get_version(model, version).await.map_err(|e| {
                 unfinished(
                     writes,
@@ -585,7 +603,7 @@ impl ReviewService {
         if let Some(r) = &d.role {
             return Ok(r.clone());
         }
-        if let Some(allowed) = allowed_roles(&d.action) {
+        if let Some(allowed) = d.action.allowed_roles() {
             return match allowed.iter().find(|r| me.has_role(r)) {
                 Some(r) => Ok((*r).to_owned()),
                 None => refuse(format!(
@@ -614,7 +632,7 @@ impl ReviewService {
         checked: &'a [Checked],
         derived: &Derived,
         actor: &str,
-        action: &str,
+        action: Action,
         role: &str,
         evidence: &str,
         reason: Option<&str>,
@@ -626,7 +644,7 @@ impl ReviewService {
         checked.iter().filter(|c| c.valid()).find(|c| {
             let f = c.fields.as_ref();
             let s = |k: &str| f.and_then(|f| f.get(k)).and_then(Value::as_str);
-            let same_words = if action == "approve" {
+            let same_words = if action == Action::Approve {
                 standing(c)
             } else {
                 c.role() == Some(role) && s("reason") == reason
@@ -636,7 +654,7 @@ impl ReviewService {
                 && c.at().is_some_and(|at| at >= since)
                 && s("evidence").is_none_or(|e| e == evidence)
                 && same_words
-                && !matches!(action, "comment" | "checkpoint")
+                && !matches!(action, Action::Comment | Action::Checkpoint)
         })
     }
 

@@ -11,7 +11,7 @@ use crate::trust::audit::{self, Finding, Severity};
 use crate::trust::deploy::{alias_moves, describe_finding, flags_of, model_deployment};
 // The console names the deployment values here.
 pub use crate::trust::deploy::{DeployFlags, DeploymentStatus, ModelDeployment};
-use crate::trust::record::Checked;
+use crate::trust::record::{Action, Checked};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Deployed {
@@ -69,7 +69,7 @@ impl ReviewService {
                 d.action, record.id
             );
             return Err(Unfinished::refused(
-                &d.action,
+                d.action,
                 model,
                 version,
                 &record.id,
@@ -95,7 +95,7 @@ impl ReviewService {
         let mut target = None;
         for v in self.registry.list_versions(model).await? {
             if self.check_records(&v).iter().any(|c| {
-                c.action() == Some("rollback")
+                c.action() == Some(Action::Rollback)
                     && (c.id == record || (record.len() >= 8 && c.id.starts_with(record)))
             }) {
                 target = Some(v.version);

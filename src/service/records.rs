@@ -16,7 +16,7 @@ use crate::review::state::TAG_SUBMITTED_BY;
 use crate::trust::audit::{self, Found};
 use crate::trust::checkpoint::Checkpoint;
 use crate::trust::expiry;
-use crate::trust::record::Checked;
+use crate::trust::record::{Action, Checked};
 use crate::trust::roster::Roster;
 use crate::trust::state::{self, Context, Derived, Rec};
 use crate::trust::summary::{
@@ -44,7 +44,7 @@ impl RecordView {
             id: c.id.clone(),
             model: model.to_owned(),
             version: version.to_owned(),
-            action: c.action().map(str::to_owned),
+            action: c.action_text().map(str::to_owned),
             actor: c.actor().map(str::to_owned),
             role: c.role().map(str::to_owned),
             at: c.at().map(str::to_owned),
@@ -78,7 +78,7 @@ impl ReviewService {
         self.roster
             .get_or_init(|| match &self.config.roster {
                 None => Err("no roster is configured (--roster FILE or roster in config.toml), so signed records cannot be verified".into()),
-                Some(p) => Roster::load(p).map(Arc::new),
+                Some(p) => Roster::load(p).map(Arc::new).map_err(|e| e.to_string()),
             })
             .clone()
     }
@@ -189,7 +189,7 @@ impl ReviewService {
         };
         let submits: Vec<&Checked> = checked
             .iter()
-            .filter(|c| c.valid() && c.action() == Some("submit"))
+            .filter(|c| c.valid() && c.action() == Some(Action::Submit))
             .collect();
         let mut users: Vec<&str> = run_user.into_iter().collect();
         users.extend(

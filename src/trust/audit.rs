@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::checkpoint::Checkpoint;
-use super::record::{self, Checked, Location, TAG_PREFIX};
+use super::record::{self, Action, Checked, Location, TAG_PREFIX};
 use super::roster::Roster;
 use crate::registry::Tags;
 
@@ -193,7 +193,7 @@ pub fn version_findings(
                 );
             }
         }
-        if c.action() == Some("checkpoint") {
+        if c.action() == Some(Action::Checkpoint) {
             check_coverage(c, f, checked, &mut push);
         }
     }

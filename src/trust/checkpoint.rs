@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::registry::VersionKey;
+
 /// One line of the checkpoint file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Seen {
@@ -32,10 +34,10 @@ pub struct TagSeen {
 }
 
 /// (model, version) -> record id -> first seen.
-pub type SeenMap = BTreeMap<(String, String), BTreeMap<String, i64>>;
+pub type SeenMap = BTreeMap<VersionKey, BTreeMap<String, i64>>;
 
 /// (model, version) -> (tag, value) -> first seen.
-pub type TagMap = BTreeMap<(String, String), BTreeMap<(String, String), i64>>;
+pub type TagMap = BTreeMap<VersionKey, BTreeMap<(String, String), i64>>;
 
 #[derive(Debug, Clone, Default)]
 pub struct Checkpoint {
@@ -99,13 +101,19 @@ impl Checkpoint {
     }
 
     fn insert(&mut self, s: Seen) {
-        let ids = self.seen.entry((s.model, s.version)).or_default();
+        let ids = self
+            .seen
+            .entry(VersionKey::new(s.model, s.version))
+            .or_default();
         let at = ids.entry(s.id).or_insert(s.first_seen_ms);
         *at = (*at).min(s.first_seen_ms);
     }
 
     fn insert_tag(&mut self, t: TagSeen) {
-        let values = self.tags.entry((t.model, t.version)).or_default();
+        let values = self
+            .tags
+            .entry(VersionKey::new(t.model, t.version))
+            .or_default();
         let at = values.entry((t.tag, t.value)).or_insert(t.first_seen_ms);
         *at = (*at).min(t.first_seen_ms);
     }
@@ -113,7 +121,7 @@ impl Checkpoint {
     /// Every value of `tag` seen on a version, with its first sighting.
     pub fn tag_values(&self, model: &str, version: &str, tag: &str) -> Vec<(&str, i64)> {
         self.tags
-            .get(&(model.to_owned(), version.to_owned()))
+            .get(&VersionKey::new(model, version))
             .map(|m| {
                 m.iter()
                     .filter(|((t, _), _)| t == tag)
@@ -133,7 +141,7 @@ impl Checkpoint {
     ) -> Result<usize, String> {
         let known = |t: &str, v: &str| {
             self.tags
-                .get(&(model.to_owned(), version.to_owned()))
+                .get(&VersionKey::new(model, version))
                 .is_some_and(|m| m.contains_key(&(t.to_owned(), v.to_owned())))
         };
         let mut new: Vec<TagSeen> = Vec::new();
@@ -183,7 +191,7 @@ impl Checkpoint {
 
     pub fn first_seen(&self, model: &str, version: &str, id: &str) -> Option<i64> {
         self.seen
-            .get(&(model.to_owned(), version.to_owned()))?
+            .get(&VersionKey::new(model, version))?
             .get(id)
             .copied()
     }
@@ -191,7 +199,7 @@ impl Checkpoint {
     /// Ids this checkpoint holds for a version that `present` lacks.
     pub fn missing<'a>(&'a self, model: &str, version: &str, present: &[&str]) -> Vec<&'a str> {
         self.seen
-            .get(&(model.to_owned(), version.to_owned()))
+            .get(&VersionKey::new(model, version))
             .map(|ids| {
                 ids.keys()
                     .map(String::as_str)

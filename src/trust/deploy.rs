@@ -5,6 +5,7 @@
 
 use serde::Serialize;
 
+use super::action::Action;
 use super::audit::Finding;
 use super::record::Checked;
 use crate::registry::ModelVersion;
@@ -30,7 +31,7 @@ pub fn describe_findings(fs: &[Finding]) -> String {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AliasMove {
     pub id: String,
-    pub action: String,
+    pub action: Action,
     pub version: String,
     pub from_version: Option<String>,
     pub actor: String,
@@ -123,30 +124,32 @@ pub fn alias_moves(versions: &[(&ModelVersion, &[Checked])], alias: &str) -> Vec
     let ratified: std::collections::HashSet<String> = versions
         .iter()
         .flat_map(|(_, cs)| cs.iter())
-        .filter(|c| c.valid() && c.action() == Some("ratify"))
+        .filter(|c| c.valid() && c.action() == Some(Action::Ratify))
         .filter_map(|c| field(c, "ratifies"))
         .collect();
     let mut out: Vec<AliasMove> = versions
         .iter()
         .flat_map(|(v, cs)| cs.iter().map(move |c| (v, c)))
-        .filter(|(_, c)| c.valid() && matches!(c.action(), Some("promote" | "rollback")))
+        .filter(|(_, c)| c.valid() && c.action().is_some_and(Action::moves_alias))
         .filter(|(_, c)| field(c, "alias").as_deref() == Some(alias))
-        .map(|(v, c)| AliasMove {
-            id: c.id.clone(),
-            action: c.action().unwrap_or_default().to_owned(),
-            version: v.version.clone(),
-            from_version: field(c, "from_version"),
-            actor: c.actor().unwrap_or_default().to_owned(),
-            at: c.at().unwrap_or_default().to_owned(),
-            incident: field(c, "incident"),
-            reason: field(c, "reason"),
-            break_glass: c
-                .fields
-                .as_ref()
-                .and_then(|f| f.get("break_glass"))
-                .and_then(|b| b.as_bool())
-                == Some(true),
-            ratified: ratified.contains(&c.id),
+        .filter_map(|(v, c)| {
+            Some(AliasMove {
+                id: c.id.clone(),
+                action: c.action()?,
+                version: v.version.clone(),
+                from_version: field(c, "from_version"),
+                actor: c.actor().unwrap_or_default().to_owned(),
+                at: c.at().unwrap_or_default().to_owned(),
+                incident: field(c, "incident"),
+                reason: field(c, "reason"),
+                break_glass: c
+                    .fields
+                    .as_ref()
+                    .and_then(|f| f.get("break_glass"))
+                    .and_then(|b| b.as_bool())
+                    == Some(true),
+                ratified: ratified.contains(&c.id),
+            })
         })
         .collect();
     out.sort_by(|a, b| (&a.at, &a.id).cmp(&(&b.at, &b.id)));
@@ -198,7 +201,7 @@ pub fn model_deployment(
     let unexplained = holder.is_some_and(|h| history.last().is_none_or(|m| m.version != h));
     let waiting = history
         .iter()
-        .filter(|m| m.action == "rollback" && !m.ratified)
+        .filter(|m| m.action == Action::Rollback && !m.ratified)
         .map(|m| {
             let first = first_seen(&m.version, &m.id).unwrap_or(now_ms);
             Waiting {
@@ -250,7 +253,7 @@ mod tests {
     fn mv(action: &str, version: &str, at: &str, ratified: bool) -> AliasMove {
         AliasMove {
             id: format!("{action}{version}"),
-            action: action.into(),
+            action: action.parse().unwrap(),
             version: version.into(),
             from_version: None,
             actor: "fay".into(),

@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
-use super::record::{Checked, parse_at};
+use super::record::{Action, Checked, parse_at};
 use super::roster::Roster;
 
 /// The reason such a record is invalid, as PROTOCOL 8 words it.
@@ -75,7 +75,7 @@ pub fn check_closed_keys(
     // Checkpoint records by keys valid now: (their key, their time, what they cover).
     let witnesses: Vec<(&str, i64, HashSet<&str>)> = checked
         .iter()
-        .filter(|c| c.valid() && c.action() == Some("checkpoint"))
+        .filter(|c| c.valid() && c.action() == Some(Action::Checkpoint))
         .filter(|c| closed_window(c, roster, now_ms).is_none())
         .filter_map(|c| {
             let at = parse_at(c.at()?)?.timestamp_millis();

@@ -1,6 +1,7 @@
 //! Trust: the roster of reviewers and their keys, and signed records
 //! (PROTOCOL 6 and 8). Records are verified before they count.
 
+pub mod action;
 pub mod audit;
 pub mod checkpoint;
 pub mod deploy;

@@ -6,24 +6,11 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use ssh_key::{HashAlg, LineEnding, PrivateKey, SshSig};
 
+pub use super::action::Action;
 use super::roster::Roster;
 
 pub const NAMESPACE: &str = "modelgate";
 pub const TAG_PREFIX: &str = "modelgate.record.";
-pub const ACTIONS: [&str; 12] = [
-    "submit",
-    "approve",
-    "reject",
-    "request_changes",
-    "comment",
-    "revoke",
-    "withdraw",
-    "override",
-    "promote",
-    "rollback",
-    "ratify",
-    "checkpoint",
-];
 const REASON_MAX: usize = 4000;
 
 /// A record's fields, with or without `sig`.
@@ -95,7 +82,12 @@ impl Checked {
         self.fields.as_ref()?.get(k)?.as_str()
     }
 
-    pub fn action(&self) -> Option<&str> {
+    /// The record's action when it is one the protocol knows.
+    pub fn action(&self) -> Option<Action> {
+        self.action_text().and_then(Action::parse)
+    }
+    /// The action as written, known or not: what listings show.
+    pub fn action_text(&self) -> Option<&str> {
         self.str("action")
     }
     pub fn actor(&self) -> Option<&str> {
@@ -147,7 +139,7 @@ fn check_fields(f: &Fields, findings: &mut Vec<String>) {
         f,
         findings,
         "action",
-        &|v| v.as_str().is_some_and(|a| ACTIONS.contains(&a)),
+        &|v| v.as_str().and_then(Action::parse).is_some(),
         "a known action",
     );
     for k in ["registry", "model", "version", "actor", "role"] {
@@ -200,39 +192,26 @@ fn check_fields(f: &Fields, findings: &mut Vec<String>) {
     );
     need(f, findings, "sig", &string, "an armored signature");
 
-    let action = f.get("action").and_then(Value::as_str).unwrap_or("");
-    let reason_required = [
-        "reject",
-        "request_changes",
-        "revoke",
-        "override",
-        "rollback",
-    ]
-    .contains(&action);
+    let action_text = f.get("action").and_then(Value::as_str).unwrap_or("");
+    let action = Action::parse(action_text);
+    let reason_required = action.is_some_and(Action::needs_reason);
     match f.get("reason") {
-        None if reason_required => findings.push(format!("field reason is required for {action}")),
+        None if reason_required => {
+            findings.push(format!("field reason is required for {action_text}"))
+        }
         None => {}
         Some(v) => match v.as_str() {
             Some(r) if r.chars().count() > REASON_MAX => {
                 findings.push(format!("field reason is over {REASON_MAX} characters"))
             }
             Some(r) if reason_required && r.trim().is_empty() => {
-                findings.push(format!("field reason is empty for {action}"))
+                findings.push(format!("field reason is empty for {action_text}"))
             }
             Some(_) => {}
             None => findings.push("field reason is not text".into()),
         },
     }
-    if [
-        "submit",
-        "approve",
-        "reject",
-        "request_changes",
-        "override",
-        "promote",
-    ]
-    .contains(&action)
-    {
+    if action.is_some_and(Action::carries_evidence) {
         need(
             f,
             findings,
@@ -273,14 +252,14 @@ fn check_fields(f: &Fields, findings: &mut Vec<String>) {
         );
     }
     match action {
-        "submit" => need(
+        Some(Action::Submit) => need(
             f,
             findings,
             "baseline",
             &|v| v.is_null() || v.as_str().is_some_and(|s| !s.is_empty()),
             "a version or null",
         ),
-        "override" => need(
+        Some(Action::Override) => need(
             f,
             findings,
             "waives",
@@ -290,14 +269,14 @@ fn check_fields(f: &Fields, findings: &mut Vec<String>) {
             },
             "a non-empty list of deny messages",
         ),
-        "revoke" => need(
+        Some(Action::Revoke) => need(
             f,
             findings,
             "revokes",
             &|v| v.as_str().is_some_and(|s| is_hex(s, 64)),
             "a record id",
         ),
-        "promote" | "rollback" => {
+        Some(a @ (Action::Promote | Action::Rollback)) => {
             need(f, findings, "alias", &string, "an alias");
             need(
                 f,
@@ -306,7 +285,7 @@ fn check_fields(f: &Fields, findings: &mut Vec<String>) {
                 &|v| v.is_null() || string(v),
                 "a version or null",
             );
-            if action == "rollback" {
+            if a == Action::Rollback {
                 need(f, findings, "incident", &string, "an incident id");
                 if let Some(b) = f.get("break_glass")
                     && !b.is_boolean()
@@ -315,14 +294,14 @@ fn check_fields(f: &Fields, findings: &mut Vec<String>) {
                 }
             }
         }
-        "ratify" => need(
+        Some(Action::Ratify) => need(
             f,
             findings,
             "ratifies",
             &|v| v.as_str().is_some_and(|s| is_hex(s, 64)),
             "a record id",
         ),
-        "checkpoint" => need(
+        Some(Action::Checkpoint) => need(
             f,
             findings,
             "covers",
@@ -344,8 +323,10 @@ fn check_fields(f: &Fields, findings: &mut Vec<String>) {
     {
         findings.push("field run_user is not a user name or null".into());
     }
-    if f.contains_key("run_user") && action != "submit" {
-        findings.push(format!("field run_user belongs to submit, not {action}"));
+    if f.contains_key("run_user") && action != Some(Action::Submit) {
+        findings.push(format!(
+            "field run_user belongs to submit, not {action_text}"
+        ));
     }
     const KNOWN: [&str; 26] = [
         "v",
@@ -394,18 +375,6 @@ fn gates_shape(v: &Value) -> bool {
         && list("deny")
         && list("warn")
         && v.get("error").is_some_and(|e| e.is_null() || e.is_string())
-}
-
-/// The roles an action may be signed in; `None` means any roster role.
-pub fn allowed_roles(action: &str) -> Option<&'static [&'static str]> {
-    match action {
-        "submit" => Some(&["owner"]),
-        "promote" => Some(&["owner", "sre"]),
-        "rollback" => Some(&["sre"]),
-        "ratify" => Some(&["sre", "compliance"]),
-        "override" => Some(&["compliance"]),
-        _ => None,
-    }
 }
 
 /// Checks one record tag completely (PROTOCOL 6 "valid"): key, canonical value,
@@ -499,7 +468,7 @@ fn check_signer(f: &Fields, signed: &[u8], roster: &Roster, findings: &mut Vec<S
     if !reviewer.has_role(role) {
         findings.push(format!("the roster does not give {actor} the role {role}"));
     }
-    if let Some(allowed) = allowed_roles(action)
+    if let Some(allowed) = Action::parse(action).and_then(Action::allowed_roles)
         && !allowed.contains(&role)
     {
         findings.push(format!(
@@ -627,6 +596,27 @@ mod tests {
         // Unknown actor.
         let s = sign(approve("mallory", 1), &key(1)).unwrap();
         assert!(findings(&s.tag_key, &s.tag_value, HERE).contains("not in the roster"));
+    }
+
+    #[test]
+    fn an_unknown_action_is_a_finding_and_still_shown_as_written() {
+        // PROTOCOL 1.1's `reopen` is unknown to a version 1 reader.
+        let mut f = approve("val", 1);
+        f.insert("action".into(), json!("reopen"));
+        let s = sign(f, &key(1)).unwrap();
+        let c = check(&s.tag_key, &s.tag_value, HERE, &roster());
+        assert!(!c.valid());
+        assert!(
+            c.findings
+                .contains(&"field action is not a known action".to_owned()),
+            "{:?}",
+            c.findings
+        );
+        assert_eq!(c.action(), None);
+        assert_eq!(c.action_text(), Some("reopen"));
+        let known = sign(approve("val", 1), &key(1)).unwrap();
+        let c = check(&known.tag_key, &known.tag_value, HERE, &roster());
+        assert_eq!(c.action(), Some(Action::Approve));
     }
 
     #[test]

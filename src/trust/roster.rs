@@ -87,40 +87,104 @@ pub fn is_plain_id(id: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || "._+-@".contains(c))
 }
 
-fn parse_time(what: &str, s: &str) -> Result<DateTime<Utc>, String> {
-    DateTime::parse_from_rfc3339(s)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| format!("{what}: {s:?} is not an RFC 3339 time ({e})"))
+/// Why a roster cannot be used. Each message names the roster file (or the
+/// reviewer) so the one who keeps it knows what to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum RosterError {
+    #[error("cannot read the roster {}: {cause}", path.display())]
+    Unreadable {
+        path: std::path::PathBuf,
+        cause: std::io::Error,
+    },
+    #[error("roster {roster}: not UTF-8 text")]
+    NotUtf8 { roster: String },
+    #[error("roster {roster}: {cause}")]
+    NotToml {
+        roster: String,
+        cause: toml::de::Error,
+    },
+    #[error("roster {roster}: {problem}")]
+    Invalid {
+        roster: String,
+        problem: RosterProblem,
+    },
+    #[error("cannot write the key of {id}: {cause}")]
+    KeyLine { id: String, cause: ssh_key::Error },
 }
 
-fn parse_key(id: &str, raw: &RawKey) -> Result<RosterKey, String> {
-    let what = format!("reviewer {id:?}: key");
+/// What is wrong with one entry of a roster.
+#[derive(Debug, thiserror::Error)]
+pub enum RosterProblem {
+    #[error("id {0:?} is not plain (letters, digits and . _ + - @ only)")]
+    IdNotPlain(String),
+    #[error("reviewer {id:?}: unknown role {role:?} (roles: {})", ROLES.join(", "))]
+    UnknownRole { id: String, role: String },
+    #[error("key {fingerprint} belongs to both {first:?} and {second:?}")]
+    SharedKey {
+        fingerprint: String,
+        first: String,
+        second: String,
+    },
+    #[error("reviewer {0:?} is listed twice")]
+    Twice(String),
+    #[error("reviewer {0:?}: key holds a line break")]
+    KeyLineBreak(String),
+    #[error(
+        "reviewer {0:?}: key must be an `ssh-ed25519 AAAA...` public key with no options before it"
+    )]
+    KeyNotEd25519(String),
+    #[error("reviewer {id:?}: key does not parse: {cause}")]
+    KeyUnparsable { id: String, cause: ssh_key::Error },
+    #[error("reviewer {id:?}: key {field}: {value:?} is not an RFC 3339 time ({cause})")]
+    BadTime {
+        id: String,
+        field: &'static str,
+        value: String,
+        cause: chrono::ParseError,
+    },
+    #[error("reviewer {0:?}: key: valid_after is not before valid_before")]
+    EmptyWindow(String),
+}
+
+fn parse_time(id: &str, field: &'static str, s: &str) -> Result<DateTime<Utc>, RosterProblem> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|cause| RosterProblem::BadTime {
+            id: id.to_owned(),
+            field,
+            value: s.to_owned(),
+            cause,
+        })
+}
+
+fn parse_key(id: &str, raw: &RawKey) -> Result<RosterKey, RosterProblem> {
     if raw.key.contains(['\n', '\r']) {
-        return Err(format!("{what} holds a line break"));
+        return Err(RosterProblem::KeyLineBreak(id.to_owned()));
     }
     // A key line must start with its type: anything before it is an option
     // (cert-authority, namespaces=, ...) that allowed_signers would obey.
     if !raw.key.trim_start().starts_with("ssh-ed25519 ") {
-        return Err(format!(
-            "{what} must be an `ssh-ed25519 AAAA...` public key with no options before it"
-        ));
+        return Err(RosterProblem::KeyNotEd25519(id.to_owned()));
     }
-    let public = PublicKey::from_openssh(raw.key.trim())
-        .map_err(|e| format!("{what} does not parse: {e}"))?;
+    let public =
+        PublicKey::from_openssh(raw.key.trim()).map_err(|cause| RosterProblem::KeyUnparsable {
+            id: id.to_owned(),
+            cause,
+        })?;
     let valid_after = raw
         .valid_after
         .as_deref()
-        .map(|s| parse_time(&format!("{what} valid_after"), s))
+        .map(|s| parse_time(id, "valid_after", s))
         .transpose()?;
     let valid_before = raw
         .valid_before
         .as_deref()
-        .map(|s| parse_time(&format!("{what} valid_before"), s))
+        .map(|s| parse_time(id, "valid_before", s))
         .transpose()?;
     if let (Some(a), Some(b)) = (valid_after, valid_before)
         && a >= b
     {
-        return Err(format!("{what}: valid_after is not before valid_before"));
+        return Err(RosterProblem::EmptyWindow(id.to_owned()));
     }
     Ok(RosterKey {
         fingerprint: public.fingerprint(HashAlg::Sha256).to_string(),
@@ -132,26 +196,29 @@ fn parse_key(id: &str, raw: &RawKey) -> Result<RosterKey, String> {
 
 impl Roster {
     /// Parses and validates a roster file's bytes; `source` names it in messages.
-    pub fn parse(source: &str, bytes: &[u8]) -> Result<Roster, String> {
-        let text =
-            std::str::from_utf8(bytes).map_err(|_| format!("roster {source}: not UTF-8 text"))?;
-        let raw: RawRoster = toml::from_str(text).map_err(|e| format!("roster {source}: {e}"))?;
+    pub fn parse(source: &str, bytes: &[u8]) -> Result<Roster, RosterError> {
+        let text = std::str::from_utf8(bytes).map_err(|_| RosterError::NotUtf8 {
+            roster: source.to_owned(),
+        })?;
+        let raw: RawRoster = toml::from_str(text).map_err(|cause| RosterError::NotToml {
+            roster: source.to_owned(),
+            cause,
+        })?;
         let mut reviewers = BTreeMap::new();
         let mut by_fingerprint: HashMap<String, String> = HashMap::new();
         for r in raw.reviewer {
-            let err = |m: String| format!("roster {source}: {m}");
+            let err = |problem: RosterProblem| RosterError::Invalid {
+                roster: source.to_owned(),
+                problem,
+            };
             if !is_plain_id(&r.id) {
-                return Err(err(format!(
-                    "id {:?} is not plain (letters, digits and . _ + - @ only)",
-                    r.id
-                )));
+                return Err(err(RosterProblem::IdNotPlain(r.id)));
             }
             if let Some(bad) = r.roles.iter().find(|x| !ROLES.contains(&x.as_str())) {
-                return Err(err(format!(
-                    "reviewer {:?}: unknown role {bad:?} (roles: {})",
-                    r.id,
-                    ROLES.join(", ")
-                )));
+                return Err(err(RosterProblem::UnknownRole {
+                    id: r.id.clone(),
+                    role: bad.clone(),
+                }));
             }
             let mut keys = Vec::new();
             for k in &r.keys {
@@ -159,10 +226,11 @@ impl Roster {
                 if let Some(other) = by_fingerprint.insert(key.fingerprint.clone(), r.id.clone())
                     && other != r.id
                 {
-                    return Err(err(format!(
-                        "key {} belongs to both {other:?} and {:?}",
-                        key.fingerprint, r.id
-                    )));
+                    return Err(err(RosterProblem::SharedKey {
+                        fingerprint: key.fingerprint,
+                        first: other,
+                        second: r.id,
+                    }));
                 }
                 keys.push(key);
             }
@@ -174,7 +242,7 @@ impl Roster {
                 keys,
             };
             if reviewers.insert(r.id.clone(), reviewer).is_some() {
-                return Err(err(format!("reviewer {:?} is listed twice", r.id)));
+                return Err(err(RosterProblem::Twice(r.id)));
             }
         }
         Ok(Roster {
@@ -184,9 +252,11 @@ impl Roster {
         })
     }
 
-    pub fn load(path: &std::path::Path) -> Result<Roster, String> {
-        let bytes = std::fs::read(path)
-            .map_err(|e| format!("cannot read the roster {}: {e}", path.display()))?;
+    pub fn load(path: &std::path::Path) -> Result<Roster, RosterError> {
+        let bytes = std::fs::read(path).map_err(|cause| RosterError::Unreadable {
+            path: path.to_owned(),
+            cause,
+        })?;
         Self::parse(&path.display().to_string(), &bytes)
     }
 
@@ -212,7 +282,7 @@ impl Roster {
 
     /// The OpenSSH `allowed_signers` file: every key, namespace `modelgate`,
     /// with its window, so `ssh-keygen -Y verify` checks records unaided.
-    pub fn allowed_signers(&self) -> Result<String, String> {
+    pub fn allowed_signers(&self) -> Result<String, RosterError> {
         let mut out = String::new();
         for r in self.reviewers.values() {
             for k in &r.keys {
@@ -225,9 +295,10 @@ impl Roster {
                 }
                 // The key without its comment: comments are free text.
                 let key = ssh_key::PublicKey::new(k.public.key_data().clone(), "");
-                let key = key
-                    .to_openssh()
-                    .map_err(|e| format!("cannot write the key of {}: {e}", r.id))?;
+                let key = key.to_openssh().map_err(|cause| RosterError::KeyLine {
+                    id: r.id.clone(),
+                    cause,
+                })?;
                 out.push_str(&format!("{} {} {}\n", r.id, opts.join(","), key.trim()));
             }
         }
@@ -246,7 +317,7 @@ mod tests {
         format!("{} laptop", private.public_key().to_openssh().unwrap())
     }
 
-    fn roster(body: &str) -> Result<Roster, String> {
+    fn roster(body: &str) -> Result<Roster, RosterError> {
         Roster::parse("r.toml", body.as_bytes())
     }
 
@@ -307,7 +378,7 @@ mod tests {
             ),
         ];
         for (body, want) in cases {
-            let e = roster(&body).unwrap_err();
+            let e = roster(&body).unwrap_err().to_string();
             assert!(
                 e.contains(want) && e.starts_with("roster r.toml"),
                 "{want}: {e}"

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, HashSet};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::record::Checked;
+use super::record::{Action, Checked};
 use crate::review::risk::Risk;
 use crate::review::state::ReviewState;
 
@@ -15,7 +15,7 @@ use crate::review::state::ReviewState;
 #[derive(Debug, Clone)]
 pub struct Rec<'a> {
     pub id: &'a str,
-    pub action: &'a str,
+    pub action: Action,
     pub actor: &'a str,
     pub role: &'a str,
     pub at: &'a str,
@@ -33,7 +33,7 @@ impl<'a> Rec<'a> {
         let s = |k: &str| f.get(k).and_then(Value::as_str);
         Some(Rec {
             id: &c.id,
-            action: s("action")?,
+            action: c.action()?,
             actor: s("actor")?,
             role: s("role")?,
             at: s("at")?,
@@ -66,7 +66,7 @@ impl<'a> Rec<'a> {
 /// `Some(None)` when it names none, `None` when there is no valid submit.
 pub fn submitted_baseline(records: &[Rec<'_>]) -> Option<Option<String>> {
     let ordered = order(records);
-    let submit = ordered.iter().rev().find(|r| r.action == "submit")?;
+    let submit = ordered.iter().rev().find(|r| r.action == Action::Submit)?;
     Some(submit.str("baseline").map(str::to_owned))
 }
 
@@ -212,7 +212,7 @@ pub fn derive(records: &[Rec<'_>], ctx: &Context<'_>) -> Derived {
     let current = |r: &Rec<'_>| ctx.evidence.is_some() && r.evidence == ctx.evidence;
 
     // The round: records after the latest valid submit.
-    let last_submit = ordered.iter().rposition(|r| r.action == "submit");
+    let last_submit = ordered.iter().rposition(|r| r.action == Action::Submit);
     let (before, round): (&[Rec<'_>], &[Rec<'_>]) = match last_submit {
         Some(i) => (&ordered[..=i], &ordered[i + 1..]),
         None => (&[], &ordered[..]),
@@ -242,7 +242,7 @@ pub fn derive(records: &[Rec<'_>], ctx: &Context<'_>) -> Derived {
         Some(s) => before
             .iter()
             .filter(|r| {
-                matches!(r.action, "reject" | "request_changes")
+                matches!(r.action, Action::Reject | Action::RequestChanges)
                     && r.evidence.is_some()
                     && r.evidence == s.evidence
             })
@@ -257,11 +257,11 @@ pub fn derive(records: &[Rec<'_>], ctx: &Context<'_>) -> Derived {
     let revoked: HashSet<&str> = in_play
         .iter()
         .enumerate()
-        .filter(|(_, r)| r.action == "approve")
+        .filter(|(_, r)| r.action == Action::Approve)
         .filter(|(i, a)| {
             in_play[i + 1..]
                 .iter()
-                .any(|r| r.action == "revoke" && r.actor == a.actor)
+                .any(|r| r.action == Action::Revoke && r.actor == a.actor)
         })
         .map(|(_, a)| a.id)
         .collect();
@@ -286,7 +286,7 @@ pub fn derive(records: &[Rec<'_>], ctx: &Context<'_>) -> Derived {
     let decided = |r: &&Rec<'_>| r.at.to_owned();
     let approvals: Vec<ApprovalView> = in_play
         .iter()
-        .filter(|r| r.action == "approve")
+        .filter(|r| r.action == Action::Approve)
         .map(|r| ApprovalView {
             id: r.id.to_owned(),
             actor: r.actor.to_owned(),
@@ -317,7 +317,7 @@ pub fn derive(records: &[Rec<'_>], ctx: &Context<'_>) -> Derived {
     if let Some(w) = in_play
         .iter()
         .rev()
-        .find(|r| r.action == "withdraw" && Some(r.actor) == submitter.as_deref())
+        .find(|r| r.action == Action::Withdraw && Some(r.actor) == submitter.as_deref())
     {
         d.state = ReviewState::Withdrawn;
         d.decided_at = Some(decided(w));
@@ -327,7 +327,7 @@ pub fn derive(records: &[Rec<'_>], ctx: &Context<'_>) -> Derived {
     let stands = |r: &&&Rec<'_>| current(r);
     if let Some(r) = in_play
         .iter()
-        .filter(|r| r.action == "reject" && required.iter().any(|x| x == r.role))
+        .filter(|r| r.action == Action::Reject && required.iter().any(|x| x == r.role))
         .rev()
         .find(stands)
     {
@@ -338,7 +338,7 @@ pub fn derive(records: &[Rec<'_>], ctx: &Context<'_>) -> Derived {
     }
     if let Some(r) = in_play
         .iter()
-        .filter(|r| r.action == "request_changes")
+        .filter(|r| r.action == Action::RequestChanges)
         .rev()
         .find(stands)
     {
@@ -383,7 +383,7 @@ pub fn derive(records: &[Rec<'_>], ctx: &Context<'_>) -> Derived {
     let waivers: Vec<&Rec<'_>> = in_play
         .iter()
         .filter(|r| {
-            r.action == "override"
+            r.action == Action::Override
                 && current(r)
                 && !is_author(r.actor)
                 && !approvers.contains(r.actor)

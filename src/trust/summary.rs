@@ -4,6 +4,7 @@
 
 use serde_json::Value;
 
+use super::action::Action;
 use super::checkpoint::Checkpoint;
 use super::record::Checked;
 use super::state::{self, Context, Derived, Rec};
@@ -56,7 +57,7 @@ pub fn trust_of(d: &Derived, verified: bool) -> Trust {
 /// what the queue assumes current, without re-reading the model files.
 pub fn assumed_evidence(checked: &[Checked]) -> Option<&str> {
     let valid = || checked.iter().filter(|c| c.valid());
-    let newest = |action: Option<&str>| {
+    let newest = |action: Option<Action>| {
         valid()
             .filter(|c| action.is_none_or(|a| c.action() == Some(a)))
             .filter_map(|c| {
@@ -69,7 +70,7 @@ pub fn assumed_evidence(checked: &[Checked]) -> Option<&str> {
             .max()
             .map(|(_, _, e)| e)
     };
-    newest(Some("submit")).or_else(|| newest(None))
+    newest(Some(Action::Submit)).or_else(|| newest(None))
 }
 
 /// Author tags rewritten behind modelgate's back (PROTOCOL 9): a run's
@@ -86,11 +87,11 @@ pub fn author_tag_findings(
     seen: &[&Checkpoint],
 ) -> Vec<String> {
     let valid = || checked.iter().filter(|c| c.valid());
-    let signed = valid().any(|c| c.action() == Some("submit"));
+    let signed = valid().any(|c| c.action() == Some(Action::Submit));
     let decided = valid().any(|c| {
         matches!(
             c.action(),
-            Some("approve" | "reject" | "request_changes" | "override")
+            Some(Action::Approve | Action::Reject | Action::RequestChanges | Action::Override)
         )
     });
     let now = |x: Option<&str>| x.map_or("unset".to_owned(), |x| format!("{x:?}"));
@@ -125,7 +126,7 @@ pub fn author_tag_findings(
             now(run_user)
         ));
     }
-    for c in valid().filter(|c| c.action() == Some("submit")) {
+    for c in valid().filter(|c| c.action() == Some(Action::Submit)) {
         let recorded = c
             .fields
             .as_ref()

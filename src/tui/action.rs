@@ -18,7 +18,7 @@ use crate::service::records::RecordView;
 use crate::service::show::ReviewDetail;
 
 /// A review's identity: model and version.
-pub type ReviewKey = (String, String);
+pub type ReviewKey = crate::registry::VersionKey;
 
 /// Why "mine" cannot work, or who I am.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,9 +110,9 @@ pub struct AuditData {
 }
 
 /// A record to sign, as the dialog built it (becomes a `service::decide::Decision`).
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SignRequest {
-    pub action: String,
+    pub action: crate::trust::record::Action,
     pub role: Option<String>,
     pub reason: Option<String>,
     pub waives: Vec<String>,
@@ -213,17 +213,26 @@ mod tests {
 
     #[test]
     fn loads_supersede_their_kind_and_signing_runs_to_completion() {
+        let request = || SignRequest {
+            action: crate::trust::record::Action::Approve,
+            role: None,
+            reason: None,
+            waives: Vec::new(),
+            expected_evidence: None,
+            incident: None,
+            ratifies: None,
+        };
         let queue = |all| Effect::LoadQueue { all };
         assert_eq!(queue(false).lifetime(), queue(true).lifetime());
         assert_eq!(queue(false).lifetime(), Lifetime::Latest(Kind::Queue));
         assert_ne!(Effect::LoadAudit.lifetime(), Effect::LoadDeploy.lifetime());
         let sign = Effect::Sign {
-            key: ("m".into(), "1".into()),
-            request: SignRequest::default(),
+            key: ReviewKey::new("m", "1"),
+            request: request(),
         };
         let deploy = Effect::Deploy {
-            key: ("m".into(), "1".into()),
-            request: SignRequest::default(),
+            key: ReviewKey::new("m", "1"),
+            request: request(),
         };
         assert_eq!(sign.lifetime(), Lifetime::ToCompletion);
         assert_eq!(deploy.lifetime(), Lifetime::ToCompletion);

@@ -25,7 +25,7 @@ use crate::service::deploy::DeployFlags;
 pub use super::load::Load;
 pub use super::screens::audit::AuditView;
 pub use super::screens::deploy::DeployView;
-pub use super::screens::dialog::{Field, SignDialog, Signing, reason_required};
+pub use super::screens::dialog::{Field, SignDialog, Signing};
 pub use super::screens::palette::{PALETTE, Palette};
 pub use super::screens::queue::QueueView;
 pub use super::screens::review::{ReviewView, Tab};
@@ -258,7 +258,7 @@ impl App {
             self.info("Nothing to open: the queue shows no review.");
             return vec![];
         };
-        let key = (row.item.model.clone(), row.item.version.clone());
+        let key = ReviewKey::new(&row.item.model, &row.item.version);
         self.stack.push(Screen::Review);
         // Reopening the review just shown keeps what was loaded.
         if self.review.as_ref().is_some_and(|r| r.key == key) {
@@ -562,7 +562,7 @@ impl App {
         self.status = Some(dialog::signed_status(&key, &result));
         let mut effects = vec![];
         let style = self.highlight_style();
-        if let Some(r) = self.review.as_mut().filter(|r| r.key.0 == key.0) {
+        if let Some(r) = self.review.as_mut().filter(|r| r.key.model == key.model) {
             effects.push(r.reload(style));
             self.rebuild_docs();
         }

@@ -12,7 +12,8 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::AbortHandle;
 
 use super::action::{
-    Action, AuditData, Effect, Exported, Identity, Kind, Lifetime, SignFailure, SignRequest, Signed,
+    Action, AuditData, Effect, Exported, Identity, Kind, Lifetime, ReviewKey, SignFailure,
+    SignRequest, Signed,
 };
 use super::highlight;
 use super::list::Me;
@@ -94,20 +95,20 @@ fn signer(service: &ReviewService) -> Result<crate::service::decide::Signer, Str
     let Some(identity) = c.identity.clone() else {
         return Err("Signing needs an identity (--identity ID or identity in config.toml).".into());
     };
-    let key = crate::trust::keys::load_signing_key(Some(&identity), c.key_file.as_deref())?;
+    let key = crate::trust::keys::load_signing_key(Some(&identity), c.key_file.as_deref())
+        .map_err(|e| e.to_string())?;
     Ok(crate::service::decide::Signer::new(identity, key))
 }
 
 fn decision(r: SignRequest) -> crate::service::decide::Decision {
     crate::service::decide::Decision {
-        action: r.action,
         role: r.role,
         reason: r.reason,
         waives: r.waives,
         expected_evidence: r.expected_evidence,
         incident: r.incident,
         ratifies: r.ratifies,
-        ..Default::default()
+        ..crate::service::decide::Decision::new(r.action)
     }
 }
 
@@ -165,7 +166,7 @@ pub async fn perform_at(
             send(Action::QueueLoaded { all, result });
         }
         Effect::LoadReview { key, style } => {
-            match service.show(&key.0, &key.1, now).await {
+            match service.show(&key.model, &key.version, now).await {
                 Ok(d) => {
                     let d = Arc::new(d);
                     send(Action::ReviewLoaded {
@@ -201,7 +202,7 @@ pub async fn perform_at(
                 .map(|q| {
                     q.items
                         .into_iter()
-                        .filter_map(|i| i.gates.map(|g| ((i.model, i.version), g)))
+                        .filter_map(|i| i.gates.map(|g| (ReviewKey::new(i.model, i.version), g)))
                         .collect()
                 })
                 .map_err(|e| e.to_string());
@@ -250,19 +251,19 @@ pub async fn perform_scan(
     };
     match effect {
         Effect::Sign { key, request } | Effect::Deploy { key, request } => {
-            let deploy = matches!(request.action.as_str(), "promote" | "rollback");
+            let deploy = request.action.moves_alias();
             let result = match signer(service) {
                 Err(e) => Err(SignFailure::Setup(e)),
                 Ok(signer) => {
                     let d = decision(request);
                     if deploy {
                         service
-                            .deploy(&key.0, &key.1, &d, &signer, now)
+                            .deploy(&key.model, &key.version, &d, &signer, now)
                             .await
                             .map(Signed::Deployed)
                     } else {
                         service
-                            .decide(&key.0, &key.1, &d, &signer, now)
+                            .decide(&key.model, &key.version, &d, &signer, now)
                             .await
                             .map(Signed::Decided)
                     }

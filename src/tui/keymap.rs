@@ -222,16 +222,17 @@ impl Command {
     }
 
     /// The record action a review-screen command signs.
-    pub fn decision(self) -> Option<&'static str> {
+    pub fn decision(self) -> Option<crate::trust::record::Action> {
+        use crate::trust::record::Action;
         Some(match self {
-            Command::Approve => "approve",
-            Command::Reject => "reject",
-            Command::RequestChanges => "request_changes",
-            Command::Comment => "comment",
-            Command::Withdraw => "withdraw",
-            Command::Submit => "submit",
-            Command::Revoke => "revoke",
-            Command::Override => "override",
+            Command::Approve => Action::Approve,
+            Command::Reject => Action::Reject,
+            Command::RequestChanges => Action::RequestChanges,
+            Command::Comment => Action::Comment,
+            Command::Withdraw => Action::Withdraw,
+            Command::Submit => Action::Submit,
+            Command::Revoke => Action::Revoke,
+            Command::Override => Action::Override,
             _ => return None,
         })
     }

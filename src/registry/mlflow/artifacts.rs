@@ -34,7 +34,7 @@ impl MlflowRegistry {
     /// `get-download-uri` (PROTOCOL 1: `runs:/` answers are resolved here).
     pub(super) async fn model_dir(&self, name: &str, version: &str) -> Result<String> {
         parse_version(version)?;
-        let key = (name.to_owned(), version.to_owned());
+        let key = crate::registry::VersionKey::new(name, version);
         if let Some(dir) = lock(&self.model_dirs).get(&key) {
             return Ok(dir.clone());
         }

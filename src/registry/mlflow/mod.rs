@@ -50,8 +50,8 @@ pub struct MlflowRegistry {
     registry_id: String,
     page_size: u32,
     max_pages: u32,
-    /// (model, version) -> the artifact proxy path of its model directory.
-    model_dirs: Mutex<HashMap<(String, String), String>>,
+    /// The artifact proxy path of each version's model directory.
+    model_dirs: Mutex<HashMap<crate::registry::VersionKey, String>>,
     /// run id -> the artifact proxy path of its artifact root.
     run_roots: Mutex<HashMap<String, String>>,
     /// experiment name -> id, for the writer.

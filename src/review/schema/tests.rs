@@ -14,7 +14,9 @@ fn mlmodel(inputs: &str) -> String {
 }
 
 fn parse_inputs(json: &str) -> Result<Vec<Spec>, String> {
-    parse_mlmodel(mlmodel(json).as_bytes()).map(|s| s.input_specs.unwrap_or_default())
+    parse_mlmodel(mlmodel(json).as_bytes())
+        .map(|s| s.input_specs.unwrap_or_default())
+        .map_err(|e| e.to_string())
 }
 
 fn type_of(json: &str) -> String {
@@ -105,19 +107,23 @@ fn required_defaults_to_true() {
 
 #[test]
 fn malformed_inputs_name_the_part() {
-    let err = parse_mlmodel(b"signature: [\n").unwrap_err();
+    let err = parse_mlmodel(b"signature: [\n").unwrap_err().to_string();
     assert!(err.starts_with("MLmodel: not valid YAML: "), "{err}");
     // A second `signature` key must not silently replace the first.
-    let err = parse_mlmodel(b"signature:\n  inputs: '[]'\nsignature: null\n").unwrap_err();
+    let err = parse_mlmodel(b"signature:\n  inputs: '[]'\nsignature: null\n")
+        .unwrap_err()
+        .to_string();
     assert!(
         err.contains("duplicate entry with key \"signature\""),
         "{err}"
     );
-    let err = parse_mlmodel(b"- a\n- b\n").unwrap_err();
+    let err = parse_mlmodel(b"- a\n- b\n").unwrap_err().to_string();
     assert_eq!(err, "MLmodel: expected a mapping at the top level");
-    let err = parse_mlmodel(b"signature: 3\n").unwrap_err();
+    let err = parse_mlmodel(b"signature: 3\n").unwrap_err().to_string();
     assert_eq!(err, "MLmodel: signature is not a mapping");
-    let err = parse_mlmodel(b"signature:\n  outputs: [1]\n").unwrap_err();
+    let err = parse_mlmodel(b"signature:\n  outputs: [1]\n")
+        .unwrap_err()
+        .to_string();
     assert_eq!(err, "MLmodel: signature.outputs is not a string");
     let err = parse_inputs("[{").unwrap_err();
     assert!(

@@ -15,7 +15,7 @@ use crate::review::evidence::canonical_json;
 use crate::registry::RegistryError;
 use crate::review::state::{ReviewState, TAG_REVIEW};
 use crate::service::ReviewService;
-use crate::trust::record::Checked;
+use crate::trust::record::{Action, Checked};
 use crate::trust::state::{Context, Derived};
 use crate::trust::summary;
 
@@ -96,7 +96,7 @@ impl Writes {
 #[derive(Debug, Clone, Serialize)]
 pub struct Unfinished {
     pub complete: bool,
-    pub action: String,
+    pub action: Action,
     pub model: String,
     pub version: String,
     /// The signed record's id.
@@ -109,7 +109,7 @@ impl Unfinished {
     /// The refusal of a decision on `model` `version` whose record `id` is
     /// signed, after `writes`, with the `error` that stopped it.
     pub fn refused(
-        action: &str,
+        action: Action,
         model: &str,
         version: &str,
         id: &str,
@@ -118,7 +118,7 @@ impl Unfinished {
     ) -> Refused {
         Refused::Unfinished(Box::new(Unfinished {
             complete: false,
-            action: action.to_owned(),
+            action,
             model: model.to_owned(),
             version: version.to_owned(),
             id: id.to_owned(),
@@ -272,7 +272,7 @@ impl ReviewService {
         &self,
         model: &str,
         version: &str,
-        action: &str,
+        action: Action,
         actor: &str,
         record: Checked,
         detail: &crate::review::detail::ReviewDetail,
@@ -355,12 +355,12 @@ impl ReviewService {
                     .map(str::to_owned)
                     == signed_on
             })
-            .filter(|_| !matches!(action, "comment" | "checkpoint"))
+            .filter(|_| !matches!(action, Action::Comment | Action::Checkpoint))
             .map(|c| c.id.clone())
             .collect();
         Ok(Outcome {
             id: record.id.clone(),
-            action: action.to_owned(),
+            action,
             written: false,
             writes,
             state: settled.state,

@@ -27,7 +27,7 @@ fn recs(rs: &[R]) -> Vec<Rec<'_>> {
             let s = |k: &str| r.fields.get(k).and_then(Value::as_str).unwrap_or("");
             Rec {
                 id: &r.id,
-                action: s("action"),
+                action: Action::parse(s("action")).unwrap(),
                 actor: s("actor"),
                 role: s("role"),
                 at: s("at"),

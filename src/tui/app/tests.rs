@@ -188,7 +188,7 @@ fn open_loads_once_and_ignores_stale_answers() {
     let mut a = loaded(3);
     key(&mut a, KeyCode::Char('j'));
     let effects = key(&mut a, KeyCode::Enter);
-    let want = ("model-001".to_owned(), "1".to_owned());
+    let want = ReviewKey::new("model-001", "1");
     assert_eq!(
         effects,
         vec![Effect::LoadReview {
@@ -201,7 +201,7 @@ fn open_loads_once_and_ignores_stale_answers() {
     let stale = update(
         &mut a,
         Action::ReviewLoaded {
-            key: ("model-000".into(), "1".into()),
+            key: ReviewKey::new("model-000", "1"),
             result: Err("late".into()),
         },
     );
@@ -332,7 +332,7 @@ async fn decision_dialog_focuses_cancel_and_signs_the_digest_shown() {
         panic!("no dialog")
     };
     assert_eq!(d.focus(), Field::Cancel, "focus starts on Cancel");
-    assert_eq!(d.action, "approve");
+    assert_eq!(d.action, crate::trust::record::Action::Approve);
     assert_eq!(d.evidence.as_deref(), Some(evidence.as_str()));
     assert!(evidence.starts_with("sha256:"));
     // Enter on Cancel closes and signs nothing.
@@ -346,7 +346,7 @@ async fn decision_dialog_focuses_cancel_and_signs_the_digest_shown() {
         panic!("{effects:?}")
     };
     assert_eq!(k, &a.review.as_ref().unwrap().key);
-    assert_eq!(request.action, "approve");
+    assert_eq!(request.action, crate::trust::record::Action::Approve);
     assert_eq!(
         request.expected_evidence.as_deref(),
         Some(evidence.as_str())
@@ -480,7 +480,7 @@ fn gate_counts_fill_in_after_the_queue() {
     update(
         &mut a,
         Action::GatesEvaluated {
-            result: Ok(vec![(("model-001".into(), "1".into()), g.clone())]),
+            result: Ok(vec![(ReviewKey::new("model-001", "1"), g.clone())]),
         },
     );
     assert_eq!(a.queue.rows[1].item.gates, Some(g));
@@ -494,7 +494,7 @@ fn resize_relays_the_review_out() {
     update(
         &mut a,
         Action::ReviewLoaded {
-            key: ("model-000".into(), "1".into()),
+            key: ReviewKey::new("model-000", "1"),
             result: Err("x".repeat(500)),
         },
     );
@@ -578,8 +578,8 @@ async fn rollback_dialog_needs_incident_and_the_models_name_then_deploys_the_tar
     let [Effect::Deploy { key: k, request }] = effects.as_slice() else {
         panic!("{effects:?}")
     };
-    assert_eq!(k, &("fraud-detector".to_owned(), "3".to_owned()));
-    assert_eq!(request.action, "rollback");
+    assert_eq!(k, &ReviewKey::new("fraud-detector", "3"));
+    assert_eq!(request.action, crate::trust::record::Action::Rollback);
     assert_eq!(request.reason.as_deref(), Some("p99 latency alarm"));
     assert_eq!(request.incident.as_deref(), Some("INC-7"));
 }

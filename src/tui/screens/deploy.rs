@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use super::dialog::{self, Field, SignDialog, Signing};
 use crate::service::deploy::{DeploymentStatus, ModelDeployment};
+use crate::trust::record::Action;
 use crate::tui::action::{Effect, Identity};
 use crate::tui::load::Load;
 use crate::tui::widgets::list::ListState;
@@ -56,15 +57,14 @@ impl DeployView {
             return Err("No model to roll back: the deployments have not loaded.".into());
         };
         let d = SignDialog {
-            action: "rollback".into(),
             model: m.model.clone(),
             version: m.holder.clone().unwrap_or_default(),
             targets: m.rollback_targets.clone(),
             alias: Some(m.alias.clone()),
             from: m.holder.clone(),
-            ..Default::default()
+            ..SignDialog::new(Action::Rollback)
         };
-        let mut d = dialog::prepare(d, Some(&["sre"]), signing, identity);
+        let mut d = dialog::prepare(d, signing, identity);
         if d.targets.is_empty() && d.problem.is_none() {
             d.problem = Some(format!(
                 "No version of {} earlier than {} is approved. A break-glass rollback goes through the CLI: `modelgate rollback {} --to V --break-glass ...` (see docs/deploy.md).",
@@ -89,17 +89,11 @@ impl DeployView {
             ));
         };
         let d = SignDialog {
-            action: "ratify".into(),
             model: m.model.clone(),
             version: w.version.clone(),
             ratifies: Some(w.id.clone()),
-            ..Default::default()
+            ..SignDialog::new(Action::Ratify)
         };
-        Ok(dialog::prepare(
-            d,
-            Some(&["sre", "compliance"]),
-            signing,
-            identity,
-        ))
+        Ok(dialog::prepare(d, signing, identity))
     }
 }

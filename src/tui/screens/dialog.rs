@@ -7,6 +7,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::Status;
 use crate::service::decide::{Outcome, Refused, Write};
 use crate::text::short_id as short;
+use crate::trust::record::Action;
 use crate::tui::action::{Effect, Identity, ReviewKey, SignFailure, SignRequest, Signed};
 use crate::tui::widgets::input::{self};
 
@@ -47,9 +48,9 @@ pub enum Field {
 
 /// The dialog before anything is signed: what, as whom, why, on which evidence.
 /// Focus starts on Cancel; only Enter on Sign signs.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SignDialog {
-    pub action: String,
+    pub action: Action,
     pub model: String,
     /// The version signed on (for a rollback: the chosen target).
     pub version: String,
@@ -77,15 +78,33 @@ pub struct SignDialog {
     pub error: Option<String>,
 }
 
-/// Actions whose record needs a reason (PROTOCOL 6).
-pub fn reason_required(action: &str) -> bool {
-    matches!(
-        action,
-        "reject" | "request_changes" | "revoke" | "override" | "rollback"
-    )
-}
-
 impl SignDialog {
+    /// A dialog for `action` with nothing filled in yet.
+    pub fn new(action: Action) -> SignDialog {
+        SignDialog {
+            action,
+            model: String::new(),
+            version: String::new(),
+            roles: Vec::new(),
+            role: 0,
+            reason: String::new(),
+            incident: String::new(),
+            confirm: String::new(),
+            targets: Vec::new(),
+            target: 0,
+            alias: None,
+            from: None,
+            ratifies: None,
+            evidence: None,
+            gates: None,
+            waives: Vec::new(),
+            actor: None,
+            focus: None,
+            problem: None,
+            error: None,
+        }
+    }
+
     pub fn focus(&self) -> Field {
         self.focus.unwrap_or(Field::Cancel)
     }
@@ -95,8 +114,8 @@ impl SignDialog {
         if self.problem.is_some() {
             return vec![];
         }
-        match self.action.as_str() {
-            "rollback" => vec![
+        match self.action {
+            Action::Rollback => vec![
                 Field::Target,
                 Field::Reason,
                 Field::Incident,
@@ -129,10 +148,10 @@ impl SignDialog {
         if let Some(p) = &self.problem {
             return Some(p.clone());
         }
-        if reason_required(&self.action) && self.reason.trim().is_empty() {
+        if self.action.needs_reason() && self.reason.trim().is_empty() {
             return Some(format!("{} needs a reason.", self.action));
         }
-        if self.action == "rollback" {
+        if self.action == Action::Rollback {
             if self.target().is_none() {
                 return Some("No earlier approved version to roll back to.".into());
             }
@@ -151,17 +170,17 @@ impl SignDialog {
 
     /// The model and version the record is signed on.
     pub fn key(&self) -> ReviewKey {
-        let version = match self.action.as_str() {
-            "rollback" => self.target().unwrap_or_default().to_owned(),
+        let version = match self.action {
+            Action::Rollback => self.target().unwrap_or_default().to_owned(),
             _ => self.version.clone(),
         };
-        (self.model.clone(), version)
+        ReviewKey::new(self.model.clone(), version)
     }
 
     pub fn request(&self) -> SignRequest {
         let text = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
         SignRequest {
-            action: self.action.clone(),
+            action: self.action,
             role: self.role().map(str::to_owned),
             reason: text(&self.reason),
             waives: self.waives.clone(),
@@ -174,9 +193,9 @@ impl SignDialog {
     /// The record's fields as they will be signed (time, nonce, parents, roster,
     /// key and signature are added when signing).
     pub fn preview(&self) -> serde_json::Value {
-        let (model, version) = self.key();
+        let ReviewKey { model, version } = self.key();
         let mut m = serde_json::Map::new();
-        m.insert("action".into(), self.action.clone().into());
+        m.insert("action".into(), self.action.as_str().into());
         m.insert("model".into(), model.into());
         m.insert("version".into(), version.into());
         m.insert(
@@ -196,7 +215,7 @@ impl SignDialog {
                     .map_or(serde_json::Value::Null, Into::into),
             );
         }
-        if self.action == "rollback" {
+        if self.action == Action::Rollback {
             m.insert("incident".into(), self.incident.trim().to_owned().into());
             m.insert("break_glass".into(), false.into());
         }
@@ -244,15 +263,10 @@ fn signing_roles(
     Ok((me.id.clone(), roles))
 }
 
-/// A dialog ready to open: the signer and the roles it may sign as (a
-/// required role nobody covers yet first), or the problem it explains.
-pub fn prepare(
-    mut d: SignDialog,
-    allowed: Option<&[&str]>,
-    signing: &Signing,
-    identity: &Identity,
-) -> SignDialog {
-    match signing_roles(signing, identity, allowed) {
+/// A dialog ready to open: the signer and the roles its action may be signed
+/// in (a required role nobody covers yet first), or the problem it explains.
+pub fn prepare(mut d: SignDialog, signing: &Signing, identity: &Identity) -> SignDialog {
+    match signing_roles(signing, identity, d.action.allowed_roles()) {
         Ok((actor, roles)) => {
             d.actor = Some(actor);
             let mut roles = roles;
@@ -342,9 +356,9 @@ impl SignDialog {
         let request = self.request();
         let what = Status::info(format!(
             "Signing {} on {} version {}…",
-            self.action, key.0, key.1
+            self.action, key.model, key.version
         ));
-        let effect = if self.action == "rollback" {
+        let effect = if self.action == Action::Rollback {
             Effect::Deploy { key, request }
         } else {
             Effect::Sign { key, request }
@@ -360,7 +374,7 @@ pub fn signed_status(key: &ReviewKey, result: &Result<Signed, SignFailure>) -> S
         Ok(Signed::Deployed(o)) => Status::info(format!(
             "✓ {} {}: {} now points at version {} (record {}{})",
             o.record.action,
-            key.0,
+            key.model,
             o.alias,
             o.version,
             short(&o.record.id),
@@ -384,8 +398,8 @@ fn signed_message(key: &ReviewKey, o: &Outcome) -> String {
     format!(
         "✓ {} on {} version {}: {what} record {}; the review is {}",
         o.action,
-        key.0,
-        key.1,
+        key.model,
+        key.version,
         short(&o.id),
         o.state.as_str()
     )
@@ -413,7 +427,7 @@ mod tests {
     fn unfinished(writes: Writes) -> Refused {
         Refused::Unfinished(Box::new(Unfinished {
             complete: false,
-            action: "approve".into(),
+            action: Action::Approve,
             model: "m".into(),
             version: "7".into(),
             id: "ab".repeat(32),

@@ -245,7 +245,7 @@ impl QueueView {
     pub fn gates_evaluated(&mut self, gates: Vec<(ReviewKey, ItemGates)>) {
         let by_key: HashMap<ReviewKey, ItemGates> = gates.into_iter().collect();
         for row in &mut self.rows {
-            let key = (row.item.model.clone(), row.item.version.clone());
+            let key = ReviewKey::new(&row.item.model, &row.item.version);
             if let Some(g) = by_key.get(&key) {
                 row.item.gates = Some(g.clone());
             }

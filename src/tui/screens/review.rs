@@ -11,9 +11,9 @@ use super::dialog::{self, SignDialog, Signing};
 use crate::review::reports::FairnessThresholds;
 use crate::service::history::MetricHistory;
 use crate::service::show::ReviewDetail;
+use crate::trust::record::Action;
 use crate::tui::action::{Effect, Identity, ReviewKey};
-use crate::tui::highlight::HighlightStyle;
-use crate::tui::highlight::Prepared;
+use crate::tui::highlight::{HighlightStyle, Prepared};
 use crate::tui::layout;
 use crate::tui::load::Load;
 use crate::tui::tabs::{self, Sources};
@@ -139,7 +139,7 @@ impl ReviewView {
     /// The dialog of a decision on this review, or why there is none yet.
     pub fn decision(
         &self,
-        action: &str,
+        action: Action,
         signing: &Signing,
         identity: &Identity,
     ) -> Result<SignDialog, &'static str> {
@@ -164,20 +164,18 @@ impl ReviewView {
             .cloned()
             .collect();
         let d = SignDialog {
-            action: action.to_owned(),
-            model: self.key.0.clone(),
-            version: self.key.1.clone(),
+            model: self.key.model.clone(),
+            version: self.key.version.clone(),
             roles: open_roles,
             evidence: detail.evidence.clone(),
-            waives: if action == "override" {
+            waives: if action == Action::Override {
                 gates.as_ref().map(|g| g.deny.clone()).unwrap_or_default()
             } else {
                 Vec::new()
             },
             gates,
-            ..Default::default()
+            ..SignDialog::new(action)
         };
-        let allowed = crate::trust::record::allowed_roles(action);
-        Ok(dialog::prepare(d, allowed, signing, identity))
+        Ok(dialog::prepare(d, signing, identity))
     }
 }

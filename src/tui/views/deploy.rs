@@ -175,7 +175,7 @@ pub fn render(app: &App, buf: &mut Buffer, area: Rect) {
             let mut text = format!(
                 "    {} {} {} → {} by {}",
                 h.at.replace('T', " ").trim_end_matches('Z'),
-                pad(&h.action, 8),
+                pad(h.action.as_str(), 8),
                 clean::line(h.from_version.as_deref().unwrap_or("–")),
                 clean::line(&h.version),
                 clean::line(&h.actor)
@@ -186,7 +186,7 @@ pub fn render(app: &App, buf: &mut Buffer, area: Rect) {
             if h.break_glass {
                 text.push_str(" · ✖ break-glass");
             }
-            if h.action == "rollback" {
+            if h.action == crate::trust::record::Action::Rollback {
                 text.push_str(if h.ratified {
                     " · ✓ ratified"
                 } else {

@@ -8,7 +8,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::centered;
-use crate::tui::app::{App, Field, SignDialog, reason_required};
+use crate::trust::record::Action;
+use crate::tui::app::{App, Field, SignDialog};
 use crate::tui::clean;
 
 fn title(action: &str) -> String {
@@ -40,21 +41,21 @@ pub fn lines(app: &App, d: &SignDialog) -> Vec<Line<'static>> {
         )
     };
     let mut out = Vec::new();
-    let what = match d.action.as_str() {
-        "rollback" => format!(
+    let what = match d.action {
+        Action::Rollback => format!(
             "Roll back {}: {} leaves version {}",
             clean::line(&d.model),
             clean::line(d.alias.as_deref().unwrap_or("")),
             clean::line(d.from.as_deref().unwrap_or("?"))
         ),
-        "ratify" => format!(
+        Action::Ratify => format!(
             "Ratify the rollback of {} to version {}",
             clean::line(&d.model),
             clean::line(&d.version)
         ),
         a => format!(
             "{} {} version {}",
-            title(a),
+            title(a.as_str()),
             clean::line(&d.model),
             clean::line(&d.version)
         ),
@@ -76,7 +77,7 @@ pub fn lines(app: &App, d: &SignDialog) -> Vec<Line<'static>> {
             Span::styled("  signer    ", t.dim()),
             Span::raw(clean::line(d.actor.as_deref().unwrap_or(""))),
         ]));
-        if d.action == "rollback" {
+        if d.action == Action::Rollback {
             out.push(Line::from(vec![
                 label(Field::Target, "to"),
                 Span::styled(
@@ -103,7 +104,7 @@ pub fn lines(app: &App, d: &SignDialog) -> Vec<Line<'static>> {
             label(Field::Reason, "reason"),
             input(Field::Reason, &d.reason),
             Span::styled(
-                if reason_required(&d.action) {
+                if d.action.needs_reason() {
                     "  required"
                 } else {
                     "  optional"
@@ -111,7 +112,7 @@ pub fn lines(app: &App, d: &SignDialog) -> Vec<Line<'static>> {
                 t.dim(),
             ),
         ]));
-        if d.action == "rollback" {
+        if d.action == Action::Rollback {
             out.push(Line::from(vec![
                 label(Field::Incident, "incident"),
                 input(Field::Incident, &d.incident),
@@ -222,7 +223,7 @@ pub fn render(app: &App, d: &SignDialog, f: &mut Frame<'_>, area: Rect) {
                 .borders(Borders::ALL)
                 .border_style(app.theme.frame())
                 .title(Span::styled(
-                    format!(" {} · signed record ", title(&d.action)),
+                    format!(" {} · signed record ", title(d.action.as_str())),
                     app.theme.title(),
                 )),
         ),

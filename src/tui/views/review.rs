@@ -17,7 +17,11 @@ use crate::tui::screens::review::ReviewView;
 fn title(app: &App, r: &ReviewView) -> Line<'static> {
     let t = &app.theme;
     let mut spans = vec![Span::styled(
-        format!("{} v{}", clean::line(&r.key.0), clean::line(&r.key.1)),
+        format!(
+            "{} v{}",
+            clean::line(&r.key.model),
+            clean::line(&r.key.version)
+        ),
         t.bold(),
     )];
     // The live row of the queue has the same SLA the detail had at load time.
@@ -25,7 +29,7 @@ fn title(app: &App, r: &ReviewView) -> Line<'static> {
         .queue
         .rows
         .iter()
-        .find(|x| x.item.model == r.key.0 && x.item.version == r.key.1);
+        .find(|x| x.item.model == r.key.model && x.item.version == r.key.version);
     if let Load::Ready(d) = &r.detail {
         let s = &d.summary;
         if let Some(b) = &s.baseline {

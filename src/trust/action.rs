@@ -1,0 +1,149 @@
+//! The actions a record may carry (PROTOCOL 6), and the rules that depend on
+//! the action alone. Records keep the action as text; this type is what the
+//! code compares, so its strings are exactly the protocol's.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Submit,
+    Approve,
+    Reject,
+    RequestChanges,
+    Comment,
+    Revoke,
+    Withdraw,
+    Override,
+    Promote,
+    Rollback,
+    Ratify,
+    Checkpoint,
+}
+
+/// An action outside protocol version 1.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a known action")]
+pub struct UnknownAction(pub String);
+
+impl Action {
+    pub const ALL: [Action; 12] = [
+        Action::Submit,
+        Action::Approve,
+        Action::Reject,
+        Action::RequestChanges,
+        Action::Comment,
+        Action::Revoke,
+        Action::Withdraw,
+        Action::Override,
+        Action::Promote,
+        Action::Rollback,
+        Action::Ratify,
+        Action::Checkpoint,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Submit => "submit",
+            Action::Approve => "approve",
+            Action::Reject => "reject",
+            Action::RequestChanges => "request_changes",
+            Action::Comment => "comment",
+            Action::Revoke => "revoke",
+            Action::Withdraw => "withdraw",
+            Action::Override => "override",
+            Action::Promote => "promote",
+            Action::Rollback => "rollback",
+            Action::Ratify => "ratify",
+            Action::Checkpoint => "checkpoint",
+        }
+    }
+
+    /// The action named exactly `s`; `None` for anything else (a later
+    /// protocol's action such as `reopen` included).
+    pub fn parse(s: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+
+    /// A record of this action is invalid without a non-empty reason.
+    pub fn needs_reason(self) -> bool {
+        matches!(
+            self,
+            Action::Reject
+                | Action::RequestChanges
+                | Action::Revoke
+                | Action::Override
+                | Action::Rollback
+        )
+    }
+
+    /// A record of this action carries evidence, gates, risk and required roles.
+    pub fn carries_evidence(self) -> bool {
+        matches!(
+            self,
+            Action::Submit
+                | Action::Approve
+                | Action::Reject
+                | Action::RequestChanges
+                | Action::Override
+                | Action::Promote
+        )
+    }
+
+    /// A move of an alias.
+    pub fn moves_alias(self) -> bool {
+        matches!(self, Action::Promote | Action::Rollback)
+    }
+
+    /// The roles this action may be signed in; `None` means any roster role.
+    pub fn allowed_roles(self) -> Option<&'static [&'static str]> {
+        match self {
+            Action::Submit => Some(&["owner"]),
+            Action::Promote => Some(&["owner", "sre"]),
+            Action::Rollback => Some(&["sre"]),
+            Action::Ratify => Some(&["sre", "compliance"]),
+            Action::Override => Some(&["compliance"]),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Action {
+    type Err = UnknownAction;
+
+    fn from_str(s: &str) -> Result<Action, UnknownAction> {
+        Action::parse(s).ok_or_else(|| UnknownAction(s.to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_action_is_its_protocol_string_in_text_and_json() {
+        for a in Action::ALL {
+            assert_eq!(Action::parse(a.as_str()), Some(a));
+            assert_eq!(a.to_string(), a.as_str());
+            assert_eq!(serde_json::to_value(a).unwrap(), a.as_str());
+            let back: Action = serde_json::from_value(a.as_str().into()).unwrap();
+            assert_eq!(back, a);
+        }
+        assert_eq!(Action::RequestChanges.as_str(), "request_changes");
+        assert_eq!(Action::parse("reopen"), None);
+        assert_eq!(Action::parse("Approve"), None);
+        assert_eq!(
+            "reopen".parse::<Action>().unwrap_err().to_string(),
+            "\"reopen\" is not a known action"
+        );
+    }
+}

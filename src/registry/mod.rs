@@ -134,6 +134,15 @@ pub fn check_artifact_path(path: &str) -> Result<()> {
     })
 }
 
+/// An artifact directory: "" for the root, one trailing `/` tolerated.
+pub(crate) fn check_dir_path(path: &str) -> Result<&str> {
+    let dir = path.strip_suffix('/').unwrap_or(path);
+    if !dir.is_empty() {
+        check_artifact_path(dir)?;
+    }
+    Ok(dir)
+}
+
 /// The read and tag/alias primitives every registry offers (PROTOCOL 1).
 #[async_trait]
 pub trait Registry: Send + Sync {

@@ -11,11 +11,13 @@ use super::reads::{
 };
 use super::schema::SEARCH_INDEX_MAX_CHARS;
 use super::validate::{
-    MAX_MODEL_TAG_VALUE_CHARS, MAX_VERSION_TAG_VALUE_CHARS, check_alias, check_dir_path, check_key,
-    check_value, parse_version,
+    MAX_MODEL_TAG_VALUE_CHARS, MAX_VERSION_TAG_VALUE_CHARS, check_alias, check_key, check_value,
+    parse_version,
 };
 use super::writes::upsert_pair;
-use crate::registry::{FileInfo, Metric, ModelVersion, RegisteredModel, Registry, Result, Run};
+use crate::registry::{
+    FileInfo, Metric, ModelVersion, RegisteredModel, Registry, Result, Run, check_dir_path,
+};
 
 #[async_trait]
 impl Registry for LocalRegistry {

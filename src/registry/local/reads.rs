@@ -6,9 +6,11 @@ use std::collections::{HashMap, HashSet};
 use rusqlite::{Connection, OptionalExtension, ToSql, params, params_from_iter};
 
 use super::error::{Fail, Res, invalid, not_found};
-use super::validate::{check_dir_path, parse_version};
+use super::validate::parse_version;
 use super::{from_bits, placeholders};
-use crate::registry::{FileInfo, Metric, ModelVersion, RegisteredModel, RegistryError, Run, Tags};
+use crate::registry::{
+    FileInfo, Metric, ModelVersion, RegisteredModel, RegistryError, Run, Tags, check_dir_path,
+};
 
 /// `IN (...)` lists are cut into chunks of this many ids.
 const IN_CHUNK: usize = 500;

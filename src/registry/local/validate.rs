@@ -112,12 +112,3 @@ pub(super) fn parse_version(version: &str) -> Result<i64> {
             ))
         })
 }
-
-/// An artifact directory: "" for the root, one trailing `/` tolerated.
-pub(super) fn check_dir_path(path: &str) -> Result<&str> {
-    let dir = path.strip_suffix('/').unwrap_or(path);
-    if !dir.is_empty() {
-        crate::registry::check_artifact_path(dir)?;
-    }
-    Ok(dir)
-}

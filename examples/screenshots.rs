@@ -1,6 +1,6 @@
 //! Renders every console screen from the fixed demo (seed 7, clock
 //! 2026-03-02T09:30:00Z) into `screenshots/*.svg`, and into PNG too when
-//! `rsvg-convert` is installed. `tests/tui_screenshots.rs` fails when the
+//! `rsvg-convert` is installed. `tests/console/tui_screenshots.rs` fails when the
 //! committed pictures differ from what this renders.
 //!
 //!     cargo run --example screenshots

@@ -1,5 +1,5 @@
 //! Invariants of the catalog that hold for every seed; the registry round
-//! trip is tested in `tests/demo_data.rs`.
+//! trip is tested in `tests/cli/demo_data.rs`.
 
 use super::catalog::{MODELS, ModelSpec, Review};
 use super::content::{self, VersionPlan};

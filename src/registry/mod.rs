@@ -4,6 +4,7 @@
 //! REST client (`mlflow`). Everything above this module is registry-agnostic.
 
 pub mod local;
+#[cfg(any(test, feature = "testing"))]
 pub mod memory;
 pub mod mlflow;
 mod version_key;
@@ -136,6 +137,15 @@ pub fn check_artifact_path(path: &str) -> Result<()> {
             crate::text::truncate_chars(&crate::text::sanitize_line(path), 80)
         ),
     })
+}
+
+/// An artifact directory: "" for the root, one trailing `/` tolerated.
+pub(crate) fn check_dir_path(path: &str) -> Result<&str> {
+    let dir = path.strip_suffix('/').unwrap_or(path);
+    if !dir.is_empty() {
+        check_artifact_path(dir)?;
+    }
+    Ok(dir)
 }
 
 /// The read and tag/alias primitives every registry offers (PROTOCOL 1).

@@ -9,11 +9,14 @@ pub mod action;
 pub mod app;
 pub mod clean;
 pub mod event;
+#[cfg(any(test, feature = "testing"))]
 pub mod fixture;
 pub mod highlight;
 pub mod keymap;
 pub mod list;
+#[cfg(any(test, feature = "testing"))]
 pub mod shots;
+#[cfg(any(test, feature = "testing"))]
 pub mod svg;
 pub mod theme;
 pub mod views;

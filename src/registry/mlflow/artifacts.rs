@@ -2,10 +2,12 @@
 //! artifact root, and the walk of a directory tree, bounded in depth and in
 //! listing requests so that a hostile listing cannot keep `show` busy.
 
+use reqwest::Url;
+
 use super::client::check_proxy_path;
 use super::wire::*;
 use super::{MlflowRegistry, lock, parse_version};
-use crate::registry::{FileInfo, RegistryError, Result};
+use crate::registry::{FileInfo, RegistryError, Result, check_dir_path};
 
 /// A model directory with more entries than this is refused, not listed forever.
 pub(super) const MAX_LISTED_FILES: usize = 100_000;
@@ -28,6 +30,15 @@ impl MlflowRegistry {
         let root = proxied(&uri, &what)?;
         lock(&self.run_roots).insert(run_id.to_owned(), root.clone());
         Ok(root)
+    }
+
+    /// The URL of artifact `path` of run `run_id` (checked first), and the
+    /// words errors name it by.
+    pub(super) async fn run_artifact(&self, run_id: &str, path: &str) -> Result<(Url, String)> {
+        crate::registry::check_artifact_path(path)?;
+        let root = self.run_root(run_id).await?;
+        let url = self.http.artifact(&join(&root, path))?;
+        Ok((url, format!("artifact {path} of run {run_id}")))
     }
 
     /// The artifact proxy path of a version's model directory, found through
@@ -173,13 +184,4 @@ pub(super) fn join(dir: &str, path: &str) -> String {
         (_, true) => dir.to_owned(),
         _ => format!("{dir}/{path}"),
     }
-}
-
-/// An artifact directory: "" for the root, one trailing `/` tolerated.
-pub(super) fn check_dir_path(path: &str) -> Result<&str> {
-    let dir = path.strip_suffix('/').unwrap_or(path);
-    if !dir.is_empty() {
-        crate::registry::check_artifact_path(dir)?;
-    }
-    Ok(dir)
 }

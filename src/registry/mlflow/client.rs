@@ -528,17 +528,7 @@ impl Http {
             self.describe(),
             limit.as_secs_f64()
         );
-        match retry {
-            Retry::Always => Attempt::Again {
-                error: RegistryError::Unavailable { message },
-                after: None,
-            },
-            Retry::Unsent => Attempt::Fail(RegistryError::Unavailable {
-                message: format!(
-                    "{message}; the server may have applied the write: check before trying again"
-                ),
-            }),
-        }
+        again_unless_unsent(retry, message, MAY_HAVE_APPLIED)
     }
 
     /// Exponential backoff with "equal jitter": half fixed, half random, so that
@@ -589,17 +579,7 @@ impl Http {
         } else {
             format!("{what}: the connection to {server} failed: {}", chain(e))
         };
-        match retry {
-            Retry::Always => Attempt::Again {
-                error: RegistryError::Unavailable { message },
-                after: None,
-            },
-            Retry::Unsent => Attempt::Fail(RegistryError::Unavailable {
-                message: format!(
-                    "{message}; the server may have applied the write: check before trying again"
-                ),
-            }),
-        }
+        again_unless_unsent(retry, message, MAY_HAVE_APPLIED)
     }
 
     pub(super) fn read_failure<T>(
@@ -613,20 +593,33 @@ impl Http {
             self.describe(),
             chain(e)
         );
-        match retry {
-            Retry::Always => Attempt::Again {
-                error: RegistryError::Unavailable { message },
-                after: None,
-            },
-            Retry::Unsent => Attempt::Fail(RegistryError::Unavailable {
-                message: format!("{message}; the server applied the write, check its result"),
-            }),
-        }
+        again_unless_unsent(retry, message, APPLIED)
     }
 
     /// The server as shown to people: scheme, host, port and path, never user info.
     pub fn describe(&self) -> String {
         self.base.as_str().trim_end_matches('/').to_owned()
+    }
+}
+
+/// What a failed write that may have reached the server tells its caller.
+pub(super) const MAY_HAVE_APPLIED: &str =
+    "the server may have applied the write: check before trying again";
+/// What a write whose answer was cut off tells its caller.
+const APPLIED: &str = "the server applied the write, check its result";
+
+/// A failure after the request may have reached the server: tried again when
+/// the request may be repeated; otherwise given up, with `note` saying what
+/// may have happened to the write.
+fn again_unless_unsent<T>(retry: Retry, message: String, note: &str) -> Attempt<T> {
+    match retry {
+        Retry::Always => Attempt::Again {
+            error: RegistryError::Unavailable { message },
+            after: None,
+        },
+        Retry::Unsent => Attempt::Fail(RegistryError::Unavailable {
+            message: format!("{message}; {note}"),
+        }),
     }
 }
 

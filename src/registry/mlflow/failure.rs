@@ -9,7 +9,9 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, RETRY_AFTER};
 
-use super::client::{Attempt, BodyError, ERROR_BODY_MAX, Http, Retry, read_capped};
+use super::client::{
+    Attempt, BodyError, ERROR_BODY_MAX, Http, MAY_HAVE_APPLIED, Retry, read_capped,
+};
 use super::wire::ErrorBody;
 use crate::registry::RegistryError;
 
@@ -87,9 +89,7 @@ impl Http {
                     after: retry_after.filter(|d| *d <= self.opts.max_retry_after),
                 },
                 Retry::Unsent => Attempt::Fail(RegistryError::Unavailable {
-                    message: format!(
-                        "{what}: {message}; the server may have applied the write: check before trying again"
-                    ),
+                    message: format!("{what}: {message}; {MAY_HAVE_APPLIED}"),
                 }),
             };
         }

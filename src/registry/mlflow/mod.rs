@@ -27,7 +27,7 @@ use reqwest::{Method, Url};
 use serde::de::DeserializeOwned;
 use serde_json::json;
 
-use self::artifacts::{check_dir_path, join, proxy_path};
+use self::artifacts::{join, proxy_path};
 use self::auth::Credentials;
 use self::client::{Http, Kind, Retry};
 use self::paging::Pager;
@@ -37,6 +37,7 @@ pub use self::settings::{
 use self::wire::*;
 use super::{
     FileInfo, Metric, ModelVersion, RegisteredModel, Registry, RegistryError, Result, Run,
+    check_dir_path,
 };
 
 /// `registered-models/search` refuses pages over 1,000 models.
@@ -568,10 +569,7 @@ impl Registry for MlflowRegistry {
 
     async fn read_run_artifact(&self, run_id: &str, path: &str, max_bytes: u64) -> Result<Vec<u8>> {
         self.read(async {
-            crate::registry::check_artifact_path(path)?;
-            let root = self.run_root(run_id).await?;
-            let url = self.http.artifact(&join(&root, path))?;
-            let what = format!("artifact {path} of run {run_id}");
+            let (url, what) = self.run_artifact(run_id, path).await?;
             self.http.download(url, max_bytes, &what).await
         })
         .await

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use reqwest::Method;
 use serde_json::json;
 
-use super::artifacts::{join, proxy_path};
+use super::artifacts::proxy_path;
 use super::client::Retry;
 use super::wire::*;
 use super::{MlflowRegistry, invalid, lock};
@@ -186,10 +186,7 @@ impl RegistryWriter for MlflowRegistry {
     }
 
     async fn upload_artifact(&self, run_id: &str, path: &str, bytes: &[u8]) -> Result<()> {
-        crate::registry::check_artifact_path(path)?;
-        let root = self.run_root(run_id).await?;
-        let url = self.http.artifact(&join(&root, path))?;
-        let what = format!("artifact {path} of run {run_id}");
+        let (url, what) = self.run_artifact(run_id, path).await?;
         self.http.upload(url, bytes.to_vec(), &what).await
     }
 

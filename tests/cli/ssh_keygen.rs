@@ -2,12 +2,6 @@
 //! roster's allowed_signers export (PROTOCOL 6 and 8); and signing keys made by
 //! `ssh-keygen` or `keys init`, through the binary. Uses the real ssh-keygen.
 
-#![allow(clippy::unwrap_used)] // a test that meets the unexpected should stop there
-
-mod hermetic;
-mod signing;
-mod support;
-
 use std::io::Write;
 use std::process::{Command, Stdio};
 
@@ -15,6 +9,8 @@ use modelgate::trust::record::{self, Location};
 use modelgate::trust::roster::Roster;
 use serde_json::json;
 use ssh_key::{HashAlg, PrivateKey};
+
+use crate::signing;
 
 fn key() -> PrivateKey {
     PrivateKey::from(ssh_key::private::Ed25519Keypair::from_seed(&[42; 32]))

@@ -2,31 +2,38 @@
 //! promote, rollback, ratify, `check` exit codes, what audit verify flags, and
 //! a failed alias move retried without a second record.
 
-#![allow(clippy::unwrap_used)] // a test that meets the unexpected should stop there
-
-mod hermetic;
-mod signing;
-mod support;
-
 use serde_json::Value;
-use signing::{Backend, Demo, demo};
-use support::proxy::{Fault, Proxy};
+
+use crate::on_both;
+use crate::signing;
+use crate::signing::{Backend, Demo, demo};
+use crate::support;
+use crate::support::proxy::{Fault, Proxy};
 
 const M: &str = "product-recommender";
 
-impl Demo {
+/// What these tests ask of a demo: a trait, since the decision tests in this
+/// binary give `Demo` an `ok` and a `refused` of their own.
+trait Deploy {
+    fn ok(&self, who: &str, args: &[&str]) -> String;
+    /// A refusal (exit 1) that wrote nothing.
+    fn refused(&self, who: &str, args: &[&str]) -> String;
+}
+
+impl Deploy for Demo {
     fn ok(&self, who: &str, args: &[&str]) -> String {
         self.stdout(Some(who), args)
     }
 
-    /// A refusal (exit 1) that wrote nothing.
     fn refused(&self, who: &str, args: &[&str]) -> String {
         let before = self.everything();
         let err = self.refusal(who, args);
         assert_eq!(self.everything(), before, "a refusal must not write");
         err
     }
+}
 
+impl Demo {
     fn champion(&self, m: &str) -> String {
         self.aliases(m).get("champion").cloned().unwrap_or_default()
     }

@@ -2,16 +2,13 @@
 //! the registry, servers that do not proxy artifacts, and real authentication
 //! (MLflow's basic-auth app: 401 and 403).
 
-#![allow(clippy::unwrap_used)] // a test that meets the unexpected should stop there
-
-mod hermetic;
-mod support;
-
 use modelgate::registry::mlflow::auth::{Credentials, Secret};
 use modelgate::registry::mlflow::{MlflowOptions, MlflowRegistry};
 use modelgate::registry::{Metric, Registry, RegistryError, RegistryWriter, Tags};
 use serde_json::{Value, json};
-use support::*;
+
+use crate::hermetic;
+use crate::support::*;
 
 /// Plain REST calls for what modelgate never does itself (logged models, prompts, users).
 async fn rest(method: reqwest::Method, uri: &str, path: &str, body: Value) -> Value {
@@ -262,7 +259,7 @@ async fn basic_auth_works_and_refusals_name_the_way_out() {
 
 mod tls_server {
     use super::*;
-    use support::tls::{TlsFront, ca_signed, self_signed};
+    use crate::support::tls::{TlsFront, ca_signed, self_signed};
 
     fn over_tls(port: u16, host: &str, ca: Option<&std::path::Path>) -> MlflowRegistry {
         let mut o = test_options(&format!("https://{host}:{port}"));
@@ -387,7 +384,7 @@ mod tls_server {
 /// its limit and the review still shows, with the problem named.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn show_reports_an_endless_model_directory_as_a_problem() {
-    use support::proxy::{Fault, Proxy};
+    use crate::support::proxy::{Fault, Proxy};
     let uri = mlflow_uri();
     let prefix = unique_prefix("walk");
     let reg = Prefixed::new(mlflow_registry(&uri), &prefix);

@@ -1,8 +1,6 @@
 //! The embedded SQLite registry: file safety, protocol primitives, MLflow-like
 //! validation, batching and concurrent writers.
 
-#![allow(clippy::unwrap_used)] // a test that meets the unexpected should stop there
-
 use std::path::{Path, PathBuf};
 
 use modelgate::registry::local::{LocalRegistry, SCHEMA_VERSION};

@@ -5,18 +5,16 @@
 //! kind of write until it is dropped. Every answer says exactly what is
 //! stored; a retry finishes the decision without a second record.
 
-#![allow(clippy::unwrap_used)] // a test that meets the unexpected should stop there
-
-mod hermetic;
-mod signing;
-mod support;
-
 use std::process::Output;
 use std::time::Duration;
 
 use serde_json::Value;
-use signing::{Backend, Demo, demo};
-use support::proxy::{Fault, Proxy};
+
+use crate::on_both;
+use crate::signing;
+use crate::signing::{Backend, Demo, demo};
+use crate::support;
+use crate::support::proxy::{Fault, Proxy};
 
 const M: &str = "product-recommender";
 

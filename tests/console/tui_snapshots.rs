@@ -3,8 +3,6 @@
 //! style), styled-cell checks of selection and SLA states, themes, and
 //! hostile registry text.
 
-#![allow(clippy::unwrap_used)] // a test that meets the unexpected should stop there
-
 use std::sync::Arc;
 
 use modelgate::registry::memory::MemoryRegistry;
@@ -28,9 +26,16 @@ async fn every_screen_and_tab() {
     let shots = shots::all(W, H).await.unwrap();
     let names: Vec<&str> = shots.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names.len(), 8 + Tab::ALL.len(), "{names:?}");
-    for s in &shots {
-        insta::assert_snapshot!(s.name.clone(), text(&s.buffer));
-    }
+    // The snapshots keep the names and place they had when this file was a
+    // test binary of its own: `tests/snapshots/tui_snapshots__<name>.snap`.
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| {
+        for s in &shots {
+            insta::assert_snapshot!(format!("tui_snapshots__{}", s.name), text(&s.buffer));
+        }
+    });
 }
 
 /// The row of the list whose text contains `needle`.

@@ -4,14 +4,11 @@
 //! calls itself. Each must be reported where it is, never crash the tool,
 //! reach the terminal raw, or break the rest of the queue.
 
-#![allow(clippy::unwrap_used)] // a test that meets the unexpected should stop there
-
-mod hermetic;
-mod signing;
-mod support;
-
 use serde_json::Value;
-use signing::{Backend, Demo, demo, succeeded};
+
+use crate::on_both;
+use crate::signing::{Backend, Demo, demo, succeeded};
+use crate::support;
 
 const M: &str = "product-recommender";
 const V: &str = "7";

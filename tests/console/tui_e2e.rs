@@ -5,13 +5,11 @@
 //! tmux is required: `scripts/test` installs it when missing; without it this
 //! test fails, it does not skip.
 
-#![allow(clippy::unwrap_used)] // a test that meets the unexpected should stop there
-
-mod hermetic;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
+
+use crate::hermetic;
 
 const BIN: &str = env!("CARGO_BIN_EXE_modelgate");
 

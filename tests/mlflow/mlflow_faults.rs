@@ -7,17 +7,14 @@
 //! gives a clear error or succeeds after a retry; nothing is written twice;
 //! nothing panics; nothing takes longer than its deadline.
 
-#![allow(clippy::unwrap_used)] // a test that meets the unexpected should stop there
-
-mod support;
-
 use std::time::Duration;
 
 use modelgate::registry::mlflow::MlflowRegistry;
 use modelgate::registry::mlflow::auth::{Credentials, Secret};
 use modelgate::registry::{Registry, RegistryError, RegistryWriter, Tags};
-use support::proxy::{Fault, Proxy};
-use support::*;
+
+use crate::support::proxy::{Fault, Proxy};
+use crate::support::*;
 
 const MB: usize = 1024 * 1024;
 

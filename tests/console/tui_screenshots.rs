@@ -1,8 +1,6 @@
 //! The committed `screenshots/*.svg` are what the code renders now: a change
 //! to a screen must come with new pictures (`cargo run --example screenshots`).
 
-#![allow(clippy::unwrap_used)] // a test that meets the unexpected should stop there
-
 use std::path::Path;
 
 use modelgate::tui::{shots, svg};

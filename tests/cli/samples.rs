@@ -1,22 +1,20 @@
 //! The parsers on real producer outputs (MLflow, modelscan, fairlearn and
 //! shap files kept in `tests/fixtures/samples/`), plus the bad inputs a registry can hold.
 
-#![allow(clippy::unwrap_used)] // a test that meets the unexpected should stop there
-
 use modelgate::review::reports::{
     FairnessThresholds, REPORT_MAX_BYTES, ScanVerdict, SecurityScan, compare_importance,
     largest_shift, parse_explainability, parse_fairness, parse_security,
 };
 use modelgate::review::schema::{Signature, Spec, parse_mlmodel, pretty, schema_diff};
 
-const MLMODEL_COLUMNS: &[u8] = include_bytes!("fixtures/samples/mlflow/MLmodel.columns");
-const MLMODEL_TENSORS: &[u8] = include_bytes!("fixtures/samples/mlflow/MLmodel.tensors");
-const SCAN_CRITICAL: &[u8] = include_bytes!("fixtures/samples/modelscan/critical_issue.json");
+const MLMODEL_COLUMNS: &[u8] = include_bytes!("../fixtures/samples/mlflow/MLmodel.columns");
+const MLMODEL_TENSORS: &[u8] = include_bytes!("../fixtures/samples/mlflow/MLmodel.tensors");
+const SCAN_CRITICAL: &[u8] = include_bytes!("../fixtures/samples/modelscan/critical_issue.json");
 const SCAN_SKOPS: &[u8] =
-    include_bytes!("fixtures/samples/modelscan/nothing_scanned_mlflow3_skops.json");
-const SCAN_PARSE_ERROR: &[u8] = include_bytes!("fixtures/samples/modelscan/parse_error.json");
-const FAIRNESS: &[u8] = include_bytes!("fixtures/samples/reports/fairness.json");
-const EXPLAINABILITY: &[u8] = include_bytes!("fixtures/samples/reports/explainability.json");
+    include_bytes!("../fixtures/samples/modelscan/nothing_scanned_mlflow3_skops.json");
+const SCAN_PARSE_ERROR: &[u8] = include_bytes!("../fixtures/samples/modelscan/parse_error.json");
+const FAIRNESS: &[u8] = include_bytes!("../fixtures/samples/reports/fairness.json");
+const EXPLAINABILITY: &[u8] = include_bytes!("../fixtures/samples/reports/explainability.json");
 
 const SCAN_FILE: &str = "modelgate/security_scan.json";
 const EXPL_FILE: &str = "modelgate/explainability.json";

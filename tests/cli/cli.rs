@@ -1,15 +1,13 @@
 //! The command line against real embedded registries: the demo, `queue`, `show`,
 //! `register`, and every bad input they must refuse with a clear message.
 
-#![allow(clippy::unwrap_used)] // a test that meets the unexpected should stop there
-
-mod hermetic;
-
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use serde_json::Value;
 use tempfile::TempDir;
+
+use crate::hermetic;
 
 /// The binary with this test's own HOME and XDG directories.
 fn mg(dir: &Path) -> Command {
@@ -294,7 +292,7 @@ fn register_then_review_with_every_bad_input() {
     let good_mlmodel = file(
         d,
         "MLmodel",
-        include_bytes!("fixtures/samples/mlflow/MLmodel.columns"),
+        include_bytes!("../fixtures/samples/mlflow/MLmodel.columns"),
     );
     let base = register(
         d,

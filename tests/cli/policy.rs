@@ -2,15 +2,14 @@
 //! `policy input|test|export`, on the demo registry and on hand-made ones,
 //! with every bad bundle and bad input they must refuse or fail closed on.
 
-#![allow(clippy::unwrap_used)] // a test that meets the unexpected should stop there
-mod hermetic;
-
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use assert_cmd::Command;
 use serde_json::Value;
 use tempfile::TempDir;
+
+use crate::hermetic;
 
 /// The binary with this test's own HOME and XDG directories.
 fn mg(dir: &Path) -> Command {

@@ -5,16 +5,15 @@
 //! Only `demo_into_mlflow_then_queue_and_show` writes unprefixed demo names
 //! into the open server.
 
-#![allow(clippy::unwrap_used)] // a test that meets the unexpected should stop there
-mod hermetic;
-mod support;
-
 use std::path::Path;
 
 use assert_cmd::Command;
 use serde_json::Value;
-use support::*;
 use tempfile::TempDir;
+
+use crate::hermetic;
+use crate::support;
+use crate::support::*;
 
 /// The binary with this test's own HOME and XDG directories.
 fn mg(dir: &Path) -> Command {

@@ -5,18 +5,15 @@
 //! policy, a corrupt report, a future-dated record, and rosters that must be
 //! refused. Each must keep a version from counting as approved, or be reported.
 
-#![allow(clippy::unwrap_used)] // a test that meets the unexpected should stop there
-
-mod hermetic;
-mod signing;
-mod support;
-
 use std::path::{Path, PathBuf};
 
 use modelgate::trust::keys::load_key_file;
 use modelgate::trust::record::sign;
 use serde_json::{Map, Value};
-use signing::{Backend, Demo, approved_demo as approved, demo, succeeded};
+
+use crate::on_both;
+use crate::signing;
+use crate::signing::{Backend, Demo, approved_demo as approved, demo, succeeded};
 
 const M: &str = "product-recommender";
 

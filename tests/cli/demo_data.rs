@@ -1,8 +1,6 @@
 //! The demo dataset in a real embedded registry: counts, determinism, the
 //! evidence cases the walkthrough relies on, and the roster.
 
-#![allow(clippy::unwrap_used)] // a test that meets the unexpected should stop there
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 

@@ -4,16 +4,12 @@
 //! wrote its record or was refused with nothing written), and the same person
 //! approving twice at once counts once.
 
-#![allow(clippy::unwrap_used)] // a test that meets the unexpected should stop there
-
-mod hermetic;
-mod signing;
-mod support;
-
 use std::process::{Child, Output};
 
 use serde_json::Value;
-use signing::{Backend, Demo, demo};
+
+use crate::on_both;
+use crate::signing::{Backend, Demo, demo};
 
 const M: &str = "product-recommender";
 const ROUNDS: usize = 20;

@@ -4,10 +4,6 @@
 //! behaves the same (tags, aliases, search, pagination, NaN, artifacts, limits,
 //! errors).
 
-#![allow(clippy::unwrap_used)] // a test that meets the unexpected should stop there
-
-mod support;
-
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -16,8 +12,9 @@ use modelgate::registry::local::LocalRegistry;
 use modelgate::registry::{Metric, Registry, RegistryError, RegistryWriter, Tags};
 use modelgate::service::ReviewService;
 use serde_json::Value;
-use support::*;
 use tempfile::TempDir;
+
+use crate::support::*;
 
 fn config() -> Config {
     let mut c = Config::resolve(None, &Overrides::default()).unwrap();

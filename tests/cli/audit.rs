@@ -2,14 +2,11 @@
 //! codes against tampering and deletion, and the ssh-keygen export checked by
 //! the real ssh-keygen.
 
-#![allow(clippy::unwrap_used)] // a test that meets the unexpected should stop there
-
-mod hermetic;
-mod signing;
-mod support;
-
 use serde_json::Value;
-use signing::{Backend, approved_demo, succeeded};
+
+use crate::on_both;
+use crate::signing;
+use crate::signing::{Backend, approved_demo, succeeded};
 
 on_both!(
     audit_lists_records_with_validity,

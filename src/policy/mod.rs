@@ -20,7 +20,6 @@ use std::path::Path;
 pub use bundle::Bundle;
 pub use engine::Policy;
 // The console names the gate values here.
-pub use crate::review::gates::{GateCounts, GateResult, ItemGates, Level};
 
 use crate::review::detail::ReviewDetail;
 use crate::review::gates::{GateReport, UNAVAILABLE};

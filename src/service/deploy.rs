@@ -2,6 +2,7 @@
 //! production alias: the signed record first, then the alias, then a read back.
 //! `check` is what a deployment pipeline asks before it ships a version.
 
+use crate::trust::deploy::DeploymentStatus;
 use serde::Serialize;
 
 use super::ReviewService;
@@ -9,8 +10,6 @@ use super::decide::{Decision, Outcome, Refused, Signer, Unfinished};
 use crate::review::state::ReviewState;
 use crate::trust::audit::{self, Finding, Severity};
 use crate::trust::deploy::{alias_moves, describe_finding, flags_of, model_deployment};
-// The console names the deployment values here.
-pub use crate::trust::deploy::{DeployFlags, DeploymentStatus, ModelDeployment};
 use crate::trust::record::{Action, Checked};
 
 #[derive(Debug, Clone, Serialize)]

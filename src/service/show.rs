@@ -2,6 +2,7 @@
 //! evidence digest. A part that cannot be read is an `error` with its cause; the
 //! rest of the review is still shown.
 
+use crate::review::detail::{ImportanceView, PartStatus, ReviewDetail, SchemaView};
 use std::collections::BTreeMap;
 
 use super::ReviewService;
@@ -16,7 +17,6 @@ use crate::review::reports::{
 };
 use crate::review::schema::{self, SchemaDiff, Signature};
 // The console names the detail values here.
-pub use crate::review::detail::{ImportanceView, PartStatus, ReviewDetail, SchemaView};
 
 /// Where the reports of PROTOCOL 5 live in a run's artifacts.
 pub const REPORT_DIR: &str = "modelgate";

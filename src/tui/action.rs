@@ -8,14 +8,15 @@ use crossterm::event::{KeyEvent, MouseEvent};
 use super::highlight::{HighlightStyle, Prepared};
 use super::keymap::Command;
 use super::list::Me;
-use crate::policy::ItemGates;
+use crate::review::detail::ReviewDetail;
+use crate::review::gates::ItemGates;
 use crate::review::queue::QueueItem;
 use crate::service::audit::VerifyReport;
 use crate::service::decide::{Outcome, Refused};
-use crate::service::deploy::{Deployed, DeploymentStatus};
+use crate::service::deploy::Deployed;
 use crate::service::history::MetricHistory;
 use crate::service::records::RecordView;
-use crate::service::show::ReviewDetail;
+use crate::trust::deploy::DeploymentStatus;
 
 /// A review's identity: model and version.
 pub type ReviewKey = crate::registry::VersionKey;

@@ -20,7 +20,7 @@ use super::screens::palette::{self, PaletteKey};
 use super::screens::queue::Click;
 use super::theme::{Mode, Theme};
 use crate::review::reports::FairnessThresholds;
-use crate::service::deploy::DeployFlags;
+use crate::trust::deploy::DeployFlags;
 
 pub use super::load::Load;
 pub use super::screens::audit::AuditView;

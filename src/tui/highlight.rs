@@ -15,9 +15,9 @@ use syntect::highlighting::{FontStyle, ThemeSet};
 use syntect::parsing::SyntaxSet;
 
 use super::clean;
+use crate::review::detail::ReviewDetail;
 use crate::review::reports::Report;
 use crate::review::schema;
-use crate::service::show::ReviewDetail;
 
 /// Highlighting past this many lines of one text is skipped: the rest shows
 /// plain, so a 10,000-column signature cannot stall its review.

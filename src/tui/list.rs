@@ -1,7 +1,7 @@
 //! The queue as the console shows it: filter as you type, toggles, "mine",
 //! sort, and the live SLA of each row. Pure: rows and `now` in, indices out.
 
-use crate::policy::ItemGates;
+use crate::review::gates::ItemGates;
 use crate::review::queue::{QueueItem, parse_time_ms};
 use crate::review::risk::Risk;
 use crate::review::sla::{self, SlaState};
@@ -510,7 +510,7 @@ mod tests {
 
     #[test]
     fn gate_summaries() {
-        use crate::policy::GateCounts;
+        use crate::review::gates::GateCounts;
         let c = |deny, warn, error: Option<&str>| {
             ItemGates::Counts(GateCounts {
                 deny,

@@ -469,7 +469,7 @@ fn the_clock_moves_countdowns_and_counts() {
 
 #[test]
 fn gate_counts_fill_in_after_the_queue() {
-    use crate::policy::{GateCounts, ItemGates};
+    use crate::review::gates::{GateCounts, ItemGates};
     let mut a = loaded(2);
     assert!(a.busy());
     let g = ItemGates::Counts(GateCounts {

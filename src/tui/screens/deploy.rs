@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use super::dialog::{self, Field, SignDialog, Signing};
-use crate::service::deploy::{DeploymentStatus, ModelDeployment};
+use crate::trust::deploy::{DeploymentStatus, ModelDeployment};
 use crate::trust::record::Action;
 use crate::tui::action::{Effect, Identity};
 use crate::tui::load::Load;

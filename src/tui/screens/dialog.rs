@@ -68,7 +68,7 @@ pub struct SignDialog {
     pub ratifies: Option<String>,
     pub evidence: Option<String>,
     /// The gate results as they will be signed: policy digest, denies, warns, error.
-    pub gates: Option<crate::policy::GateResult>,
+    pub gates: Option<crate::review::gates::GateResult>,
     pub waives: Vec<String>,
     pub actor: Option<String>,
     pub focus: Option<Field>,

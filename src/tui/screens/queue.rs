@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use super::Status;
-use crate::policy::ItemGates;
+use crate::review::gates::ItemGates;
 use crate::review::queue::QueueItem;
 use crate::review::risk::Risk;
 use crate::tui::action::{Effect, Identity, ReviewKey};

@@ -8,9 +8,9 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 
 use super::dialog::{self, SignDialog, Signing};
+use crate::review::detail::ReviewDetail;
 use crate::review::reports::FairnessThresholds;
 use crate::service::history::MetricHistory;
-use crate::service::show::ReviewDetail;
 use crate::trust::record::Action;
 use crate::tui::action::{Effect, Identity, ReviewKey};
 use crate::tui::highlight::{HighlightStyle, Prepared};
@@ -147,7 +147,7 @@ impl ReviewView {
             return Err("The review is still loading; nothing to sign yet.");
         };
         let gates = match &detail.summary.gates {
-            Some(crate::policy::ItemGates::Report(g)) => Some(g.result.clone()),
+            Some(crate::review::gates::ItemGates::Report(g)) => Some(g.result.clone()),
             _ => None,
         };
         let covered: Vec<String> = detail

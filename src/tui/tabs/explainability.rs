@@ -4,8 +4,8 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 
 use super::{Doc, field, heading, num, report_state, wrap};
+use crate::review::detail::ReviewDetail;
 use crate::review::reports::Report;
-use crate::service::show::ReviewDetail;
 use crate::tui::clean::{self, pad};
 use crate::tui::theme::Theme;
 

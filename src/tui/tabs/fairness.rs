@@ -3,8 +3,8 @@
 use ratatui::text::{Line, Span};
 
 use super::{Doc, heading, num, report_state};
+use crate::review::detail::ReviewDetail;
 use crate::review::reports::{FairnessThresholds, Report};
-use crate::service::show::ReviewDetail;
 use crate::tui::clean::{self, pad};
 use crate::tui::theme::Theme;
 

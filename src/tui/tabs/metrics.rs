@@ -4,8 +4,8 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 
 use super::{Doc, Sources, heading, num, pct, signed};
+use crate::review::detail::ReviewDetail;
 use crate::review::metrics::Better;
-use crate::service::show::ReviewDetail;
 use crate::tui::clean::{self, pad};
 use crate::tui::load::Load;
 use crate::tui::theme::Theme;

@@ -17,9 +17,9 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
 use crate::num::Num;
+use crate::review::detail::ReviewDetail;
 use crate::review::reports::{FairnessThresholds, Report};
 use crate::service::history::MetricHistory;
-use crate::service::show::ReviewDetail;
 use crate::tui::clean;
 use crate::tui::highlight::Prepared;
 use crate::tui::load::Load;

@@ -3,8 +3,8 @@
 use ratatui::text::{Line, Span};
 
 use super::{Doc, Sources, field, heading, report_state, wrap};
-use crate::policy::ItemGates;
-use crate::service::show::ReviewDetail;
+use crate::review::detail::ReviewDetail;
+use crate::review::gates::ItemGates;
 use crate::tui::clean::{self, pad};
 use crate::tui::list;
 use crate::tui::theme::Theme;
@@ -174,8 +174,8 @@ fn gates(g: Option<&ItemGates>, t: &Theme, width: usize) -> Doc {
     }
     for m in &r.messages {
         let (glyph, style) = match m.level {
-            crate::policy::Level::Deny => ("✖ deny", t.error()),
-            crate::policy::Level::Warn => ("▲ warn", t.warn()),
+            crate::review::gates::Level::Deny => ("✖ deny", t.error()),
+            crate::review::gates::Level::Warn => ("▲ warn", t.warn()),
         };
         out.extend(wrap(
             Line::from(vec![

@@ -3,7 +3,7 @@
 use ratatui::text::{Line, Span};
 
 use super::{Doc, heading, wrap};
-use crate::service::show::ReviewDetail;
+use crate::review::detail::ReviewDetail;
 use crate::tui::clean;
 use crate::tui::theme::Theme;
 

@@ -4,8 +4,8 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
 use super::{Doc, Sources, heading, wrap};
+use crate::review::detail::{PartStatus, ReviewDetail};
 use crate::review::schema::{ChangeKind, SideDiff};
-use crate::service::show::{PartStatus, ReviewDetail};
 use crate::tui::clean::{self, pad};
 use crate::tui::highlight::{DiffTag, SignatureDiff};
 use crate::tui::theme::Theme;

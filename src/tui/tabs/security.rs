@@ -4,8 +4,8 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
 use super::{Doc, field, heading, report_state, wrap};
+use crate::review::detail::ReviewDetail;
 use crate::review::reports::{Report, ScanVerdict};
-use crate::service::show::ReviewDetail;
 use crate::tui::clean;
 use crate::tui::theme::Theme;
 

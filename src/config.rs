@@ -12,6 +12,10 @@ use crate::review::risk::{ROLES, Risk, RiskSettings};
 
 pub const DEFAULT_EVIDENCE_FULL_BYTES: u64 = 256 * 1024 * 1024;
 
+/// The profile modelgate defines itself (src/demo/config.rs): the demo
+/// registry with its roster. `config.toml` may not define a profile of this name.
+pub const DEMO_PROFILE: &str = "demo";
+
 /// Settings that may sit at the top level of `config.toml` or in a profile.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -120,6 +124,9 @@ pub struct Config {
     /// Where client state (the local checkpoint) is kept; `None` keeps none,
     /// as in the in-memory fixtures of pictures and benches.
     pub state_dir: Option<PathBuf>,
+    /// Resolved from the built-in demo profile (`resolve_demo`): the registry
+    /// must be one the demo created, and demo personas may sign on it.
+    pub demo: bool,
 }
 
 /// `$XDG_CONFIG_HOME/modelgate/config.toml`, or `MODELGATE_CONFIG`.
@@ -169,6 +176,34 @@ pub fn read_file(path: &Path) -> Result<Option<ConfigFile>> {
     let file: ConfigFile = toml::from_str(&text)
         .map_err(|e| anyhow!("the config file {} is not valid: {e}", path.display()))?;
     Ok(Some(file))
+}
+
+/// The config file from its usual place, when there is one.
+pub fn read_default() -> Result<Option<(PathBuf, ConfigFile)>> {
+    match config_path() {
+        Some(p) => Ok(read_file(&p)?.map(|f| (p, f))),
+        None => Ok(None),
+    }
+}
+
+/// The profile the flags or the file's `default_profile` select.
+pub fn selected_profile(file: Option<&ConfigFile>, over: &Overrides) -> Option<String> {
+    over.profile
+        .clone()
+        .or_else(|| file.and_then(|f| f.default_profile.clone()))
+}
+
+/// Refuses a file that defines a profile of the built-in demo's name.
+fn refuse_reserved(source: Option<&Path>, file: &ConfigFile) -> Result<()> {
+    if file.profiles.contains_key(DEMO_PROFILE) {
+        bail!(
+            "{} defines a profile named {DEMO_PROFILE:?}, a name modelgate keeps for its built-in demo profile (the demo registry and its roster); rename that profile (and default_profile, if it names it)",
+            source
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| "the config".into())
+        );
+    }
+    Ok(())
 }
 
 /// Later layers override earlier ones, field by field.
@@ -256,8 +291,12 @@ impl Config {
             None => (None, ConfigFile::default()),
         };
         let mut s = file.settings.clone();
-        let profile = over.profile.clone().or(file.default_profile.clone());
+        let profile = selected_profile(Some(&file), over);
         if let Some(name) = &profile {
+            if name == DEMO_PROFILE {
+                refuse_reserved(source.as_deref(), &file)?;
+                bail!("the {DEMO_PROFILE} profile is built in: resolve it with `Config::resolve_demo`");
+            }
             let p = file.profiles.get(name).ok_or_else(|| {
                 let known: Vec<_> = file.profiles.keys().map(String::as_str).collect();
                 anyhow!(
@@ -275,6 +314,42 @@ impl Config {
             })?;
             merge(&mut s, p);
         }
+        Self::finish(s, source, profile, over, false)
+    }
+
+    /// The built-in demo profile: `demo` (the demo's own settings, parsed from
+    /// its TOML) stands for the whole file, of which only the console's look
+    /// and keys and the MLflow client settings are kept; then the flags. A
+    /// file defining a profile named `demo` is refused (the name is reserved).
+    pub fn resolve_demo(
+        demo: &FileSettings,
+        file: Option<(PathBuf, ConfigFile)>,
+        over: &Overrides,
+    ) -> Result<Config> {
+        let (source, file) = match file {
+            Some((p, f)) => (Some(p), f),
+            None => (None, ConfigFile::default()),
+        };
+        refuse_reserved(source.as_deref(), &file)?;
+        let mut s = demo.clone();
+        let kept = FileSettings {
+            theme: file.settings.theme.clone(),
+            keys: file.settings.keys.clone(),
+            mlflow: file.settings.mlflow.clone(),
+            ..Default::default()
+        };
+        merge(&mut s, &kept);
+        Self::finish(s, source, Some(DEMO_PROFILE.to_owned()), over, true)
+    }
+
+    /// The merged settings with the flags on top, checked and resolved.
+    fn finish(
+        mut s: FileSettings,
+        source: Option<PathBuf>,
+        profile: Option<String>,
+        over: &Overrides,
+        demo: bool,
+    ) -> Result<Config> {
         let flags = FileSettings {
             registry: over.registry.clone(),
             db: over.db.clone(),
@@ -343,6 +418,7 @@ impl Config {
                 .collect(),
             mlflow: s.mlflow.clone().unwrap_or_default().checked()?,
             state_dir: state_dir(),
+            demo,
         })
     }
 
@@ -357,11 +433,7 @@ impl Config {
 
     /// Reads the config file from its usual place and resolves it with the flags.
     pub fn load(over: &Overrides) -> Result<Config> {
-        let file = match config_path() {
-            Some(p) => read_file(&p)?.map(|f| (p, f)),
-            None => None,
-        };
-        Self::resolve(file, over)
+        Self::resolve(read_default()?, over)
     }
 }
 

@@ -23,13 +23,18 @@ pub async fn open(config: &Config, out: &mut Out) -> Result<ExitCode> {
     if !out.terminal {
         return super::queue::run(super::queue::QueueArgs::default(), config, out).await;
     }
+    // For the demo profile this also checks that the file is the demo's.
     let service = super::open_service(config).await?;
     out.flush()?;
+    let demo = config
+        .demo
+        .then(|| crate::demo::personas::personas(&crate::demo::roster_dir(&config.db)));
     crate::tui::run(
         service,
         crate::tui::Launch {
             color: out.color,
             exit_after_first_frame: EXIT_AFTER_FIRST_FRAME.load(Ordering::Relaxed),
+            demo,
         },
     )
     .await

@@ -8,8 +8,9 @@ use anyhow::{Result, bail};
 use clap::Args;
 
 use super::output::Out;
-use crate::config::{self, Config, Overrides, RegistryKind};
-use crate::demo::{DemoOptions, model_names, populate, sign_history, write_roster};
+use crate::config::{self, Config, RegistryKind};
+use crate::demo::config::PURPOSE;
+use crate::demo::{DemoOptions, model_names, populate, roster_dir, sign_history, write_roster};
 use crate::registry::Registry;
 use crate::registry::local::LocalRegistry;
 use crate::service::ReviewService;
@@ -30,15 +31,6 @@ pub struct DemoArgs {
     pub mlflow: Option<String>,
 }
 
-/// The roster and demo keys live beside the registry file.
-pub fn roster_dir(db: &Path) -> PathBuf {
-    let stem = db
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "demo".into());
-    db.with_file_name(format!("{stem}-roster"))
-}
-
 /// Removes a demo registry, but only one that is a modelgate registry.
 fn remove_registry(db: &Path) -> Result<()> {
     LocalRegistry::open(db)?;
@@ -53,36 +45,31 @@ fn remove_registry(db: &Path) -> Result<()> {
     Ok(())
 }
 
-pub async fn run(
-    args: DemoArgs,
-    over: &Overrides,
-    config: &Config,
-    out: &mut Out,
-) -> Result<ExitCode> {
+/// `config` is the built-in demo profile (`demo::config::resolve`): its
+/// registry file is the one created here, and the console opens on it.
+pub async fn run(args: DemoArgs, config: &Config, out: &mut Out) -> Result<ExitCode> {
     if let Some(url) = &args.mlflow {
         return run_mlflow(&args, url, config, out).await;
     }
-    if config.registry != RegistryKind::Embedded && over.db.is_none() {
-        bail!(
-            "the demo writes an embedded registry unless given a server: `modelgate demo --mlflow URL`"
-        );
-    }
-    let db = match &over.db {
-        Some(p) => p.clone(),
-        None => config::default_demo_db()?,
-    };
+    let db = config.db.clone();
     if args.reset && db.exists() {
         remove_registry(&db)?;
     }
     if db.exists() {
         // Reuse it: refuses a file that is not a modelgate registry, untouched.
-        LocalRegistry::open(&db)?;
+        let reg = LocalRegistry::open(&db)?;
+        if reg.purpose() != Some(PURPOSE) {
+            bail!(
+                "{} is a modelgate registry without the demo's marker (an older demo, or not a demo at all); `modelgate demo --reset` recreates the demo there",
+                db.display()
+            );
+        }
         out.line(&format!(
             "Demo registry {} exists; `modelgate demo --reset` recreates it.",
             db.display()
         ))?;
     } else {
-        let reg = LocalRegistry::create(&db)?;
+        let reg = LocalRegistry::create_for(&db, Some(PURPOSE))?;
         let summary = populate(
             &reg,
             &DemoOptions {
@@ -103,19 +90,19 @@ pub async fn run(
         sign(Arc::new(reg), config, &roster, args.seed, out).await?;
     }
     if args.no_open {
-        out.line(&format!("Try: modelgate --db {} queue", db.display()))?;
+        let at = if db == config::default_demo_db()? {
+            String::new()
+        } else {
+            format!(" --db {}", db.display())
+        };
+        out.line(&format!(
+            "Try: modelgate --profile demo{at} queue, or act in it: modelgate demo{at} --as ben"
+        ))?;
         out.flush()?;
         return Ok(ExitCode::SUCCESS);
     }
     out.line("")?;
-    let mut demo_config = config.clone();
-    demo_config.registry = RegistryKind::Embedded;
-    // "mine" in the console needs the demo roster, unless one is configured.
-    if demo_config.roster.is_none() {
-        demo_config.roster = Some(roster_dir(&db).join(crate::demo::ROSTER_FILE));
-    }
-    demo_config.db = db;
-    super::console::open(&demo_config, out).await
+    super::console::open(config, out).await
 }
 
 /// `demo --mlflow URL`: the same dataset written into an MLflow server over REST
@@ -129,6 +116,8 @@ async fn run_mlflow(
     let mut demo_config = config.clone();
     demo_config.registry = RegistryKind::Mlflow;
     demo_config.uri = Some(url.to_owned());
+    // Not the embedded demo registry: no marker to check, no personas.
+    demo_config.demo = false;
     let reg = super::login::open_mlflow(&demo_config, Some(url)).await?;
     let summary = populate(
         &reg,
@@ -154,9 +143,7 @@ async fn run_mlflow(
         return Ok(ExitCode::SUCCESS);
     }
     out.line("")?;
-    if demo_config.roster.is_none() {
-        demo_config.roster = Some(roster);
-    }
+    demo_config.roster = Some(roster);
     super::console::open(&demo_config, out).await
 }
 

@@ -21,7 +21,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::config::{Config, Overrides, RegistryKind};
+use crate::config::{self, Config, Overrides, RegistryKind};
 use crate::registry::Registry;
 use crate::registry::local::LocalRegistry;
 use crate::service::ReviewService;
@@ -68,6 +68,10 @@ pub struct GlobalArgs {
     /// Policy bundle directory.
     #[arg(long, global = true, value_name = "DIR")]
     pub policy: Option<PathBuf>,
+    /// Act as a demo persona (ben, eli, fay, ...; `modelgate demo --as NAME`,
+    /// `--profile demo --as NAME`): the demo registry only.
+    #[arg(long = "as", global = true, value_name = "NAME")]
+    pub persona: Option<String>,
     /// Hide and refuse every action that writes.
     #[arg(long, global = true)]
     pub readonly: bool,
@@ -153,11 +157,24 @@ impl GlobalArgs {
     }
 }
 
-/// Opens the configured registry for reading and review.
+/// Opens the configured registry for reading and review. The demo profile
+/// opens only a registry the demo created (its marker, `demo::config::PURPOSE`).
 pub async fn open_registry(config: &Config) -> Result<Arc<dyn Registry>> {
     match config.registry {
         RegistryKind::Embedded => {
+            if config.demo && !config.db.exists() {
+                anyhow::bail!(
+                    "there is no demo registry at {} yet: run `modelgate demo` first (it creates one)",
+                    config.db.display()
+                );
+            }
             let reg = LocalRegistry::open(&config.db)?;
+            if config.demo && reg.purpose() != Some(crate::demo::config::PURPOSE) {
+                anyhow::bail!(
+                    "{} is not a registry `modelgate demo` created (it carries no demo marker): the demo profile and --as work only on the demo registry; `modelgate demo --reset` recreates it",
+                    config.db.display()
+                );
+            }
             Ok(Arc::new(reg))
         }
         RegistryKind::Mlflow => Ok(Arc::new(login::open_mlflow(config, None).await?)),
@@ -175,10 +192,40 @@ pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
+/// The configuration a command works from: the built-in demo profile for
+/// `modelgate demo` and `--profile demo` (src/demo/config.rs), otherwise
+/// config.toml with the flags; then the persona `--as` names, if any.
+fn configure(cli: &Cli, over: &Overrides) -> Result<Config> {
+    let file = config::read_default()?;
+    let demo_command = matches!(&cli.command, Some(Command::Demo(_)));
+    let profile = config::selected_profile(file.as_ref().map(|(_, f)| f), over);
+    let mut config = if demo_command || profile.as_deref() == Some(config::DEMO_PROFILE) {
+        crate::demo::config::resolve(file, over)?
+    } else {
+        Config::resolve(file, over)?
+    };
+    if let Some(name) = &cli.global.persona {
+        let on_mlflow = matches!(&cli.command, Some(Command::Demo(a)) if a.mlflow.is_some());
+        if !config.demo || on_mlflow {
+            anyhow::bail!(
+                "--as picks a demo persona; it works only on the demo registry (`modelgate demo --as NAME`, `modelgate --profile demo --as NAME ...`). On this registry, set identity and key_file in config.toml (or pass --identity and --key-file)"
+            );
+        }
+        if over.identity.is_some() {
+            anyhow::bail!("--as and --identity both say who you are: give one of them");
+        }
+        let persona = crate::demo::personas::find(name, &crate::demo::roster_dir(&config.db))
+            .map_err(anyhow::Error::msg)?;
+        config.identity = Some(persona.id);
+        config.key_file = Some(persona.key_file);
+    }
+    Ok(config)
+}
+
 async fn run(cli: Cli, out: &mut Out) -> Result<ExitCode> {
     let over = cli.global.overrides();
     console::set_exit_after_first_frame(cli.global.exit_after_first_frame);
-    let config = Config::load(&over)?;
+    let config = configure(&cli, &over)?;
     use crate::registry::mlflow::client::{Kind, command};
     // A command's MLflow requests share one deadline ([mlflow]
     // read_deadline_seconds, or write_deadline_seconds for commands that
@@ -206,15 +253,15 @@ async fn run(cli: Cli, out: &mut Out) -> Result<ExitCode> {
     match kind {
         Some(kind) => {
             let budget = config.mlflow.command_deadline(kind);
-            command(kind, budget, dispatch(cli, over, config, out)).await
+            command(kind, budget, dispatch(cli, config, out)).await
         }
-        None => dispatch(cli, over, config, out).await,
+        None => dispatch(cli, config, out).await,
     }
 }
 
-async fn dispatch(cli: Cli, over: Overrides, config: Config, out: &mut Out) -> Result<ExitCode> {
+async fn dispatch(cli: Cli, config: Config, out: &mut Out) -> Result<ExitCode> {
     match cli.command {
-        Some(Command::Demo(a)) => demo::run(a, &over, &config, out).await,
+        Some(Command::Demo(a)) => demo::run(a, &config, out).await,
         Some(Command::Queue(a)) => queue::run(a, &config, out).await,
         Some(Command::Show(a)) => show::run(a, &config, out).await,
         Some(Command::Register(a)) => register::run(a, &config, out).await,

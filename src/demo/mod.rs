@@ -7,8 +7,10 @@
 //! `catalog` (one place to look when a demo step needs a particular review).
 
 mod catalog;
+pub mod config;
 mod content;
 mod history;
+pub mod personas;
 mod rng;
 mod roster;
 
@@ -18,7 +20,9 @@ use anyhow::Context;
 
 use crate::registry::{RegistryWriter, Tags};
 
+pub use config::roster_dir;
 pub use history::{History, sign_history};
+pub use personas::Persona;
 pub use roster::{IDENTITIES, Identity, ROSTER_FILE, key_path, roster_toml, write_roster};
 
 /// The production alias the demo sets (PROTOCOL 2 default).
@@ -151,7 +155,11 @@ pub async fn in_memory(
     use crate::registry::memory::MemoryRegistry;
     let reg = std::sync::Arc::new(MemoryRegistry::new("demo (in memory)", now_ms));
     populate(reg.as_ref(), &DemoOptions { seed, now_ms }).await?;
-    let mut config = crate::config::Config::resolve(None, &crate::config::Overrides::default())?;
+    let mut config = crate::config::Config::resolve_demo(
+        &config::settings()?,
+        None,
+        &crate::config::Overrides::default(),
+    )?;
     // Pictures must not depend on what earlier runs left in a state directory.
     config.state_dir = None;
     let toml = roster_toml(seed)?;

@@ -30,6 +30,14 @@ pub enum Identity {
     Unavailable(String),
 }
 
+/// Who signs instead of the configured identity: a demo persona picked in
+/// the console (its roster id and the key file the demo wrote for it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignAs {
+    pub id: String,
+    pub key_file: std::path::PathBuf,
+}
+
 #[derive(Debug)]
 pub enum Action {
     Key(KeyEvent),
@@ -121,6 +129,8 @@ pub struct SignRequest {
     pub expected_evidence: Option<String>,
     pub incident: Option<String>,
     pub ratifies: Option<String>,
+    /// The persona signing, when one acts (else the configured identity).
+    pub signer: Option<SignAs>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -141,8 +151,11 @@ pub enum Effect {
     EvaluateGates {
         all: bool,
     },
-    /// Reads the roster to learn my roles (for "mine" and the dialogs).
-    LoadIdentity,
+    /// Reads the roster to learn my roles (for "mine" and the dialogs): the
+    /// persona's, when one acts, else the configured identity's.
+    LoadIdentity {
+        signer: Option<SignAs>,
+    },
     /// Signs one record (a decision, or ratify) in the background.
     Sign {
         key: ReviewKey,
@@ -195,7 +208,7 @@ impl Effect {
             Effect::LoadReview { .. } => Kind::Review,
             Effect::LoadHistory { .. } => Kind::History,
             Effect::EvaluateGates { .. } => Kind::Gates,
-            Effect::LoadIdentity => Kind::Identity,
+            Effect::LoadIdentity { .. } => Kind::Identity,
             Effect::LoadAudit => Kind::Audit,
             Effect::Verify => Kind::Verify,
             Effect::ExportAudit { .. } => Kind::Export,
@@ -222,6 +235,7 @@ mod tests {
             expected_evidence: None,
             incident: None,
             ratifies: None,
+            signer: None,
         };
         let queue = |all| Effect::LoadQueue { all };
         assert_eq!(queue(false).lifetime(), queue(true).lifetime());

@@ -17,6 +17,7 @@ use super::list::{self, Me, Row};
 use super::screens::dialog::{self, DialogKey};
 use super::screens::help;
 use super::screens::palette::{self, PaletteKey};
+use super::screens::personas::Personas;
 use super::screens::queue::Click;
 use super::theme::{Mode, Theme};
 use crate::review::reports::FairnessThresholds;
@@ -37,6 +38,8 @@ pub enum Screen {
     Review,
     Audit,
     Deploy,
+    /// The demo's persona picker.
+    Personas,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -69,6 +72,8 @@ pub struct App {
     pub deploy: DeployView,
     /// Deployment flags for the queue header, once loaded.
     pub deploy_flags: Option<DeployFlags>,
+    /// The demo's personas: `None` on any other registry.
+    pub personas: Option<Personas>,
     pub spinner: usize,
     /// Something changed since the last frame.
     pub dirty: bool,
@@ -83,6 +88,8 @@ pub struct AppOptions {
     pub keymap: KeyMap,
     pub now_ms: i64,
     pub size: (u16, u16),
+    /// The demo's personas, when the console is on the demo registry.
+    pub demo: Option<Vec<crate::demo::Persona>>,
 }
 
 /// Who I am, when known.
@@ -95,6 +102,14 @@ fn me(identity: &Identity) -> Option<&Me> {
 
 impl App {
     pub fn new(o: AppOptions) -> App {
+        let personas = o
+            .demo
+            .map(|all| Personas::new(all, o.identity.as_deref(), o.readonly));
+        // The demo without a persona starts by asking who you are.
+        let stack = match &personas {
+            Some(p) if p.acting.is_none() => vec![Screen::Queue, Screen::Personas],
+            _ => vec![Screen::Queue],
+        };
         App {
             now_ms: o.now_ms,
             size: o.size,
@@ -104,7 +119,7 @@ impl App {
             theme: o.theme,
             keymap: o.keymap,
             fairness: FairnessThresholds::default(),
-            stack: vec![Screen::Queue],
+            stack,
             queue: QueueView::default(),
             review: None,
             overlay: None,
@@ -115,6 +130,7 @@ impl App {
             audit: AuditView::default(),
             deploy: DeployView::default(),
             deploy_flags: None,
+            personas,
             spinner: 0,
             dirty: true,
         }
@@ -127,7 +143,9 @@ impl App {
         self.deploy.status = Some(Load::Loading);
         vec![
             Effect::LoadQueue { all: false },
-            Effect::LoadIdentity,
+            Effect::LoadIdentity {
+                signer: self.sign_as(),
+            },
             Effect::LoadDeploy,
         ]
     }
@@ -142,6 +160,7 @@ impl App {
             Screen::Review => Context::Review,
             Screen::Audit => Context::Audit,
             Screen::Deploy => Context::Deploy,
+            Screen::Personas => Context::Personas,
         }
     }
 
@@ -216,6 +235,11 @@ impl App {
         match self.screen() {
             Screen::Audit => self.audit.step(by, layout::audit_list_height(self.area())),
             Screen::Deploy => self.deploy.step(by),
+            Screen::Personas => {
+                if let Some(p) = &mut self.personas {
+                    p.step(by);
+                }
+            }
             _ => {
                 let page = self.queue_page();
                 self.queue.step(by, page);
@@ -232,6 +256,7 @@ impl App {
     }
 
     fn dialog_key(&mut self, k: KeyEvent) -> Vec<Effect> {
+        let signer = self.sign_as();
         let Some(Overlay::Sign(d)) = &mut self.overlay else {
             return vec![];
         };
@@ -242,7 +267,7 @@ impl App {
                 vec![]
             }
             DialogKey::Sign => {
-                let Some((effect, what)) = d.sign(self.sign_busy) else {
+                let Some((effect, what)) = d.sign(self.sign_busy, signer) else {
                     return vec![];
                 };
                 self.overlay = None;
@@ -304,7 +329,12 @@ impl App {
                     _ => Some(Overlay::Help),
                 }
             }
-            Command::Palette => self.overlay = Some(Overlay::Palette(Palette::default())),
+            Command::Palette => {
+                self.overlay = Some(Overlay::Palette(Palette {
+                    demo: self.personas.is_some(),
+                    ..Palette::default()
+                }))
+            }
             Command::Up | Command::Down | Command::PageUp | Command::PageDown => {
                 let page = if on_review { review_page } else { page };
                 let by = match cmd {
@@ -375,6 +405,7 @@ impl App {
                 }
             }
             Command::Reload => return self.reload(),
+            Command::Pick => return self.pick_selected(),
             Command::NextTab | Command::PrevTab => {
                 if let Some(r) = &mut self.review {
                     r.tab = r.tab.step(if cmd == Command::NextTab { 1 } else { -1 });
@@ -399,6 +430,9 @@ impl App {
         if cleared {
             return;
         }
+        if self.screen() == Screen::Personas {
+            self.browse_without_persona();
+        }
         if self.stack.len() > 1 {
             self.stack.pop();
         } else {
@@ -406,15 +440,17 @@ impl App {
         }
     }
 
-    /// Palette entries matching what is typed.
+    /// Palette entries matching what is typed (`:as` in the demo only).
     pub fn palette_matches(&self, input: &str) -> Vec<(&'static str, &'static str)> {
-        palette::matches(input)
+        palette::matches(input, self.personas.is_some())
     }
 
     /// Goes where a palette command says.
-    pub fn run_palette(&mut self, name: &str) -> Vec<Effect> {
+    pub fn run_palette(&mut self, typed: &str) -> Vec<Effect> {
         self.overlay = None;
+        let (name, arg) = palette::split(typed);
         match name {
+            "as" => return self.run_as(arg),
             "queue" => self.stack = vec![Screen::Queue],
             "audit" => {
                 self.stack = vec![Screen::Queue, Screen::Audit];
@@ -718,5 +754,6 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     }
 }
 
+mod personas;
 #[cfg(test)]
 mod tests;

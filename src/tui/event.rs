@@ -12,8 +12,8 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::AbortHandle;
 
 use super::action::{
-    Action, AuditData, Effect, Exported, Identity, Kind, Lifetime, ReviewKey, SignFailure,
-    SignRequest, Signed,
+    Action, AuditData, Effect, Exported, Identity, Kind, Lifetime, ReviewKey, SignAs,
+    SignFailure, SignRequest, Signed,
 };
 use super::highlight;
 use super::list::Me;
@@ -35,10 +35,11 @@ pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
-/// Who I am, from the configured identity and roster; why not, in words.
-pub fn identity(service: &ReviewService) -> Identity {
+/// Who I am, from the persona acting or the configured identity, and the
+/// roster; why not, in words.
+pub fn identity(service: &ReviewService, signer: Option<&SignAs>) -> Identity {
     let c = &service.config;
-    let Some(id) = c.identity.as_deref() else {
+    let Some(id) = signer.map(|s| s.id.as_str()).or(c.identity.as_deref()) else {
         return Identity::Unavailable(
             "\"mine\" needs to know who you are: set identity in config.toml or pass --identity ID."
                 .into(),
@@ -65,11 +66,12 @@ pub fn identity(service: &ReviewService) -> Identity {
     }
 }
 
-/// Why signing cannot work with this configuration, in words; `None` when it can.
-pub fn signing_problem(service: &ReviewService) -> Option<String> {
+/// Why signing cannot work with this configuration (or as the persona
+/// acting), in words; `None` when it can.
+pub fn signing_problem(service: &ReviewService, signer: Option<&SignAs>) -> Option<String> {
     let c = &service.config;
     let mut missing = Vec::new();
-    if c.identity.is_none() {
+    if c.identity.is_none() && signer.is_none() {
         missing.push("identity (--identity ID or identity in config.toml)");
     }
     // The key is not looked for here: it may be a file or in the OS keyring,
@@ -86,16 +88,28 @@ pub fn signing_problem(service: &ReviewService) -> Option<String> {
     None
 }
 
-/// The signer from the configured identity and key file (as the CLI builds it).
-fn signer(service: &ReviewService) -> Result<crate::service::decide::Signer, String> {
-    if let Some(why) = signing_problem(service) {
+/// The signer: the persona acting, else the configured identity and key
+/// file (as the CLI builds it).
+fn signer(
+    service: &ReviewService,
+    signer: Option<&SignAs>,
+) -> Result<crate::service::decide::Signer, String> {
+    if let Some(why) = signing_problem(service, signer) {
         return Err(why);
     }
     let c = &service.config;
-    let Some(identity) = c.identity.clone() else {
-        return Err("Signing needs an identity (--identity ID or identity in config.toml).".into());
+    let (identity, key_file) = match signer {
+        Some(s) => (s.id.clone(), Some(s.key_file.as_path())),
+        None => match c.identity.clone() {
+            Some(id) => (id, c.key_file.as_deref()),
+            None => {
+                return Err(
+                    "Signing needs an identity (--identity ID or identity in config.toml).".into(),
+                );
+            }
+        },
     };
-    let key = crate::trust::keys::load_signing_key(Some(&identity), c.key_file.as_deref())
+    let key = crate::trust::keys::load_signing_key(Some(&identity), key_file)
         .map_err(|e| e.to_string())?;
     Ok(crate::service::decide::Signer::new(identity, key))
 }
@@ -208,9 +222,12 @@ pub async fn perform_at(
                 .map_err(|e| e.to_string());
             send(Action::GatesEvaluated { result });
         }
-        Effect::LoadIdentity => {
-            send(Action::IdentityLoaded(identity(service)));
-            send(Action::SigningChecked(signing_problem(service)));
+        Effect::LoadIdentity { signer } => {
+            send(Action::IdentityLoaded(identity(service, signer.as_ref())));
+            send(Action::SigningChecked(signing_problem(
+                service,
+                signer.as_ref(),
+            )));
         }
         Effect::Sign { .. }
         | Effect::Deploy { .. }
@@ -252,7 +269,7 @@ pub async fn perform_scan(
     match effect {
         Effect::Sign { key, request } | Effect::Deploy { key, request } => {
             let deploy = request.action.moves_alias();
-            let result = match signer(service) {
+            let result = match signer(service, request.signer.as_ref()) {
                 Err(e) => Err(SignFailure::Setup(e)),
                 Ok(signer) => {
                     let d = decision(request);

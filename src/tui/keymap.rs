@@ -16,14 +16,17 @@ pub enum Context {
     Audit,
     /// `:deploy`: production aliases, rollback, ratify.
     Deploy,
+    /// The demo's persona picker.
+    Personas,
 }
 
 impl Context {
-    pub const ALL: [Context; 4] = [
+    pub const ALL: [Context; 5] = [
         Context::Queue,
         Context::Review,
         Context::Audit,
         Context::Deploy,
+        Context::Personas,
     ];
 }
 
@@ -61,10 +64,11 @@ pub enum Command {
     Export,
     Rollback,
     Ratify,
+    Pick,
 }
 
 impl Command {
-    pub const ALL: [Command; 31] = [
+    pub const ALL: [Command; 32] = [
         Command::Up,
         Command::Down,
         Command::PageUp,
@@ -92,6 +96,7 @@ impl Command {
         Command::Export,
         Command::Rollback,
         Command::Ratify,
+        Command::Pick,
         Command::Palette,
         Command::Help,
         Command::Back,
@@ -131,6 +136,7 @@ impl Command {
             Command::Export => "export",
             Command::Rollback => "rollback",
             Command::Ratify => "ratify",
+            Command::Pick => "pick",
         }
     }
 
@@ -143,7 +149,7 @@ impl Command {
             Command::Quit => "quit",
             Command::Back => "back / close / clear the filter",
             Command::Help => "this help",
-            Command::Palette => "command palette (:queue :audit :deploy :quit)",
+            Command::Palette => "command palette (:queue :audit :deploy :quit; :as in the demo)",
             Command::Up => "up",
             Command::Down => "down",
             Command::PageUp => "page up",
@@ -171,6 +177,7 @@ impl Command {
             Command::Export => "export the records as JSONL to the current directory",
             Command::Rollback => "roll the selected model back (sre; dialog)",
             Command::Ratify => "ratify the selected model's waiting rollback (dialog)",
+            Command::Pick => "act as the selected persona (signs with its demo key)",
         }
     }
 
@@ -200,6 +207,7 @@ impl Command {
             | Command::Override => ctx == Context::Review,
             Command::Verify | Command::Export => ctx == Context::Audit,
             Command::Rollback | Command::Ratify => ctx == Context::Deploy,
+            Command::Pick => ctx == Context::Personas,
         }
     }
 
@@ -385,6 +393,7 @@ fn defaults(c: Command) -> &'static [&'static str] {
         Command::Export => &["e"],
         Command::Rollback => &["b"],
         Command::Ratify => &["a"],
+        Command::Pick => &["enter"],
     }
 }
 

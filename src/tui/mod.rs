@@ -54,12 +54,15 @@ use keymap::KeyMap;
 use theme::Theme;
 
 /// How the console was asked to start.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Launch {
     /// Colour wanted (`--color` and NO_COLOR already applied).
     pub color: bool,
     /// Draw one frame and leave: the startup benchmark's stopwatch.
     pub exit_after_first_frame: bool,
+    /// The demo's personas, when the console opens on the demo registry (the
+    /// caller has checked that it is one): the picker and `:as` work.
+    pub demo: Option<Vec<crate::demo::Persona>>,
 }
 
 /// A hidden hook for the end-to-end test: panics after the first frame so the
@@ -200,6 +203,7 @@ pub async fn run(service: ReviewService, launch: Launch) -> Result<ExitCode> {
         keymap,
         now_ms: event::now_ms(),
         size: crossterm::terminal::size().unwrap_or((80, 24)),
+        demo: launch.demo,
     });
     let service = Arc::new(service);
     let (tx, mut rx) = mpsc::unbounded_channel::<Action>();

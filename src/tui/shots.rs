@@ -34,6 +34,7 @@ pub fn app(width: u16, height: u16, theme: Theme) -> App {
         keymap: KeyMap::default(),
         now_ms: FIXED_NOW_MS,
         size: (width, height),
+        demo: None,
     })
 }
 
@@ -196,7 +197,7 @@ pub async fn all(width: u16, height: u16) -> anyhow::Result<Vec<Shot>> {
     let palette = |app: &mut App, name: &str| {
         app.overlay = Some(super::app::Overlay::Palette(super::app::Palette {
             input: name.into(),
-            selected: 0,
+            ..Default::default()
         }));
         update(
             app,

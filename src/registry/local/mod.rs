@@ -35,6 +35,8 @@ pub struct LocalRegistry {
     conn: Arc<Mutex<Connection>>,
     label: String,
     registry_id: String,
+    /// What the file was created for, from its meta table (`create_for`).
+    purpose: Option<String>,
 }
 
 impl std::fmt::Debug for LocalRegistry {
@@ -42,6 +44,7 @@ impl std::fmt::Debug for LocalRegistry {
         f.debug_struct("LocalRegistry")
             .field("path", &self.label)
             .field("registry_id", &self.registry_id)
+            .field("purpose", &self.purpose)
             .finish_non_exhaustive()
     }
 }

@@ -10,7 +10,8 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 use super::error::{Res, io_unavailable, map_sql_error};
 use super::schema::{
-    apply_migrations, check_header, prepare_existing, read_header, read_registry_id,
+    PURPOSE_KEY, apply_migrations, check_header, prepare_existing, read_header, read_meta,
+    read_registry_id,
 };
 use super::{LocalRegistry, now_ms, random_hex};
 use crate::registry::{RegistryError, Result};
@@ -28,16 +29,24 @@ impl LocalRegistry {
             .map_err(|e| map_sql_error(&label, e))?;
         prepare_existing(&mut conn, &label)?;
         let registry_id = read_registry_id(&conn, &label)?;
+        let purpose = read_meta(&conn, &label, PURPOSE_KEY)?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
             label,
             registry_id,
+            purpose,
         })
     }
 
     /// Creates a new registry (and its parent directories); refuses an existing file.
     pub fn create(path: &Path) -> Result<Self> {
-        match create_file(path)? {
+        Self::create_for(path, None)
+    }
+
+    /// `create`, with `purpose` written into the file's meta table at creation
+    /// (the demo marks its registry so; `purpose` reads it back).
+    pub fn create_for(path: &Path, purpose: Option<&str>) -> Result<Self> {
+        match create_file(path, purpose)? {
             Created::New => Self::open(path),
             Created::Exists => Err(RegistryError::Conflict {
                 what: format!(
@@ -48,13 +57,18 @@ impl LocalRegistry {
         }
     }
 
+    /// What the file was created for (`create_for`), `None` for a plain registry.
+    pub fn purpose(&self) -> Option<&str> {
+        self.purpose.as_deref()
+    }
+
     /// Opens the registry at `path`, creating it when the file does not exist.
     pub fn open_or_create(path: &Path) -> Result<Self> {
         if path_exists(path)? {
             return Self::open(path);
         }
         // Whoever loses a creation race simply opens the winner's registry.
-        create_file(path)?;
+        create_file(path, None)?;
         Self::open(path)
     }
 }
@@ -74,7 +88,7 @@ fn path_exists(path: &Path) -> Result<bool> {
 
 /// Builds a complete registry under a temporary name, then links it into place
 /// (a hard link fails instead of overwriting, so a concurrent creator wins cleanly).
-fn create_file(path: &Path) -> Result<Created> {
+fn create_file(path: &Path, purpose: Option<&str>) -> Result<Created> {
     let label = path.display().to_string();
     if path_exists(path)? {
         return Ok(Created::Exists);
@@ -89,7 +103,7 @@ fn create_file(path: &Path) -> Result<Created> {
         path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default(),
         random_hex(4)?
     )));
-    initialise(&temp.0, &label)?;
+    initialise(&temp.0, &label, purpose)?;
     match fs::hard_link(&temp.0, path) {
         Ok(()) => Ok(Created::New),
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(Created::Exists),
@@ -116,7 +130,7 @@ impl Drop for TempFile {
 
 /// Writes the schema and the registry id into a fresh file, then closes it so that
 /// the WAL is checkpointed into the file before it is linked into place.
-fn initialise(temp: &Path, label: &str) -> Result<()> {
+fn initialise(temp: &Path, label: &str, purpose: Option<&str>) -> Result<()> {
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE;
     let mut conn = connect(temp, flags).map_err(|e| map_sql_error(label, e))?;
     let registry_id = format!("local:{}", random_hex(16)?);
@@ -124,15 +138,17 @@ fn initialise(temp: &Path, label: &str) -> Result<()> {
         conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         apply_migrations(&tx, 0)?;
+        let created_at = now_ms().to_string();
         let meta = [
-            ("registry_id", registry_id.as_str()),
-            ("created_at_ms", &now_ms().to_string()),
-            (
+            Some(("registry_id", registry_id.as_str())),
+            Some(("created_at_ms", created_at.as_str())),
+            Some((
                 "created_by",
                 concat!("modelgate ", env!("CARGO_PKG_VERSION")),
-            ),
+            )),
+            purpose.map(|p| (PURPOSE_KEY, p)),
         ];
-        for (key, value) in meta {
+        for (key, value) in meta.into_iter().flatten() {
             tx.execute(
                 "INSERT INTO meta (key, value) VALUES (?1, ?2)",
                 [key, value],

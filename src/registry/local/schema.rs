@@ -246,6 +246,16 @@ pub(super) fn apply_migrations(tx: &Transaction<'_>, from: i32) -> Res<()> {
     Ok(())
 }
 
+/// The meta key of what a registry was created for (`LocalRegistry::create_for`).
+pub(super) const PURPOSE_KEY: &str = "purpose";
+
+/// One value of the meta table, `None` when the key is not there.
+pub(super) fn read_meta(conn: &Connection, label: &str, key: &str) -> Result<Option<String>> {
+    conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+        .optional()
+        .map_err(|e| map_sql_error(label, e))
+}
+
 pub(super) fn read_registry_id(conn: &Connection, label: &str) -> Result<String> {
     let id: Option<String> = conn
         .query_row(

@@ -61,3 +61,16 @@ fn keys_follow_mlflow_path_rules() {
         assert!(check_key("tag", bad).is_err(), "{bad}");
     }
 }
+
+#[test]
+fn a_purpose_is_written_at_creation_and_only_then() {
+    let dir = tempfile::tempdir().unwrap();
+    let marked = dir.path().join("marked.db");
+    let created = super::LocalRegistry::create_for(&marked, Some("demo")).unwrap();
+    assert_eq!(created.purpose(), Some("demo"));
+    drop(created);
+    let reopened = super::LocalRegistry::open(&marked).unwrap();
+    assert_eq!(reopened.purpose(), Some("demo"), "read back on open");
+    let plain = super::LocalRegistry::create(&dir.path().join("plain.db")).unwrap();
+    assert_eq!(plain.purpose(), None);
+}

@@ -45,6 +45,7 @@ fn app() -> App {
         keymap: KeyMap::default(),
         now_ms: 0,
         size: (120, 30),
+        demo: None,
     })
 }
 
@@ -55,7 +56,7 @@ fn loaded(n: usize) -> App {
         effects,
         vec![
             Effect::LoadQueue { all: false },
-            Effect::LoadIdentity,
+            Effect::LoadIdentity { signer: None },
             Effect::LoadDeploy
         ]
     );
@@ -271,7 +272,8 @@ fn help_palette_and_quit() {
         a.overlay,
         Some(Overlay::Palette(Palette {
             input: "audit".into(),
-            selected: 0
+            selected: 0,
+            demo: false,
         }))
     );
     key(&mut a, KeyCode::Enter);
@@ -515,7 +517,7 @@ async fn rollback_dialog_needs_incident_and_the_models_name_then_deploys_the_tar
     let (mut a, service) = shots::loaded(120, 36, Theme::default()).await.unwrap();
     a.overlay = Some(Overlay::Palette(crate::tui::app::Palette {
         input: "deploy".into(),
-        selected: 0,
+        ..Default::default()
     }));
     let effects = key(&mut a, KeyCode::Enter);
     shots::settle(&mut a, &service, effects).await;

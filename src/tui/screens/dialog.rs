@@ -8,7 +8,7 @@ use super::Status;
 use crate::service::decide::{Outcome, Refused, Write};
 use crate::text::short_id as short;
 use crate::trust::record::Action;
-use crate::tui::action::{Effect, Identity, ReviewKey, SignFailure, SignRequest, Signed};
+use crate::tui::action::{Effect, Identity, ReviewKey, SignAs, SignFailure, SignRequest, Signed};
 use crate::tui::widgets::input::{self};
 
 /// Whether this configuration can sign, as read in the background.
@@ -177,7 +177,7 @@ impl SignDialog {
         ReviewKey::new(self.model.clone(), version)
     }
 
-    pub fn request(&self) -> SignRequest {
+    pub fn request(&self, signer: Option<SignAs>) -> SignRequest {
         let text = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
         SignRequest {
             action: self.action,
@@ -187,6 +187,7 @@ impl SignDialog {
             expected_evidence: self.evidence.clone(),
             incident: text(&self.incident),
             ratifies: self.ratifies.clone(),
+            signer,
         }
     }
 
@@ -342,8 +343,9 @@ impl SignDialog {
     }
 
     /// The effect that signs, and what the status line says meanwhile; or
-    /// `None` with `error` saying what Sign waits for.
-    pub fn sign(&mut self, busy: bool) -> Option<(Effect, Status)> {
+    /// `None` with `error` saying what Sign waits for. `signer`: the persona
+    /// acting, if any.
+    pub fn sign(&mut self, busy: bool, signer: Option<SignAs>) -> Option<(Effect, Status)> {
         if let Some(why) = self.missing() {
             self.error = Some(why);
             return None;
@@ -353,7 +355,7 @@ impl SignDialog {
             return None;
         }
         let key = self.key();
-        let request = self.request();
+        let request = self.request(signer);
         let what = Status::info(format!(
             "Signing {} on {} version {}…",
             self.action, key.model, key.version

@@ -7,6 +7,7 @@ pub mod deploy;
 pub mod dialog;
 pub mod help;
 pub mod palette;
+pub mod personas;
 pub mod queue;
 pub mod review;
 

@@ -54,6 +54,10 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
             " or break-glass. Rollback: pick an earlier approved version, reason,",
             " incident, type the model's name; focus starts on Cancel.",
         ],
+        Context::Personas => &[
+            " The demo's people and their public demo keys: pick one to sign as them.",
+            " esc browses read-only. :as NAME switches at any time (the demo only).",
+        ],
     };
     out.extend(extra.iter().map(|l| Line::from(Span::styled(*l, t.dim()))));
     if app.readonly {
@@ -75,6 +79,7 @@ pub fn render(app: &App, f: &mut Frame<'_>, area: Rect) {
         Context::Review => " Keys · review ",
         Context::Audit => " Keys · audit ",
         Context::Deploy => " Keys · deploy ",
+        Context::Personas => " Keys · demo personas ",
     };
     f.render_widget(Clear, rect);
     f.render_widget(

@@ -7,6 +7,7 @@ pub mod deploy;
 pub mod dialog;
 pub mod help;
 pub mod palette;
+pub mod personas;
 pub mod queue;
 pub mod review;
 
@@ -16,6 +17,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
+use super::action::Identity;
 use super::app::{App, Level, Overlay, Screen};
 use super::clean;
 use super::keymap::{Command, Context};
@@ -52,6 +54,7 @@ pub fn view(app: &App, f: &mut Frame<'_>) {
         Screen::Review => " modelgate · review ",
         Screen::Audit => " modelgate · audit ",
         Screen::Deploy => " modelgate · deploy ",
+        Screen::Personas => " modelgate · demo personas ",
     };
     let mut block = Block::default()
         .borders(Borders::ALL)
@@ -68,6 +71,7 @@ pub fn view(app: &App, f: &mut Frame<'_>) {
         Screen::Review => review::render(app, f.buffer_mut(), area),
         Screen::Audit => audit::render(app, f.buffer_mut(), area),
         Screen::Deploy => deploy::render(app, f.buffer_mut(), area),
+        Screen::Personas => personas::render(app, f.buffer_mut(), area),
     }
     status(app, f.buffer_mut(), a.status);
     hints(app, f.buffer_mut(), a.hints);
@@ -86,18 +90,16 @@ fn header(app: &App, buf: &mut Buffer, area: Rect) {
     let mut spans = vec![
         Span::styled("registry ", t.dim()),
         Span::styled(clean::ellipsize(&clean::line(&app.registry), 48), t.bold()),
-        Span::styled("  identity ", t.dim()),
-        Span::raw(match &app.identity_label {
-            Some(id) => clean::ellipsize(&clean::line(id), 32),
-            None => "none".into(),
-        }),
+    ];
+    spans.extend(who(app));
+    spans.extend([
         Span::raw("   "),
         Span::styled(format!("● {pending} pending"), t.text()),
         Span::raw("  "),
         Span::styled(format!("▲ {at_risk} at risk"), t.warn()),
         Span::raw("  "),
         Span::styled(format!("✖ {breached} breached"), t.bad()),
-    ];
+    ]);
     if app.busy() {
         spans.push(Span::raw("   "));
         spans.push(Span::styled(
@@ -113,6 +115,33 @@ fn header(app: &App, buf: &mut Buffer, area: Rect) {
         spans.push(Span::styled("   READONLY", t.warn()));
     }
     put_line(buf, area, area.y, &Line::from(spans));
+}
+
+/// Who the console signs as: the demo persona acting (name and roles), or
+/// the configured identity with the roles the roster gives it.
+fn who(app: &App) -> Vec<Span<'static>> {
+    let t = &app.theme;
+    let roles = match &app.identity {
+        Identity::Known(me) if !me.roles.is_empty() => {
+            format!(" · {}", clean::ellipsize(&clean::line(&me.roles.join(", ")), 32))
+        }
+        _ => String::new(),
+    };
+    if let Some(p) = app.personas.as_ref().and_then(|p| p.acting()) {
+        return vec![
+            Span::styled("  as ", t.dim()),
+            Span::styled(clean::ellipsize(&p.name, 24), t.bold()),
+            Span::styled(roles, t.text()),
+        ];
+    }
+    vec![
+        Span::styled("  identity ", t.dim()),
+        Span::raw(match &app.identity_label {
+            Some(id) => clean::ellipsize(&clean::line(id), 32),
+            None => "none".into(),
+        }),
+        Span::styled(roles, t.text()),
+    ]
 }
 
 fn status(app: &App, buf: &mut Buffer, area: Rect) {
@@ -177,6 +206,14 @@ fn hint_commands(ctx: Context) -> &'static [Command] {
             Command::Help,
             Command::Quit,
         ],
+        Context::Personas => &[
+            Command::Down,
+            Command::Up,
+            Command::Pick,
+            Command::Back,
+            Command::Help,
+            Command::Quit,
+        ],
     }
 }
 
@@ -196,6 +233,7 @@ fn hint_word(c: Command) -> &'static str {
         Command::Back => "back",
         Command::NextTab => "tabs",
         Command::RequestChanges => "changes",
+        Command::Pick => "pick",
         _ => c.name(),
     }
 }
@@ -214,8 +252,12 @@ fn hints(app: &App, buf: &mut Buffer, area: Rect) {
         if !spans.is_empty() {
             spans.push(Span::raw("  "));
         }
+        let word = match (app.context(), c) {
+            (Context::Personas, Command::Back) => "browse read-only",
+            _ => hint_word(*c),
+        };
         spans.push(Span::styled(k.to_string(), t.key()));
-        spans.push(Span::styled(format!(" {}", hint_word(*c)), t.dim()));
+        spans.push(Span::styled(format!(" {word}"), t.dim()));
     }
     put_line(buf, area, area.y, &Line::from(spans));
 }

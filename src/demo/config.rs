@@ -1,0 +1,152 @@
+//! The built-in `demo` profile (`modelgate --profile demo ...`, and what
+//! `modelgate demo` opens): the demo registry in the data directory, the demo
+//! roster beside it, and the demo's own settings below, parsed by the same
+//! `FileSettings` deserializer as `config.toml`. It is never written into the
+//! user's config file.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Result, anyhow, bail};
+
+use super::ROSTER_FILE;
+use crate::config::{self, Config, ConfigFile, FileSettings, Overrides, RegistryKind};
+
+/// What the demo writes into its registry's meta table at creation
+/// (`LocalRegistry::create_for`): only such a file is taken for the demo.
+pub const PURPOSE: &str = "modelgate-demo";
+
+/// The demo's settings, as `config.toml` would write them. The registry and
+/// roster paths depend on the data directory and are set in `resolve`.
+pub const SETTINGS: &str = r#"
+registry = "embedded"
+production_alias = "champion"
+
+# PROTOCOL 2's defaults, spelled out: what the demo's reviews are built for.
+[roles_by_risk]
+low = ["validator"]
+medium = ["validator"]
+high = ["validator", "domain"]
+critical = ["validator", "domain", "compliance"]
+
+[sla_hours_by_risk]
+low = 120
+medium = 72
+high = 48
+critical = 24
+"#;
+
+/// `SETTINGS` parsed.
+pub fn settings() -> Result<FileSettings> {
+    toml::from_str(SETTINGS).map_err(|e| anyhow!("the demo's built-in settings are not valid: {e}"))
+}
+
+/// The roster and demo keys live beside the registry file: `<stem>-roster/`.
+pub fn roster_dir(db: &Path) -> PathBuf {
+    let stem = db
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "demo".into());
+    db.with_file_name(format!("{stem}-roster"))
+}
+
+/// The demo configuration: the demo registry (`config::default_demo_db`, or
+/// `--db`) with the roster beside it, the demo's settings, and of the user's
+/// file only what `Config::resolve_demo` keeps. `--uri` and `--registry`
+/// are refused: the demo profile is the embedded demo registry.
+pub fn resolve(file: Option<(PathBuf, ConfigFile)>, over: &Overrides) -> Result<Config> {
+    if over.uri.is_some() || over.registry.is_some() {
+        bail!(
+            "the {} profile is the embedded demo registry; drop --uri and --registry (a demo on an MLflow server: `modelgate demo --mlflow URL`)",
+            config::DEMO_PROFILE
+        );
+    }
+    let mut s = settings()?;
+    let db = match &over.db {
+        Some(p) => p.clone(),
+        None => config::default_demo_db()?,
+    };
+    s.roster = Some(roster_dir(&db).join(ROSTER_FILE));
+    s.db = Some(db);
+    let config = Config::resolve_demo(&s, file, over)?;
+    debug_assert_eq!(config.registry, RegistryKind::Embedded);
+    Ok(config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(text: &str) -> Option<(PathBuf, ConfigFile)> {
+        Some(("c.toml".into(), toml::from_str(text).unwrap()))
+    }
+
+    #[test]
+    fn the_settings_parse_and_match_a_fresh_install() {
+        let over = Overrides {
+            db: Some("/d/demo.db".into()),
+            ..Default::default()
+        };
+        let demo = resolve(None, &over).unwrap();
+        let fresh = Config::resolve(None, &Overrides::default()).unwrap();
+        assert!(demo.demo && !fresh.demo);
+        assert_eq!(demo.registry, RegistryKind::Embedded);
+        assert_eq!(demo.db, PathBuf::from("/d/demo.db"));
+        assert_eq!(
+            demo.roster,
+            Some(PathBuf::from("/d/demo-roster/roster.toml"))
+        );
+        assert_eq!(demo.risk.roles_by_risk, fresh.risk.roles_by_risk);
+        assert_eq!(demo.risk.sla_hours_by_risk, fresh.risk.sla_hours_by_risk);
+        assert_eq!(demo.production_alias, super::super::PRODUCTION_ALIAS);
+    }
+
+    #[test]
+    fn of_the_users_file_only_look_keys_and_mlflow_client_settings_are_kept() {
+        let f = file(
+            r#"
+identity = "me@corp"
+registry = "mlflow"
+uri = "https://mlflow.corp"
+production_alias = "live"
+keys = { quit = "Q" }
+[theme]
+accent = "red"
+[roles_by_risk]
+low = ["compliance"]
+"#,
+        );
+        let over = Overrides {
+            db: Some("/d/demo.db".into()),
+            ..Default::default()
+        };
+        let c = resolve(f, &over).unwrap();
+        assert_eq!(c.registry, RegistryKind::Embedded);
+        assert_eq!(c.identity, None);
+        assert_eq!(c.production_alias, "champion");
+        assert_eq!(c.keys["quit"], ["Q"]);
+        assert_eq!(c.theme.accent.as_deref(), Some("red"));
+        assert_eq!(
+            c.risk.roles_by_risk[&crate::review::risk::Risk::Low],
+            ["validator"]
+        );
+    }
+
+    #[test]
+    fn a_users_profile_named_demo_is_refused_and_so_are_other_registries() {
+        let f = "[profiles.demo]\ndb = \"/x.db\"\n";
+        let err = resolve(file(f), &Overrides::default()).unwrap_err();
+        assert!(err.to_string().contains("rename that profile"), "{err}");
+        let over = Overrides {
+            profile: Some("demo".into()),
+            ..Default::default()
+        };
+        let err = Config::resolve(file(f), &over).unwrap_err();
+        assert!(err.to_string().contains("rename that profile"), "{err}");
+        let over = Overrides {
+            uri: Some("http://127.0.0.1:5000".into()),
+            ..Default::default()
+        };
+        let err = resolve(None, &over).unwrap_err();
+        assert!(err.to_string().contains("embedded demo registry"), "{err}");
+    }
+}

@@ -24,9 +24,8 @@ pub const SIGNER: &str = "ben.validator@demo.modelgate";
 /// Who the rollback picture is taken as: an sre of the demo roster.
 pub const ON_CALL: &str = "fay.sre@demo.modelgate";
 
-/// An app on the fixed demo, not yet started.
-pub fn app(width: u16, height: u16, theme: Theme) -> App {
-    App::new(AppOptions {
+fn options(width: u16, height: u16, theme: Theme) -> AppOptions {
+    AppOptions {
         registry: "demo (in memory)".into(),
         identity: Some(SIGNER.into()),
         readonly: false,
@@ -35,7 +34,27 @@ pub fn app(width: u16, height: u16, theme: Theme) -> App {
         now_ms: FIXED_NOW_MS,
         size: (width, height),
         demo: None,
-    })
+    }
+}
+
+/// An app on the fixed demo, not yet started.
+pub fn app(width: u16, height: u16, theme: Theme) -> App {
+    App::new(options(width, height, theme))
+}
+
+/// The demo console as `modelgate demo` opens it without `--as`: started
+/// and loaded on `service`, on the persona picker.
+pub async fn demo_start(service: &ReviewService, width: u16, height: u16) -> App {
+    let mut app = App::new(AppOptions {
+        identity: None,
+        demo: Some(crate::demo::personas::personas(std::path::Path::new(
+            "demo-roster",
+        ))),
+        ..options(width, height, Theme::default())
+    });
+    let start = app.start();
+    settle(&mut app, service, start).await;
+    app
 }
 
 /// Runs `effects` and everything they lead to, with the fixed clock.
@@ -241,6 +260,12 @@ pub async fn all(width: u16, height: u16) -> anyhow::Result<Vec<Shot>> {
         &app,
         "dialog-rollback",
         "b on :deploy: the rollback dialog, to an earlier approved version, focus on Cancel",
+    );
+    let demo = demo_start(&service, width, height).await;
+    snap(
+        &demo,
+        "personas",
+        "modelgate demo: pick who you are; each persona signs with its own demo key",
     );
     Ok(shots)
 }

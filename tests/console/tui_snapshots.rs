@@ -25,7 +25,7 @@ const H: u16 = 36;
 async fn every_screen_and_tab() {
     let shots = shots::all(W, H).await.unwrap();
     let names: Vec<&str> = shots.iter().map(|s| s.name.as_str()).collect();
-    assert_eq!(names.len(), 8 + Tab::ALL.len(), "{names:?}");
+    assert_eq!(names.len(), 9 + Tab::ALL.len(), "{names:?}");
     // The snapshots keep the names and place they had when this file was a
     // test binary of its own: `tests/snapshots/tui_snapshots__<name>.snap`.
     let mut settings = insta::Settings::clone_current();
@@ -36,6 +36,25 @@ async fn every_screen_and_tab() {
             insta::assert_snapshot!(format!("tui_snapshots__{}", s.name), text(&s.buffer));
         }
     });
+}
+
+#[tokio::test]
+async fn the_header_shows_the_demo_persona_and_its_roles() {
+    let (_, service) = shots::loaded(W, H, Theme::default()).await.unwrap();
+    let mut app = shots::demo_start(&service, W, H).await;
+    // Ana, Kai, then Ben: a validator.
+    act(&mut app, &service, Action::Run(Command::Down)).await;
+    act(&mut app, &service, Action::Run(Command::Down)).await;
+    act(&mut app, &service, Action::Run(Command::Pick)).await;
+    let frame = text(&draw(&app));
+    assert!(
+        frame.lines().nth(1).unwrap().contains("as Ben Okafor · validator"),
+        "{frame}"
+    );
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| insta::assert_snapshot!("tui_snapshots__queue-as-persona", frame));
 }
 
 /// The row of the list whose text contains `needle`.

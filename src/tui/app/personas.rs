@@ -63,3 +63,6 @@ impl App {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -295,7 +295,9 @@ impl Config {
         if let Some(name) = &profile {
             if name == DEMO_PROFILE {
                 refuse_reserved(source.as_deref(), &file)?;
-                bail!("the {DEMO_PROFILE} profile is built in: resolve it with `Config::resolve_demo`");
+                bail!(
+                    "the {DEMO_PROFILE} profile is built in: resolve it with `Config::resolve_demo`"
+                );
             }
             let p = file.profiles.get(name).ok_or_else(|| {
                 let known: Vec<_> = file.profiles.keys().map(String::as_str).collect();

@@ -157,24 +157,11 @@ impl GlobalArgs {
     }
 }
 
-/// Opens the configured registry for reading and review. The demo profile
-/// opens only a registry the demo created (its marker, `demo::config::PURPOSE`).
+/// Opens the configured registry for reading and review.
 pub async fn open_registry(config: &Config) -> Result<Arc<dyn Registry>> {
     match config.registry {
         RegistryKind::Embedded => {
-            if config.demo && !config.db.exists() {
-                anyhow::bail!(
-                    "there is no demo registry at {} yet: run `modelgate demo` first (it creates one)",
-                    config.db.display()
-                );
-            }
             let reg = LocalRegistry::open(&config.db)?;
-            if config.demo && reg.purpose() != Some(crate::demo::config::PURPOSE) {
-                anyhow::bail!(
-                    "{} is not a registry `modelgate demo` created (it carries no demo marker): the demo profile and --as work only on the demo registry; `modelgate demo --reset` recreates it",
-                    config.db.display()
-                );
-            }
             Ok(Arc::new(reg))
         }
         RegistryKind::Mlflow => Ok(Arc::new(login::open_mlflow(config, None).await?)),
@@ -204,6 +191,10 @@ fn configure(cli: &Cli, over: &Overrides) -> Result<Config> {
     } else {
         Config::resolve(file, over)?
     };
+    // `modelgate demo` creates the file (and checks one it reuses).
+    if config.demo && !demo_command {
+        check_demo_registry(&config.db)?;
+    }
     if let Some(name) = &cli.global.persona {
         let on_mlflow = matches!(&cli.command, Some(Command::Demo(a)) if a.mlflow.is_some());
         if !config.demo || on_mlflow {
@@ -220,6 +211,25 @@ fn configure(cli: &Cli, over: &Overrides) -> Result<Config> {
         config.key_file = Some(persona.key_file);
     }
     Ok(config)
+}
+
+/// The demo profile works only on a registry `modelgate demo` created: its
+/// marker (`demo::config::PURPOSE`), written at creation, says so. Checked
+/// before anything reads a key or writes.
+fn check_demo_registry(db: &std::path::Path) -> Result<()> {
+    if !db.exists() {
+        anyhow::bail!(
+            "there is no demo registry at {} yet: run `modelgate demo` first (it creates one)",
+            db.display()
+        );
+    }
+    if LocalRegistry::open(db)?.purpose() != Some(crate::demo::config::PURPOSE) {
+        anyhow::bail!(
+            "{} is not a registry `modelgate demo` created (it carries no demo marker): the demo profile and --as work only on the demo registry; `modelgate demo --reset` recreates the demo",
+            db.display()
+        );
+    }
+    Ok(())
 }
 
 async fn run(cli: Cli, out: &mut Out) -> Result<ExitCode> {

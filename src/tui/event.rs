@@ -12,8 +12,8 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::AbortHandle;
 
 use super::action::{
-    Action, AuditData, Effect, Exported, Identity, Kind, Lifetime, ReviewKey, SignAs,
-    SignFailure, SignRequest, Signed,
+    Action, AuditData, Effect, Exported, Identity, Kind, Lifetime, ReviewKey, SignAs, SignFailure,
+    SignRequest, Signed,
 };
 use super::highlight;
 use super::list::Me;

@@ -20,6 +20,7 @@ mod conformance;
 mod decision_faults;
 mod decisions;
 mod demo_data;
+mod demo_profile;
 mod deploy;
 mod hostile_input;
 mod local_registry;

@@ -192,7 +192,15 @@ fn demo_queue_review_every_tab_help_back_quit_restores_the_terminal() {
     let t = Tmux::new("walk");
     let db = demo_db(t.dir.path());
     t.start("", &format!("{BIN} --db {} demo", db.display()));
-    t.wait_for(&["modelgate · queue", "12 pending", "✖ -"]);
+    // Without --as the demo asks who you are first: Ben, a validator.
+    t.wait_for(&["modelgate · demo personas", "Ben Okafor", "CAN SIGN"]);
+    t.keys(&["j", "j", "Enter"]);
+    t.wait_for(&[
+        "modelgate · queue",
+        "12 pending",
+        "✖ -",
+        "as Ben Okafor · validator",
+    ]);
     // The 1 Hz countdown and the background gates need no key press.
     t.wait_for(&["GATES", "✓ pass"]);
     t.keys(&["j", "k", "Enter"]);
@@ -239,6 +247,11 @@ fn demo_queue_review_every_tab_help_back_quit_restores_the_terminal() {
     t.wait_for(&["modelgate · deploy", "ALIAS", "FLAGS"]);
     t.keys(&["Escape"]);
     t.wait_for(&["modelgate · queue"]);
+    // `:as` switches persona: the header follows.
+    t.keys(&[":"]);
+    t.wait_for(&[":as"]);
+    t.keys(&["as eli", "Enter"]);
+    t.wait_for(&["as Eli Nakamura · compliance"]);
     t.keys(&["q"]);
     assert_eq!(t.exit_code(), 0);
     t.assert_restored();
@@ -327,8 +340,8 @@ fn sigterm_sighup_and_sigint_restore_the_terminal_and_exit_128_plus_the_signal()
     let db = demo_db(t.dir.path());
     for (signal, code) in [("TERM", 143), ("HUP", 129), ("INT", 130)] {
         let _ = std::fs::remove_file(t.path("status"));
-        t.start("", &format!("{BIN} --db {} demo", db.display()));
-        t.wait_for(&["modelgate · queue", "12 pending"]);
+        t.start("", &format!("{BIN} --db {} demo --as fay", db.display()));
+        t.wait_for(&["modelgate · queue", "12 pending", "as Fay Lindqvist"]);
         let pid = console_pid(&t);
         let killed = Command::new("kill")
             .args([&format!("-{signal}"), &pid])

@@ -48,7 +48,11 @@ async fn the_header_shows_the_demo_persona_and_its_roles() {
     act(&mut app, &service, Action::Run(Command::Pick)).await;
     let frame = text(&draw(&app));
     assert!(
-        frame.lines().nth(1).unwrap().contains("as Ben Okafor · validator"),
+        frame
+            .lines()
+            .nth(1)
+            .unwrap()
+            .contains("as Ben Okafor · validator"),
         "{frame}"
     );
     let mut settings = insta::Settings::clone_current();

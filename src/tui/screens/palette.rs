@@ -9,7 +9,10 @@ pub const PALETTE: [(&str, &str); 5] = [
     ("queue", "the review queue"),
     ("audit", "every signed record, verification, export"),
     ("deploy", "production aliases, rollbacks, ratification"),
-    ("as", "act as a demo persona: :as NAME (:as alone lists them)"),
+    (
+        "as",
+        "act as a demo persona: :as NAME (:as alone lists them)",
+    ),
     ("quit", "leave modelgate"),
 ];
 

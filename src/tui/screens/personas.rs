@@ -63,12 +63,7 @@ impl Personas {
         let p = self.all.get(i)?;
         self.acting = Some(i);
         self.list.selected = i;
-        let mut said = format!(
-            "You are {} ({}): {}.",
-            p.name,
-            p.roles.join(", "),
-            p.can()
-        );
+        let mut said = format!("You are {} ({}): {}.", p.name, p.roles.join(", "), p.can());
         if self.readonly {
             said.push_str(" --readonly is set: nothing is signed.");
         }
@@ -86,13 +81,9 @@ impl Personas {
             .all
             .iter()
             .position(|p| p.id == name || p.short() == name)
-            .ok_or_else(|| {
-                format!(
-                    "No persona {name:?}. Personas: {}",
-                    listing(&self.all)
-                )
-            })?;
-        self.pick(found).ok_or_else(|| format!("No persona {name:?}."))
+            .ok_or_else(|| format!("No persona {name:?}. Personas: {}", listing(&self.all)))?;
+        self.pick(found)
+            .ok_or_else(|| format!("No persona {name:?}."))
     }
 }
 
@@ -119,10 +110,21 @@ mod tests {
         assert_eq!(p.list.selected, p.acting.unwrap());
         let s = p.pick_named("fay").unwrap();
         assert_eq!(s.identity, "fay.sre@demo.modelgate");
-        assert_eq!(s.sign_as.key_file, std::path::Path::new("/r/fay.sre@demo.modelgate.key"));
-        assert!(s.status.text.contains("promote, rollback, ratify"), "{:?}", s.status);
+        assert_eq!(
+            s.sign_as.key_file,
+            std::path::Path::new("/r/fay.sre@demo.modelgate.key")
+        );
+        assert!(
+            s.status.text.contains("promote, rollback, ratify"),
+            "{:?}",
+            s.status
+        );
         let err = p.pick_named("nobody").unwrap_err();
         assert!(err.contains("ben (validator)"), "{err}");
-        assert_eq!(p.acting().map(|a| a.short()), Some("fay"), "a failed :as changes nothing");
+        assert_eq!(
+            p.acting().map(|a| a.short()),
+            Some("fay"),
+            "a failed :as changes nothing"
+        );
     }
 }

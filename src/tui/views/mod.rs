@@ -123,7 +123,10 @@ fn who(app: &App) -> Vec<Span<'static>> {
     let t = &app.theme;
     let roles = match &app.identity {
         Identity::Known(me) if !me.roles.is_empty() && app.identity_label.is_some() => {
-            format!(" · {}", clean::ellipsize(&clean::line(&me.roles.join(", ")), 32))
+            format!(
+                " · {}",
+                clean::ellipsize(&clean::line(&me.roles.join(", ")), 32)
+            )
         }
         _ => String::new(),
     };

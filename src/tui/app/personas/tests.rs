@@ -8,8 +8,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use crate::tui::action::{Action, Effect, SignAs};
 use crate::tui::app::{App, AppOptions, Load, Screen, update};
 use crate::tui::keymap::{Command, KeyMap};
-use crate::tui::screens::personas::{Personas, REFUSED};
 use crate::tui::screens::Level;
+use crate::tui::screens::personas::{Personas, REFUSED};
 use crate::tui::theme::Theme;
 
 fn app(demo: bool, identity: Option<&str>) -> App {
@@ -73,7 +73,12 @@ fn the_demo_starts_on_the_picker_and_enter_picks() {
     key(&mut a, KeyCode::Down);
     let effects = key(&mut a, KeyCode::Enter);
     let ben = "ben.validator@demo.modelgate";
-    assert_eq!(effects, vec![Effect::LoadIdentity { signer: signer(ben) }]);
+    assert_eq!(
+        effects,
+        vec![Effect::LoadIdentity {
+            signer: signer(ben)
+        }]
+    );
     assert_eq!(a.screen(), Screen::Queue);
     assert_eq!(a.identity_label.as_deref(), Some(ben));
     assert!(!a.readonly);
@@ -102,7 +107,9 @@ fn esc_browses_read_only_until_as_names_a_persona() {
     let eli = "eli.compliance@demo.modelgate";
     assert_eq!(
         command(&mut a, "as eli"),
-        vec![Effect::LoadIdentity { signer: signer(eli) }]
+        vec![Effect::LoadIdentity {
+            signer: signer(eli)
+        }]
     );
     assert!(!a.readonly);
     assert_eq!(a.identity_label.as_deref(), Some(eli));

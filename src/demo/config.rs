@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, anyhow, bail};
 
 use super::ROSTER_FILE;
-use crate::config::{self, Config, ConfigFile, FileSettings, Overrides, RegistryKind};
+use crate::config::{self, Config, ConfigFile, FileSettings, Overrides};
 
 /// What the demo writes into its registry's meta table at creation
 /// (`LocalRegistry::create_for`): only such a file is taken for the demo.
@@ -67,14 +67,13 @@ pub fn resolve(file: Option<(PathBuf, ConfigFile)>, over: &Overrides) -> Result<
     };
     s.roster = Some(roster_dir(&db).join(ROSTER_FILE));
     s.db = Some(db);
-    let config = Config::resolve_demo(&s, file, over)?;
-    debug_assert_eq!(config.registry, RegistryKind::Embedded);
-    Ok(config)
+    Config::resolve_demo(&s, file, over)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::RegistryKind;
 
     fn file(text: &str) -> Option<(PathBuf, ConfigFile)> {
         Some(("c.toml".into(), toml::from_str(text).unwrap()))

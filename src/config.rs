@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use crate::review::metrics::Better;
 use crate::review::risk::{ROLES, Risk, RiskSettings};
+use crate::trust::checklist::{ChecklistFile, Checklists};
 
 pub const DEFAULT_EVIDENCE_FULL_BYTES: u64 = 256 * 1024 * 1024;
 
@@ -41,6 +42,12 @@ pub struct FileSettings {
     pub keys: Option<BTreeMap<String, KeyList>>,
     /// `[mlflow]`: the MLflow client's timeouts, retries, concurrency, page size.
     pub mlflow: Option<crate::registry::mlflow::MlflowSettings>,
+    /// Why a reject or request-changes is signed (PROTOCOL 13).
+    pub decision_categories: Option<Vec<String>>,
+    /// `[[checklist]]` tables (PROTOCOL 13).
+    pub checklist: Option<Vec<ChecklistFile>>,
+    /// Tiers where a pipeline's approval stands in for a validator (PROTOCOL 14).
+    pub automation_risks: Option<Vec<String>>,
 }
 
 /// `[theme]`: `mode` is "dark" or "light"; `accent` a colour name or `#rrggbb`;
@@ -121,6 +128,11 @@ pub struct Config {
     pub theme: ThemeSettings,
     pub keys: BTreeMap<String, Vec<String>>,
     pub mlflow: crate::registry::mlflow::MlflowSettings,
+    /// `decision_categories` (PROTOCOL 13), in configured order.
+    pub decision_categories: Vec<String>,
+    pub checklists: Checklists,
+    /// `automation_risks` (PROTOCOL 14): `low` and `medium` at most.
+    pub automation_risks: Vec<Risk>,
     /// Where client state (the local checkpoint) is kept; `None` keeps none,
     /// as in the in-memory fixtures of pictures and benches.
     pub state_dir: Option<PathBuf>,
@@ -226,7 +238,10 @@ fn merge(base: &mut FileSettings, over: &FileSettings) {
         sla_hours_by_risk,
         evidence_full_bytes,
         metric_direction,
-        readonly
+        readonly,
+        decision_categories,
+        checklist,
+        automation_risks
     );
     if let Some(m) = &over.mlflow {
         base.mlflow.get_or_insert_with(Default::default).merge(m);
@@ -281,6 +296,27 @@ fn risk_settings(s: &FileSettings) -> Result<RiskSettings> {
         r.sla_hours_by_risk.insert(tier, *hours);
     }
     Ok(r)
+}
+
+/// `automation_risks`: a pipeline never approves above medium (PROTOCOL 14).
+fn automation_risks(list: &[String]) -> std::result::Result<Vec<Risk>, String> {
+    let mut out = Vec::new();
+    for r in list {
+        match Risk::parse(r) {
+            Some(risk @ (Risk::Low | Risk::Medium)) => {
+                if !out.contains(&risk) {
+                    out.push(risk);
+                }
+            }
+            Some(risk) => {
+                return Err(format!(
+                    "automation_risks lists {risk}: approvals by automation are allowed at low and medium risk only"
+                ));
+            }
+            None => return Err(format!("automation_risks: {r:?} is not low or medium")),
+        }
+    }
+    Ok(out)
 }
 
 impl Config {
@@ -384,7 +420,25 @@ impl Config {
         if production_alias.trim().is_empty() {
             bail!("production_alias must not be empty");
         }
+        let named = |what: String| match &source {
+            Some(p) => anyhow!("the config file {}: {what}", p.display()),
+            None => anyhow!("the configuration: {what}"),
+        };
+        let decision_categories = match &s.decision_categories {
+            Some(list) => {
+                crate::trust::category::check_list(list).map_err(named)?;
+                list.clone()
+            }
+            None => crate::trust::category::defaults(),
+        };
+        let checklists = Checklists::new(s.checklist.as_deref().unwrap_or_default())
+            .map_err(|e| named(e.to_string()))?;
+        let automation_risks =
+            automation_risks(s.automation_risks.as_deref().unwrap_or_default()).map_err(named)?;
         Ok(Config {
+            decision_categories,
+            checklists,
+            automation_risks,
             source,
             profile,
             registry,
@@ -537,12 +591,61 @@ keys = { quit = ["ctrl-q"] }
     }
 
     #[test]
+    fn structured_decisions_settings_resolve_with_their_defaults() {
+        let c = Config::resolve(None, &Overrides::default()).unwrap();
+        assert_eq!(c.decision_categories, crate::trust::category::defaults());
+        assert!(c.checklists.is_empty() && c.automation_risks.is_empty());
+        let f = parse(
+            "automation_risks = [\"low\"]\ndecision_categories = [\"data\", \"other\"]\n[[checklist]]\nid = \"v1\"\nroles = [\"validator\"]\nrisks = [\"medium\"]\nitems = [{ id = \"m\", text = \"Metrics\" }]\n[profiles.p]\nautomation_risks = [\"low\", \"medium\"]\n",
+        );
+        let c = Config::resolve(Some(("c.toml".into(), f.clone())), &Overrides::default()).unwrap();
+        assert_eq!(c.automation_risks, [Risk::Low]);
+        assert_eq!(c.decision_categories, ["data", "other"]);
+        assert_eq!(
+            c.checklists
+                .applicable("validator", Risk::Medium)
+                .unwrap()
+                .id,
+            "v1"
+        );
+        let over = Overrides {
+            profile: Some("p".into()),
+            ..Default::default()
+        };
+        let c = Config::resolve(Some(("c.toml".into(), f)), &over).unwrap();
+        assert_eq!(c.automation_risks, [Risk::Low, Risk::Medium]);
+        assert!(
+            toml::from_str::<ConfigFile>(
+                "[[checklist]]\nid = \"a\"\nroles = []\nrisks = []\nitems = []\nowner = 1"
+            )
+            .is_err(),
+            "unknown keys in a checklist are refused"
+        );
+    }
+
+    #[test]
     fn bad_settings_are_named() {
         for (text, want) in [
             ("[risk_floor]\n\"x\" = \"severe\"", "risk_floor"),
             ("[roles_by_risk]\nhigh = [\"boss\"]", "unknown role"),
             ("[sla_hours_by_risk]\nlow = -1", "positive"),
             ("registry = \"s3\"", "unknown"),
+        ] {
+            let err = Config::resolve(Some(("c.toml".into(), parse(text))), &Overrides::default())
+                .unwrap_err();
+            assert!(err.to_string().contains(want), "{text}: {err}");
+        }
+        for (text, want) in [
+            (
+                "automation_risks = [\"low\", \"high\"]",
+                "the config file c.toml: automation_risks lists high: approvals by automation are allowed at low and medium risk only",
+            ),
+            ("automation_risks = [\"lowest\"]", "not low or medium"),
+            ("decision_categories = []", "decision_categories is empty"),
+            (
+                "[[checklist]]\nid = \"a\"\nroles = [\"validator\"]\nrisks = [\"low\"]\nitems = [{ id = \"x\", text = \"X\" }, { id = \"x\", text = \"Y\" }]",
+                "the config file c.toml: checklist[0] (id \"a\"): items[1]: the item id \"x\" is used twice",
+            ),
         ] {
             let err = Config::resolve(Some(("c.toml".into(), parse(text))), &Overrides::default())
                 .unwrap_err();

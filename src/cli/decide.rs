@@ -1,6 +1,7 @@
 //! `modelgate submit|approve|reject|request-changes|comment|withdraw|revoke|override`:
 //! one signed record each (PROTOCOL 6).
 
+use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 use anyhow::{Result, anyhow, bail};
@@ -10,6 +11,7 @@ use super::output::Out;
 use crate::config::Config;
 use crate::service::decide::{Decision, Outcome, Refused, Signer, Write};
 use crate::text::sanitize_line;
+use crate::trust::checklist::Answer;
 use crate::trust::keys;
 use crate::trust::record::Action;
 
@@ -26,9 +28,72 @@ pub struct DecideArgs {
     /// The evidence digest you reviewed (`show` prints it); signing refuses if it changed.
     #[arg(long, value_name = "sha256:HEX")]
     pub evidence: Option<String>,
+    /// Why, as one of `decision_categories`; required for reject and request-changes.
+    #[arg(long, value_name = "C")]
+    pub category: Option<String>,
+    /// An answer to the checklist that applies (repeat for each item; `modelgate checklist show`).
+    #[arg(long = "answer", value_name = "ITEM=yes|no|n/a")]
+    pub answer: Vec<String>,
+    /// Checklist answers from a JSON object, item -> "yes", "no" or "n/a".
+    #[arg(long, value_name = "FILE")]
+    pub answers: Option<std::path::PathBuf>,
     /// Print JSON for scripts.
     #[arg(long)]
     pub json: bool,
+}
+
+impl DecideArgs {
+    /// `--answers FILE` and every `--answer`, one answer per item.
+    pub fn checklist_answers(&self) -> Result<BTreeMap<String, Answer>> {
+        let mut out: BTreeMap<String, Answer> = BTreeMap::new();
+        let mut put = |item: &str, answer: Answer, from: &str| -> Result<()> {
+            match out.insert(item.to_owned(), answer) {
+                Some(before) if before != answer => bail!(
+                    "checklist item {item} is answered twice, {before} and {answer} ({from}); give one answer"
+                ),
+                _ => Ok(()),
+            }
+        };
+        if let Some(path) = &self.answers {
+            let shown = path.display();
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| anyhow!("cannot read the answers file {shown}: {e}"))?;
+            let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+                anyhow!("the answers file {shown} is not JSON: {e}; write an object such as {{\"metrics\": \"yes\"}}")
+            })?;
+            let Some(map) = value.as_object() else {
+                bail!(
+                    "the answers file {shown} is not a JSON object of item -> \"yes\", \"no\" or \"n/a\""
+                );
+            };
+            for (item, v) in map {
+                let answer = v.as_str().and_then(Answer::parse).ok_or_else(|| {
+                    anyhow!(
+                        "the answers file {shown}: item {}: the answer must be \"yes\", \"no\" or \"n/a\", not {}",
+                        sanitize_line(item),
+                        sanitize_line(&v.to_string())
+                    )
+                })?;
+                put(item, answer, &format!("in {shown}"))?;
+            }
+        }
+        for a in &self.answer {
+            let Some((item, value)) = a.split_once('=') else {
+                bail!(
+                    "--answer {}: write ITEM=yes, ITEM=no or ITEM=n/a",
+                    sanitize_line(a)
+                );
+            };
+            let answer = Answer::parse(value).ok_or_else(|| {
+                anyhow!(
+                    "--answer {}: the answer must be yes, no or n/a",
+                    sanitize_line(a)
+                )
+            })?;
+            put(item.trim(), answer, "with --answer")?;
+        }
+        Ok(out)
+    }
 }
 
 #[derive(Debug, Args)]
@@ -60,6 +125,7 @@ pub async fn run(
     if config.readonly {
         bail!("--readonly is set: {action} writes a signed record");
     }
+    let answers = args.checklist_answers()?;
     let signer = signer(config)?;
     let service = super::open_service(config).await?;
     let decision = Decision {
@@ -67,6 +133,8 @@ pub async fn run(
         reason: args.reason.clone(),
         waives,
         expected_evidence: args.evidence.clone(),
+        category: args.category.clone(),
+        answers,
         ..Decision::new(action)
     };
     match service

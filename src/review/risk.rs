@@ -12,8 +12,12 @@ pub const TAG_RISK: &str = "modelgate.risk";
 pub const TAG_REQUIRED_ROLES: &str = "modelgate.required_roles";
 pub const TAG_SLA_HOURS: &str = "modelgate.sla_hours";
 
-/// Every role the protocol knows (PROTOCOL 8).
+/// The people's roles (PROTOCOL 8): what tiers require and checklists ask.
 pub const ROLES: [&str; 5] = ["owner", "validator", "domain", "compliance", "sre"];
+
+/// The machines' roles (PROTOCOL 8): a monitoring job and a pipeline. An id
+/// holding one holds no human role, and neither is ever a required role.
+pub const MACHINE_ROLES: [&str; 2] = ["monitor", "automation"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

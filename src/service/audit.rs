@@ -89,7 +89,7 @@ impl ReviewService {
             .flat_map(|(v, checked)| {
                 checked
                     .iter()
-                    .map(|c| RecordView::new(&v.name, &v.version, c))
+                    .map(|c| RecordView::new(&v.name, &v.version, c, &self.config.checklists))
             })
             .collect();
         let seen = self

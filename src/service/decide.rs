@@ -4,15 +4,18 @@
 //! decision is one idempotent operation: a retry finds its own record (same
 //! actor, action, evidence, round) and finishes whatever is missing.
 
+mod structured;
 mod writes;
+
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use ssh_key::PrivateKey;
 
 use super::ReviewService;
-use super::records::RecordView;
 use crate::review::state::ReviewState;
+use crate::trust::checklist::Answer;
 use crate::trust::deploy::{AliasMove, alias_moves, describe_findings};
 use crate::trust::keys;
 use crate::trust::record::{self, Action, Checked};
@@ -78,6 +81,10 @@ pub struct Decision {
     pub break_glass: bool,
     /// `ratify`: the rollback record ratified.
     pub ratifies: Option<String>,
+    /// `reject`, `request_changes`: one of `decision_categories`.
+    pub category: Option<String>,
+    /// Answers to the checklist that applies to the role and risk.
+    pub answers: BTreeMap<String, Answer>,
 }
 
 impl Decision {
@@ -93,6 +100,8 @@ impl Decision {
             incident: None,
             break_glass: false,
             ratifies: None,
+            category: None,
+            answers: BTreeMap::new(),
         }
     }
 }
@@ -228,7 +237,10 @@ impl ReviewService {
                 .map(String::as_str),
             run_authors: &run_authors,
             gate_denies: &gates.deny,
+            gate_warns: &gates.warn,
             gate_error: gates.error.as_deref(),
+            automation_risks: &self.config.automation_risks,
+            checklists: &self.config.checklists,
         };
         let derived = summary::derive(&checked, &ctx);
 
@@ -249,14 +261,10 @@ impl ReviewService {
                 me.id
             ));
         }
-        if let Some(allowed) = action.allowed_roles()
-            && !allowed.contains(&role.as_str())
-        {
-            return refuse(format!(
-                "{action} is signed as {}, not {role}",
-                allowed.join(" or ")
-            ));
+        if let Err(why) = action.signable_as(&role) {
+            return refuse(why);
         }
+        let structured = self.structured(model, version, d, &role, &detail.summary.risk, &gates)?;
         let reason = d.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
         let reason_asked = matches!(
             action,
@@ -273,7 +281,16 @@ impl ReviewService {
         // of the alias and the alias is still where it left it (the move
         // failed) or where it sent it (the answer was lost); otherwise the
         // alias has moved since, and this is a new move with every check.
-        let same = self.same_decision(&checked, &derived, &me.id, action, &role, &evidence, reason);
+        let same = self.same_decision(
+            &checked,
+            &derived,
+            &me.id,
+            action,
+            &role,
+            &evidence,
+            reason,
+            structured.get("category").and_then(Value::as_str),
+        );
         let same = match same {
             Some(existing) if action.moves_alias() => {
                 let alias = self.alias_of(d);
@@ -328,7 +345,7 @@ impl ReviewService {
                 me.id
             ));
         }
-        let mut extra = Map::new();
+        let mut extra = structured;
         match action {
             Action::Submit => {
                 extra.insert(
@@ -546,6 +563,7 @@ impl ReviewService {
                 &role,
                 &evidence,
                 reason,
+                None,
             ) {
                 let existing = existing.clone();
                 writes.record = Write::Present;
@@ -636,6 +654,7 @@ impl ReviewService {
         role: &str,
         evidence: &str,
         reason: Option<&str>,
+        category: Option<&str>,
     ) -> Option<&'a Checked> {
         let since = derived.submitted_at.as_deref().unwrap_or("");
         // One standing approval per person and round: a second approve on the
@@ -647,7 +666,7 @@ impl ReviewService {
             let same_words = if action == Action::Approve {
                 standing(c)
             } else {
-                c.role() == Some(role) && s("reason") == reason
+                c.role() == Some(role) && s("reason") == reason && s("category") == category
             };
             c.actor() == Some(actor)
                 && c.action() == Some(action)
@@ -703,11 +722,4 @@ impl ReviewService {
         };
         Ok(self.run_authors(runs.first()))
     }
-}
-
-pub fn views(model: &str, version: &str, checked: &[Checked]) -> Vec<RecordView> {
-    checked
-        .iter()
-        .map(|c| RecordView::new(model, version, c))
-        .collect()
 }

@@ -14,6 +14,8 @@ use crate::review::gates::GateResult;
 use crate::review::queue::{self, Trust};
 use crate::review::state::TAG_SUBMITTED_BY;
 use crate::trust::audit::{self, Found};
+use crate::trust::category;
+use crate::trust::checklist::{Checklists, Standing};
 use crate::trust::checkpoint::Checkpoint;
 use crate::trust::expiry;
 use crate::trust::record::{Action, Checked};
@@ -35,12 +37,51 @@ pub struct RecordView {
     pub at: Option<String>,
     pub valid: bool,
     pub findings: Vec<String>,
+    /// `reject`, `request_changes`: the category, `uncategorized` without one
+    /// (PROTOCOL 13).
+    pub category: Option<String>,
+    /// The checklist the record answered, against the configured ones.
+    pub checklist: Option<ChecklistView>,
+    /// An approval signed by a pipeline in the `automation` role (PROTOCOL 14).
+    pub automated: bool,
     pub record: Option<serde_json::Map<String, Value>>,
 }
 
+/// A record's checklist answers as views show them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChecklistView {
+    pub id: String,
+    pub digest: String,
+    /// Item id -> `yes`, `no` or `n/a`.
+    pub answers: std::collections::BTreeMap<String, String>,
+    /// The checklist is not the configured one now: it changed since, or no
+    /// longer applies. The record still counts.
+    pub older: bool,
+    /// Why the answers do not complete the configured checklist, if they do not.
+    pub problem: Option<String>,
+}
+
 impl RecordView {
-    pub fn new(model: &str, version: &str, c: &Checked) -> RecordView {
+    pub fn new(model: &str, version: &str, c: &Checked, checklists: &Checklists) -> RecordView {
+        let fields = c.fields.as_ref();
+        let standing = fields.map(|f| checklists.standing(f));
+        let checklist = standing.as_ref().and_then(|s| {
+            let a = s.answered()?;
+            Some(ChecklistView {
+                id: a.id.clone(),
+                digest: a.digest.clone(),
+                answers: a.answers.clone(),
+                older: matches!(s, Standing::Older(_)),
+                problem: match s {
+                    Standing::Incomplete(_, why) => Some(why.clone()),
+                    _ => None,
+                },
+            })
+        });
         RecordView {
+            category: fields.and_then(category::of_record).map(str::to_owned),
+            checklist,
+            automated: c.action() == Some(Action::Approve) && c.role() == Some("automation"),
             id: c.id.clone(),
             model: model.to_owned(),
             version: version.to_owned(),
@@ -366,7 +407,10 @@ impl ReviewService {
             submitted_by_tag: v.tags.get(TAG_SUBMITTED_BY).map(String::as_str),
             run_authors: &authors,
             gate_denies: &[],
+            gate_warns: &[],
             gate_error: None,
+            automation_risks: &self.config.automation_risks,
+            checklists: &self.config.checklists,
         };
         trust_of(&self.derive_effective(checked, &ctx), false)
     }
@@ -439,7 +483,10 @@ impl ReviewService {
             submitted_by_tag: submitted_by.as_deref(),
             run_authors: &authors,
             gate_denies: &gates.deny,
+            gate_warns: &gates.warn,
             gate_error: gates.error.as_deref(),
+            automation_risks: &self.config.automation_risks,
+            checklists: &self.config.checklists,
         };
         let derived = self.derive_effective(&checked, &ctx);
         queue::restate(&mut d.summary, &trust_of(&derived, true), now_ms);
@@ -470,7 +517,15 @@ impl ReviewService {
         }
         d.records = checked
             .iter()
-            .filter_map(|c| serde_json::to_value(RecordView::new(&model, &version, c)).ok())
+            .filter_map(|c| {
+                serde_json::to_value(RecordView::new(
+                    &model,
+                    &version,
+                    c,
+                    &self.config.checklists,
+                ))
+                .ok()
+            })
             .collect();
     }
 }

@@ -98,6 +98,49 @@ impl Action {
         matches!(self, Action::Promote | Action::Rollback)
     }
 
+    /// `reject` and `request_changes` carry a decision category (PROTOCOL 13).
+    pub fn carries_category(self) -> bool {
+        matches!(self, Action::Reject | Action::RequestChanges)
+    }
+
+    /// The actions that answer a checklist where one applies (PROTOCOL 13).
+    pub fn answers_checklist(self) -> bool {
+        matches!(
+            self,
+            Action::Approve | Action::Reject | Action::RequestChanges | Action::Override
+        )
+    }
+
+    /// Whether a record of this action may be signed in `role`: the action's
+    /// own roles, and what the machine roles may sign (PROTOCOL 8): a
+    /// `monitor` only comments and checkpoints, an `automation` identity
+    /// also approves (PROTOCOL 14). `Err` says why not.
+    pub fn signable_as(self, role: &str) -> Result<(), String> {
+        let machine: Option<&[Action]> = match role {
+            "monitor" => Some(&[Action::Comment, Action::Checkpoint]),
+            "automation" => Some(&[Action::Approve, Action::Comment, Action::Checkpoint]),
+            _ => None,
+        };
+        if let Some(may) = machine {
+            return if may.contains(&self) {
+                Ok(())
+            } else {
+                let names: Vec<&str> = may.iter().map(|a| a.as_str()).collect();
+                Err(format!(
+                    "the {role} role signs only {}, not {self}",
+                    names.join(", ")
+                ))
+            };
+        }
+        match self.allowed_roles() {
+            Some(allowed) if !allowed.contains(&role) => Err(format!(
+                "{self} must be signed as {}, not {role}",
+                allowed.join(" or ")
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// The roles this action may be signed in; `None` means any roster role.
     pub fn allowed_roles(self) -> Option<&'static [&'static str]> {
         match self {
@@ -144,6 +187,24 @@ mod tests {
         assert_eq!(
             "reopen".parse::<Action>().unwrap_err().to_string(),
             "\"reopen\" is not a known action"
+        );
+    }
+
+    #[test]
+    fn machine_roles_sign_only_what_the_protocol_lets_them() {
+        assert!(Action::Approve.signable_as("automation").is_ok());
+        assert!(Action::Comment.signable_as("monitor").is_ok());
+        let e = Action::Approve.signable_as("monitor").unwrap_err();
+        assert_eq!(
+            e,
+            "the monitor role signs only comment, checkpoint, not approve"
+        );
+        assert!(Action::Reject.signable_as("automation").is_err());
+        assert!(Action::Promote.signable_as("automation").is_err());
+        assert!(Action::Reject.signable_as("validator").is_ok());
+        assert_eq!(
+            Action::Override.signable_as("validator").unwrap_err(),
+            "override must be signed as compliance, not validator"
         );
     }
 }

@@ -3,6 +3,8 @@
 
 pub mod action;
 pub mod audit;
+pub mod category;
+pub mod checklist;
 pub mod checkpoint;
 pub mod deploy;
 pub mod expiry;

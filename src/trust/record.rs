@@ -328,7 +328,8 @@ fn check_fields(f: &Fields, findings: &mut Vec<String>) {
             "field run_user belongs to submit, not {action_text}"
         ));
     }
-    const KNOWN: [&str; 26] = [
+    check_structured(f, action, action_text, findings);
+    const KNOWN: [&str; 28] = [
         "v",
         "action",
         "registry",
@@ -355,11 +356,75 @@ fn check_fields(f: &Fields, findings: &mut Vec<String>) {
         "break_glass",
         "ratifies",
         "run_user",
+        "category",
+        "checklist",
     ];
     for k in f.keys() {
         if !KNOWN.contains(&k.as_str()) && k != "covers" && k != "sig" {
-            findings.push(format!("field {k} is not part of protocol version 1"));
+            findings.push(format!("field {k} is not part of protocol version 1.1"));
         }
+    }
+}
+
+/// `category` and `checklist` (PROTOCOL 13), for shape: whether the
+/// category is configured and the answers complete is the configuration's
+/// business, read when the state is derived.
+fn check_structured(
+    f: &Fields,
+    action: Option<Action>,
+    action_text: &str,
+    findings: &mut Vec<String>,
+) {
+    use super::checklist::{Answer, plain_id};
+    if let Some(c) = f.get("category") {
+        if !action.is_some_and(Action::carries_category) {
+            findings.push(format!(
+                "field category belongs to reject and request_changes, not {action_text}"
+            ));
+        } else if !c.as_str().is_some_and(plain_id) {
+            findings.push("field category is not a plain category name".into());
+        }
+    }
+    let Some(c) = f.get("checklist") else { return };
+    if !action.is_some_and(Action::answers_checklist) {
+        findings.push(format!(
+            "field checklist belongs to approve, reject, request_changes and override, not {action_text}"
+        ));
+        return;
+    }
+    let shape = c.as_object().is_some_and(|o| {
+        o.len() == 3
+            && o.get("id").and_then(Value::as_str).is_some_and(plain_id)
+            && o.get("digest")
+                .and_then(Value::as_str)
+                .is_some_and(is_sha256_tagged)
+            && o.get("answers")
+                .and_then(Value::as_object)
+                .is_some_and(|a| {
+                    !a.is_empty()
+                        && a.iter().all(|(k, v)| {
+                            plain_id(k)
+                                && v.as_str()
+                                    .and_then(Answer::parse)
+                                    .is_some_and(|x| Some(x.as_str()) == v.as_str())
+                        })
+                })
+    });
+    if !shape {
+        findings.push(
+            "field checklist is not {id, digest: sha256:<hex>, answers: {item: yes, no or n/a}}"
+                .into(),
+        );
+        return;
+    }
+    // An approve is valid only with every answer acceptable (PROTOCOL 13);
+    // a `no` is never one.
+    if action == Some(Action::Approve)
+        && let Some((item, _)) = c["answers"]
+            .as_object()
+            .and_then(|a| a.iter().find(|(_, v)| v.as_str() == Some("no")))
+    {
+        findings.push(format!("an approve answered no to checklist item {item}"));
     }
 }
 
@@ -468,13 +533,8 @@ fn check_signer(f: &Fields, signed: &[u8], roster: &Roster, findings: &mut Vec<S
     if !reviewer.has_role(role) {
         findings.push(format!("the roster does not give {actor} the role {role}"));
     }
-    if let Some(allowed) = Action::parse(action).and_then(Action::allowed_roles)
-        && !allowed.contains(&role)
-    {
-        findings.push(format!(
-            "{action} must be signed as {}, not {role}",
-            allowed.join(" or ")
-        ));
+    if let Some(Err(why)) = Action::parse(action).map(|a| a.signable_as(role)) {
+        findings.push(why);
     }
     let sig = match SshSig::from_pem(s("sig")) {
         Ok(sig) => sig,
@@ -617,6 +677,55 @@ mod tests {
         let known = sign(approve("val", 1), &key(1)).unwrap();
         let c = check(&known.tag_key, &known.tag_value, HERE, &roster());
         assert_eq!(c.action(), Some(Action::Approve));
+    }
+
+    #[test]
+    fn categories_and_checklists_are_checked_for_shape() {
+        let digest = format!("sha256:{}", "c".repeat(64));
+        let with = |action: &str, extra: Value| {
+            let mut f = approve("val", 1);
+            f.insert("action".into(), json!(action));
+            f.insert("reason".into(), json!("why"));
+            for (k, v) in extra.as_object().unwrap() {
+                f.insert(k.clone(), v.clone());
+            }
+            let s = sign(f, &key(1)).unwrap();
+            findings(&s.tag_key, &s.tag_value, HERE)
+        };
+        assert_eq!(with("reject", json!({"category": "fairness"})), "");
+        assert!(
+            with("approve", json!({"category": "fairness"})).contains("category belongs to reject")
+        );
+        assert!(with("reject", json!({"category": "Not plain"})).contains("not a plain category"));
+        let answers = |a: Value| json!({"checklist": {"id": "v1", "digest": digest, "answers": a}});
+        assert_eq!(
+            with(
+                "approve",
+                answers(json!({"metrics": "yes", "fairness": "n/a"}))
+            ),
+            ""
+        );
+        assert_eq!(with("reject", answers(json!({"metrics": "no"}))), "");
+        assert_eq!(
+            with("approve", answers(json!({"metrics": "no"}))),
+            "an approve answered no to checklist item metrics"
+        );
+        assert!(
+            with("approve", answers(json!({"metrics": "maybe"})))
+                .contains("field checklist is not")
+        );
+        assert!(with("approve", answers(json!({}))).contains("field checklist is not"));
+        assert!(
+            with("comment", answers(json!({"m": "yes"}))).contains("checklist belongs to approve")
+        );
+        // A machine role signs only what it may.
+        let mut f = approve("val", 1);
+        f.insert("role".into(), json!("monitor"));
+        let s = sign(f, &key(1)).unwrap();
+        assert!(
+            findings(&s.tag_key, &s.tag_value, HERE)
+                .contains("the monitor role signs only comment, checkpoint, not approve")
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use ssh_key::{HashAlg, PublicKey};
 
 use crate::review::evidence::sha256_tagged;
-use crate::review::risk::ROLES;
+use crate::review::risk::{MACHINE_ROLES, ROLES};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -117,8 +117,16 @@ pub enum RosterError {
 pub enum RosterProblem {
     #[error("id {0:?} is not plain (letters, digits and . _ + - @ only)")]
     IdNotPlain(String),
-    #[error("reviewer {id:?}: unknown role {role:?} (roles: {})", ROLES.join(", "))]
+    #[error("reviewer {id:?}: unknown role {role:?} (roles: {}, {})", ROLES.join(", "), MACHINE_ROLES.join(", "))]
     UnknownRole { id: String, role: String },
+    #[error(
+        "reviewer {id:?}: {machine} is a machine's role and cannot go with the human role {human} (give the machine its own id)"
+    )]
+    MachineAndHuman {
+        id: String,
+        machine: String,
+        human: String,
+    },
     #[error("key {fingerprint} belongs to both {first:?} and {second:?}")]
     SharedKey {
         fingerprint: String,
@@ -214,10 +222,21 @@ impl Roster {
             if !is_plain_id(&r.id) {
                 return Err(err(RosterProblem::IdNotPlain(r.id)));
             }
-            if let Some(bad) = r.roles.iter().find(|x| !ROLES.contains(&x.as_str())) {
+            let known =
+                |x: &&String| ROLES.contains(&x.as_str()) || MACHINE_ROLES.contains(&x.as_str());
+            if let Some(bad) = r.roles.iter().find(|x| !known(x)) {
                 return Err(err(RosterProblem::UnknownRole {
                     id: r.id.clone(),
                     role: bad.clone(),
+                }));
+            }
+            let machine = r.roles.iter().find(|x| MACHINE_ROLES.contains(&x.as_str()));
+            let human = r.roles.iter().find(|x| ROLES.contains(&x.as_str()));
+            if let (Some(machine), Some(human)) = (machine, human) {
+                return Err(err(RosterProblem::MachineAndHuman {
+                    id: r.id.clone(),
+                    machine: machine.clone(),
+                    human: human.clone(),
                 }));
             }
             let mut keys = Vec::new();
@@ -356,6 +375,11 @@ mod tests {
             (one("*", "\"validator\"", ka), "not plain"),
             (one("a b", "\"validator\"", ka), "not plain"),
             (one("a", "\"boss\"", ka), "unknown role"),
+            (
+                one("a", "\"automation\", \"validator\"", ka),
+                "cannot go with the human role validator",
+            ),
+            (one("a", "\"sre\", \"monitor\"", ka), "machine's role"),
             (
                 one("a", "\"validator\"", &format!("cert-authority {ka}")),
                 "no options",

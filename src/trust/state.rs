@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, HashSet};
 use serde::Serialize;
 use serde_json::Value;
 
+use super::checklist::Checklists;
 use super::record::{Action, Checked};
 use crate::review::risk::Risk;
 use crate::review::state::ReviewState;
@@ -125,7 +126,13 @@ pub struct Context<'a> {
     pub run_authors: &'a [String],
     /// The configured policy evaluated now on the current evidence.
     pub gate_denies: &'a [String],
+    pub gate_warns: &'a [String],
     pub gate_error: Option<&'a str>,
+    /// The tiers where an `automation` approval stands in for `validator`
+    /// (PROTOCOL 14).
+    pub automation_risks: &'a [Risk],
+    /// The configured checklists, that approvals must answer (PROTOCOL 13).
+    pub checklists: &'a Checklists,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -140,6 +147,11 @@ pub struct ApprovalView {
     pub revoked: bool,
     /// The actor is the submitter or a run author.
     pub by_author: bool,
+    /// Signed by a pipeline in the `automation` role (PROTOCOL 14).
+    pub automated: bool,
+    /// Why it does not count though valid, current and not an author's: its
+    /// checklist answers, or the limits of automation.
+    pub held_back: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -283,6 +295,43 @@ pub fn derive(records: &[Rec<'_>], ctx: &Context<'_>) -> Derived {
     }
     required.sort();
 
+    // An automated approval stands in for `validator` only at a tier the
+    // configuration lists (never above medium), on gates with nothing to
+    // say when it was signed and now (PROTOCOL 14).
+    let gates_quiet_now =
+        ctx.gate_denies.is_empty() && ctx.gate_warns.is_empty() && ctx.gate_error.is_none();
+    let automation_limit = |r: &Rec<'_>| -> Option<String> {
+        if risk > Risk::Medium || !ctx.automation_risks.contains(&risk) {
+            return Some(format!(
+                "an automated approval does not count at {risk} risk"
+            ));
+        }
+        let g = r.fields.get("gates");
+        let empty = |k: &str| {
+            g.and_then(|g| g.get(k))
+                .and_then(Value::as_array)
+                .is_some_and(Vec::is_empty)
+        };
+        if !(empty("deny")
+            && empty("warn")
+            && g.and_then(|g| g.get("error")).is_some_and(Value::is_null))
+        {
+            return Some("an automated approval counts only on gates with no deny, warn or error, and it was signed on some".into());
+        }
+        if !gates_quiet_now {
+            return Some("an automated approval counts only while the policy has no deny, warn or error, and it has some now".into());
+        }
+        None
+    };
+    let held_back = |r: &Rec<'_>| -> Option<String> {
+        if r.role == "automation"
+            && let Some(why) = automation_limit(r)
+        {
+            return Some(why);
+        }
+        ctx.checklists.standing(r.fields).refusal()
+    };
+
     let decided = |r: &&Rec<'_>| r.at.to_owned();
     let approvals: Vec<ApprovalView> = in_play
         .iter()
@@ -295,6 +344,8 @@ pub fn derive(records: &[Rec<'_>], ctx: &Context<'_>) -> Derived {
             stale: !current(r),
             revoked: revoked.contains(r.id),
             by_author: is_author(r.actor),
+            automated: r.role == "automation",
+            held_back: held_back(r),
         })
         .collect();
 
@@ -356,7 +407,7 @@ pub fn derive(records: &[Rec<'_>], ctx: &Context<'_>) -> Derived {
         } else if a.by_author {
             Some("signed by an author of the version")
         } else {
-            None
+            a.held_back.as_deref()
         };
         if let Some(why) = why {
             findings.push(format!(
@@ -369,8 +420,15 @@ pub fn derive(records: &[Rec<'_>], ctx: &Context<'_>) -> Derived {
     }
     let counted: Vec<(&str, &str)> = approvals
         .iter()
-        .filter(|a| !a.revoked && !a.stale && !a.by_author)
-        .map(|a| (a.actor.as_str(), a.role.as_str()))
+        .filter(|a| !a.revoked && !a.stale && !a.by_author && a.held_back.is_none())
+        .map(|a| {
+            let role = if a.automated {
+                "validator"
+            } else {
+                a.role.as_str()
+            };
+            (a.actor.as_str(), role)
+        })
         .collect();
     d.covered_roles = assign(&required, &counted);
     d.missing_roles = required

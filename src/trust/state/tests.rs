@@ -1,4 +1,5 @@
 use super::*;
+use crate::trust::checklist::Checklists;
 use serde_json::json;
 
 const EV: &str = "sha256:aaaa";
@@ -52,7 +53,10 @@ fn ctx<'a>(roles: &'a [String], denies: &'a [String]) -> Context<'a> {
         submitted_by_tag: None,
         run_authors: &[],
         gate_denies: denies,
+        gate_warns: &[],
         gate_error: None,
+        automation_risks: &[],
+        checklists: Checklists::none(),
     }
 }
 
@@ -537,4 +541,178 @@ fn a_lowered_tag_does_not_silence_a_signed_reject() {
     assert_eq!(d.state, ReviewState::Pending);
     assert_eq!(d.missing_roles, ["domain"]);
     assert_eq!(d.risk, Risk::High);
+}
+
+/// A low-risk review where only a validator is required, as PROTOCOL 14 sees it.
+fn automated(id: &str, risk: &str, gates: Value) -> R {
+    rec(
+        id,
+        "approve",
+        "ci",
+        "automation",
+        "2026-01-02T00:00:00Z",
+        json!({"evidence": EV, "required_roles": ["validator"], "risk": risk, "gates": gates}),
+    )
+}
+
+fn quiet() -> Value {
+    json!({"policy": "sha256:pp", "deny": [], "warn": [], "error": null})
+}
+
+fn low_ctx<'a>(roles: &'a [String], automation: &'a [Risk]) -> Context<'a> {
+    Context {
+        risk: Risk::Low,
+        automation_risks: automation,
+        ..ctx(roles, &[])
+    }
+}
+
+#[test]
+fn an_automated_approval_stands_in_for_the_validator_at_a_listed_tier() {
+    let validator = vec!["validator".to_owned()];
+    let rs = [automated("a1", "low", quiet())];
+    let d = derive(&recs(&rs), &low_ctx(&validator, &[Risk::Low]));
+    assert_eq!(d.state, ReviewState::Approved, "{:?}", d.findings);
+    assert_eq!(d.covered_roles["validator"], "ci");
+    assert!(d.approvals[0].automated);
+    // Not listed: it does not count, and says why.
+    let d = derive(&recs(&rs), &low_ctx(&validator, &[]));
+    assert_eq!(d.state, ReviewState::Pending);
+    assert!(
+        d.findings
+            .iter()
+            .any(|f| f.contains("an automated approval does not count at low risk")),
+        "{:?}",
+        d.findings
+    );
+}
+
+#[test]
+fn a_raised_risk_stops_an_automated_approval_counting() {
+    let validator = vec!["validator".to_owned()];
+    let rs = [automated("a1", "low", quiet())];
+    // The tag raised to medium while only low is listed.
+    let medium = Context {
+        risk: Risk::Medium,
+        ..low_ctx(&validator, &[Risk::Low])
+    };
+    assert_eq!(derive(&recs(&rs), &medium).state, ReviewState::Pending);
+    // Never at high, however it came to be: here a record of the round says so.
+    let raised = [
+        automated("a1", "low", quiet()),
+        rec(
+            "c1",
+            "comment",
+            "vic",
+            "validator",
+            "2026-01-03T00:00:00Z",
+            json!({"risk": "high"}),
+        ),
+    ];
+    let all = [Risk::Low, Risk::Medium, Risk::High];
+    let d = derive(&recs(&raised), &low_ctx(&validator, &all));
+    assert_eq!((d.risk, d.state), (Risk::High, ReviewState::Pending));
+}
+
+#[test]
+fn an_automated_approval_needs_quiet_gates_when_signed_and_now() {
+    let validator = vec!["validator".to_owned()];
+    for gates in [
+        json!({"policy": "sha256:pp", "deny": [], "warn": ["drifting"], "error": null}),
+        json!({"policy": "sha256:pp", "deny": ["no card"], "warn": [], "error": null}),
+        json!({"policy": "sha256:pp", "deny": [], "warn": [], "error": "timeout"}),
+    ] {
+        let rs = [automated("a1", "low", gates.clone())];
+        let d = derive(&recs(&rs), &low_ctx(&validator, &[Risk::Low]));
+        assert_eq!(d.state, ReviewState::Pending, "{gates}");
+    }
+    let rs = [automated("a1", "low", quiet())];
+    let warns = vec!["drifting".to_owned()];
+    let now_warns = Context {
+        gate_warns: &warns,
+        ..low_ctx(&validator, &[Risk::Low])
+    };
+    let d = derive(&recs(&rs), &now_warns);
+    assert_eq!(d.state, ReviewState::Pending);
+    assert!(
+        d.findings.iter().any(|f| f.contains("has some now")),
+        "{:?}",
+        d.findings
+    );
+}
+
+#[test]
+fn an_automated_approval_never_fills_domain_and_a_human_reject_stands_over_it() {
+    let two = vec!["domain".to_owned(), "validator".to_owned()];
+    let rs = [automated("a1", "low", quiet())];
+    let d = derive(&recs(&rs), &low_ctx(&two, &[Risk::Low]));
+    assert_eq!(d.state, ReviewState::Pending);
+    assert_eq!(d.missing_roles, ["domain"]);
+    let compliance = vec!["compliance".to_owned()];
+    let d = derive(&recs(&rs), &low_ctx(&compliance, &[Risk::Low]));
+    assert_eq!(d.missing_roles, ["compliance"]);
+    let validator = vec!["validator".to_owned()];
+    let rejected = [
+        automated("a1", "low", quiet()),
+        rec(
+            "r1",
+            "reject",
+            "vic",
+            "validator",
+            "2026-01-03T00:00:00Z",
+            json!({"evidence": EV, "reason": "no"}),
+        ),
+    ];
+    let d = derive(&recs(&rejected), &low_ctx(&validator, &[Risk::Low]));
+    assert_eq!(d.state, ReviewState::Rejected);
+}
+
+#[test]
+fn an_approval_that_skips_the_configured_checklist_does_not_count() {
+    let checklists: crate::trust::checklist::Checklists = {
+        #[derive(serde::Deserialize)]
+        struct F {
+            checklist: Vec<crate::trust::checklist::ChecklistFile>,
+        }
+        let f: F = toml::from_str(
+            "[[checklist]]\nid = \"v1\"\nroles = [\"validator\"]\nrisks = [\"high\"]\nitems = [{ id = \"metrics\", text = \"Metrics\" }]\n",
+        )
+        .unwrap();
+        Checklists::new(&f.checklist).unwrap()
+    };
+    let r = roles();
+    let with = |rs: &[R]| {
+        derive(
+            &recs(rs),
+            &Context {
+                checklists: &checklists,
+                ..ctx(&r, &[])
+            },
+        )
+    };
+    let bare = [
+        submit("2026-01-01T00:00:00Z"),
+        approve("a1", "val", "validator", EV),
+        approve("a2", "dom", "domain", EV),
+    ];
+    let d = with(&bare);
+    assert_eq!(d.state, ReviewState::Pending);
+    assert_eq!(d.missing_roles, ["validator"]);
+    assert!(
+        d.approvals[0]
+            .held_back
+            .as_deref()
+            .unwrap()
+            .contains("checklist v1"),
+        "{:?}",
+        d.approvals
+    );
+    let mut answered = approve("a1", "val", "validator", EV);
+    let c = &checklists.all()[0];
+    answered.fields.insert(
+        "checklist".into(),
+        c.record_value(&[("metrics".to_owned(), crate::trust::checklist::Answer::Yes)].into()),
+    );
+    let d = with(&[bare[0].clone(), answered, bare[2].clone()]);
+    assert_eq!(d.state, ReviewState::Approved, "{:?}", d.findings);
 }

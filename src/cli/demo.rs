@@ -180,8 +180,8 @@ async fn sign(
                 );
             }
             Ok(out.line(&format!(
-                "Signed history: {} versions submitted, approved and promoted, the production ones last ({} records).",
-                h.promoted, h.records
+                "Signed history: {} versions submitted, approved and promoted, the production ones last; {} past rejections and requests for changes with their categories ({} records).",
+                h.promoted, h.decided, h.records
             ))?)
         }
         Err(e) => {

@@ -139,6 +139,30 @@ pub(crate) struct VersionSpec {
     pub disadvantaged: Option<(&'static str, &'static str)>,
     /// Explainability: this feature becomes the most important one.
     pub new_top_feature: Option<&'static str>,
+    /// A past reject or request for changes that the demo's history signs
+    /// again (`Review::Tagged` says which), with its category.
+    pub decided: Option<Decided>,
+}
+
+/// Why a past decision went as it did: its category (PROTOCOL 13), the role
+/// that signed it and the checklist item answered `no`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Decided {
+    pub category: &'static str,
+    pub role: &'static str,
+    pub unmet: &'static str,
+}
+
+const fn decided(
+    category: &'static str,
+    role: &'static str,
+    unmet: &'static str,
+) -> Option<Decided> {
+    Some(Decided {
+        category,
+        role,
+        unmet,
+    })
 }
 
 /// A version with every report; the entries below change what differs.
@@ -156,6 +180,7 @@ const V: VersionSpec = VersionSpec {
     scan: Scan::Ran,
     disadvantaged: None,
     new_top_feature: None,
+    decided: None,
 };
 
 /// An early experiment: no modelgate reports yet.
@@ -301,6 +326,7 @@ pub(crate) const MODELS: &[ModelSpec] = &[
                 review: Review::Tagged("rejected"),
                 overrides: &[("fpr", 0.2)],
                 description: "Aggressive threshold tuning; false positive rate too high for the step-up budget.",
+                decided: decided("performance", "validator", "metrics"),
                 ..V
             },
             VersionSpec {
@@ -418,6 +444,7 @@ pub(crate) const MODELS: &[ModelSpec] = &[
                 review: Review::Tagged("rejected"),
                 overrides: &[("expected_calibration_error", 0.3)],
                 description: "Drops monotonic constraints; calibration drifted in the 61+ band.",
+                decided: decided("fairness", "compliance", "fairness"),
                 ..V
             },
             VersionSpec {
@@ -506,6 +533,7 @@ pub(crate) const MODELS: &[ModelSpec] = &[
                 review: Review::Tagged("changes_requested"),
                 card: false,
                 description: "Absolute-error loss; model card missing.",
+                decided: decided("documentation", "validator", "card"),
                 ..V
             },
             VersionSpec {
@@ -595,6 +623,7 @@ pub(crate) const MODELS: &[ModelSpec] = &[
                 review: Review::Tagged("changes_requested"),
                 explain: false,
                 description: "Same features, new class weights; explanations were not attached.",
+                decided: decided("explainability", "domain", "drift"),
                 ..V
             },
             VersionSpec {
@@ -756,6 +785,7 @@ pub(crate) const MODELS: &[ModelSpec] = &[
                 days_ago: 220.0,
                 review: Review::Tagged("rejected"),
                 description: "Tweedie loss experiment; over-forecast slow movers.",
+                decided: decided("performance", "validator", "metrics"),
                 ..V
             },
             VersionSpec {

@@ -21,6 +21,10 @@ pub const SETTINGS: &str = r#"
 registry = "embedded"
 production_alias = "champion"
 
+# The CI pipeline (ci.automation@demo.modelgate) may stand in for the
+# validator on low-risk versions whose gates are quiet (PROTOCOL 14).
+automation_risks = ["low"]
+
 # PROTOCOL 2's defaults, spelled out: what the demo's reviews are built for.
 [roles_by_risk]
 low = ["validator"]
@@ -33,6 +37,42 @@ low = 120
 medium = 72
 high = 48
 critical = 24
+
+# What each reviewer answers at medium risk and above (PROTOCOL 13); the
+# item an answer of `no` names is where a reject or request for changes lands.
+[[checklist]]
+id = "validation-v1"
+roles = ["validator"]
+risks = ["medium", "high", "critical"]
+items = [
+  { id = "metrics", text = "Metrics reviewed against the baseline; every regression understood" },
+  { id = "schema", text = "Input and output schema changes checked with the consumers" },
+  { id = "fairness", text = "Fairness report reviewed for every sensitive feature", allow_na = true },
+  { id = "security", text = "Security scan clean, and every model file scanned" },
+  { id = "card", text = "Model card current: intended use, limits, training data" },
+]
+
+[[checklist]]
+id = "domain-v1"
+roles = ["domain"]
+risks = ["medium", "high", "critical"]
+items = [
+  { id = "business", text = "Business metrics and thresholds fit the product's operating point" },
+  { id = "segments", text = "Checked on the segments the business cares about" },
+  { id = "drift", text = "Feature shift and importance changes make sense for the domain", allow_na = true },
+  { id = "rollout", text = "Rollout and fallback agreed with the owning team", allow_na = true },
+]
+
+[[checklist]]
+id = "compliance-v1"
+roles = ["compliance"]
+risks = ["medium", "high", "critical"]
+items = [
+  { id = "policy", text = "Policy gates reviewed; every deny fixed or waived with a reason" },
+  { id = "fairness", text = "Anti-discrimination obligations met for the affected people", allow_na = true },
+  { id = "lineage", text = "Training data lineage and consent documented" },
+  { id = "audit", text = "The record is complete enough for an external audit" },
+]
 "#;
 
 /// `SETTINGS` parsed.
@@ -80,7 +120,7 @@ mod tests {
     }
 
     #[test]
-    fn the_settings_parse_and_match_a_fresh_install() {
+    fn the_settings_parse_with_a_fresh_installs_roles_and_slas() {
         let over = Overrides {
             db: Some("/d/demo.db".into()),
             ..Default::default()
@@ -97,6 +137,16 @@ mod tests {
         assert_eq!(demo.risk.roles_by_risk, fresh.risk.roles_by_risk);
         assert_eq!(demo.risk.sla_hours_by_risk, fresh.risk.sla_hours_by_risk);
         assert_eq!(demo.production_alias, super::super::PRODUCTION_ALIAS);
+        use crate::review::risk::Risk;
+        assert_eq!(demo.automation_risks, [Risk::Low]);
+        for role in ["validator", "domain", "compliance"] {
+            assert!(demo.checklists.applicable(role, Risk::Low).is_none());
+            for risk in [Risk::Medium, Risk::High, Risk::Critical] {
+                let c = demo.checklists.applicable(role, risk).unwrap();
+                assert!((3..=5).contains(&c.items.len()), "{}", c.id);
+                assert!(c.items.iter().any(|i| i.allow_na), "{}", c.id);
+            }
+        }
     }
 
     #[test]

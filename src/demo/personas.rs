@@ -46,7 +46,8 @@ pub fn can_do(role: &str) -> &'static [&'static str] {
         "validator" | "domain" => &["approve", "reject", "request changes"],
         "compliance" => &["approve", "reject", "override", "ratify"],
         "sre" => &["promote", "rollback", "ratify"],
-        _ => &["approve", "comment"],
+        "automation" => &["approve (low risk, quiet gates)"],
+        _ => &["comment"],
     }
 }
 

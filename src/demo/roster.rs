@@ -28,6 +28,8 @@ pub struct Identity {
 
 /// Every role once, plus a second owner, validator and sre: authors cannot
 /// approve their own work and a rollback needs a second person to ratify it.
+/// Last, the CI pipeline: a machine's id (PROTOCOL 8), approving low-risk
+/// versions whose gates are quiet (PROTOCOL 14).
 pub const IDENTITIES: &[Identity] = &[
     Identity {
         id: "ana.owner@demo.modelgate",
@@ -77,7 +79,17 @@ pub const IDENTITIES: &[Identity] = &[
         roles: &["sre"],
         mlflow_users: &["gus.moreau"],
     },
+    Identity {
+        id: AUTOMATION,
+        name: "CI pipeline",
+        roles: &["automation"],
+        // The service account CI logs runs as; no demo run is its own.
+        mlflow_users: &["ci-pipeline"],
+    },
 ];
+
+/// The demo's pipeline identity (role `automation`).
+pub const AUTOMATION: &str = "ci.automation@demo.modelgate";
 
 /// Where `write_roster` puts the private key of `id`.
 pub fn key_path(dir: &Path, id: &str) -> PathBuf {
@@ -211,7 +223,14 @@ mod tests {
 
     #[test]
     fn every_role_is_covered() {
-        for role in ["owner", "validator", "domain", "compliance", "sre"] {
+        for role in [
+            "owner",
+            "validator",
+            "domain",
+            "compliance",
+            "sre",
+            "automation",
+        ] {
             assert!(IDENTITIES.iter().any(|i| i.roles.contains(&role)), "{role}");
         }
         assert!(

@@ -139,6 +139,13 @@ async fn a_persona_signs_with_its_own_key() {
     shots::settle(&mut a, &service, effects).await;
     let chloe = "chloe.validator@demo.modelgate";
     assert!(matches!(&a.identity, crate::tui::action::Identity::Known(me) if me.id == chloe));
+    // A low-risk review: no checklist to answer at low risk.
+    a.queue.list.selected = a
+        .queue
+        .visible
+        .iter()
+        .position(|i| a.queue.rows[*i as usize].item.model == "support-ticket-router")
+        .unwrap();
     shots::act(&mut a, &service, Action::Run(Command::Open)).await;
     let key_ = a.review.as_ref().unwrap().key.clone();
     key(&mut a, KeyCode::Char('a'));

@@ -27,4 +27,5 @@ mod policy;
 mod races;
 mod samples;
 mod ssh_keygen;
+mod structured;
 mod tamper;

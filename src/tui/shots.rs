@@ -76,6 +76,7 @@ pub fn draw(app: &App) -> Buffer {
 pub async fn start_on(service: &ReviewService, width: u16, height: u16, theme: Theme) -> App {
     let mut app = app(width, height, theme);
     app.registry = service.describe_registry();
+    app.asks = super::app::Asks::from_config(&service.config);
     let start = app.start();
     settle(&mut app, service, start).await;
     app
@@ -112,6 +113,7 @@ pub async fn loaded(
     service.config.identity = Some(SIGNER.into());
     let service = Arc::new(service);
     let mut app = app(width, height, theme);
+    app.asks = super::app::Asks::from_config(&service.config);
     let start = app.start();
     settle(&mut app, &service, start).await;
     Ok((app, service))

@@ -5,7 +5,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::centered;
 
@@ -247,12 +247,16 @@ pub fn lines(app: &App, d: &SignDialog, width: usize) -> Vec<Line<'static>> {
 
 pub fn render(app: &App, d: &SignDialog, f: &mut Frame<'_>, area: Rect) {
     let inner = area.width.saturating_sub(4).clamp(1, 94) as usize;
-    let body = lines(app, d, inner);
-    let rows: usize = body.iter().map(|l| l.width().max(1).div_ceil(inner)).sum();
-    let rect = centered(area, 96, rows as u16 + 2);
+    // Wrapped here rather than by the paragraph, so that the height counts
+    // every row and the buttons are never cut off.
+    let body: Vec<Line<'static>> = lines(app, d, inner)
+        .into_iter()
+        .flat_map(|l| wrap(l, inner, 0))
+        .collect();
+    let rect = centered(area, 96, body.len() as u16 + 2);
     f.render_widget(Clear, rect);
     f.render_widget(
-        Paragraph::new(body).wrap(Wrap { trim: false }).block(
+        Paragraph::new(body).block(
             Block::default()
                 .borders(Borders::ALL)
                 .border_style(app.theme.frame())

@@ -274,4 +274,42 @@ async fn a_reject_signed_in_the_dialog_records_category_and_answers() {
     assert_eq!(checklist["answers"]["metrics"], "no");
     assert_eq!(checklist["answers"]["fairness"], "n/a");
     assert_eq!(r["checklist"]["older"], false, "{r}");
+    // The Records tab and :audit's detail say so.
+    let records = &a.review.as_ref().unwrap().docs[Tab::Records.index()];
+    let lines: Vec<String> = records.iter().map(|l| l.to_string()).collect();
+    for want in [
+        format!("category {category}"),
+        "checklist validation-v1".to_owned(),
+        "metrics  no".to_owned(),
+        "fairness n/a".to_owned(),
+    ] {
+        assert!(
+            lines.iter().any(|l| l.contains(&want)),
+            "{want} in {lines:#?}"
+        );
+    }
+    let effects = a.run_palette("audit");
+    shots::settle(&mut a, &service, effects).await;
+    typed(&mut a, "/action:reject");
+    key(&mut a, KeyCode::Enter);
+    let screen = shots::text(&shots::draw(&a));
+    assert!(screen.contains("checklist validation-v1"), "{screen}");
+    assert!(screen.contains(&format!("category {category}")), "{screen}");
+}
+
+#[tokio::test]
+async fn a_narrow_dialog_wraps_the_items_and_keeps_the_buttons() {
+    let mut a = with_checklists('x').await;
+    for w in [70u16, 46] {
+        update(&mut a, Action::Resize(w, 40));
+        let screen = shots::text(&shots::draw(&a));
+        assert!(screen.contains("[ Sign ] disabled"), "{screen}");
+        assert!(screen.contains("space answers"), "the last line: {screen}");
+        assert!(screen.contains("[ · ] "), "{screen}");
+        let items = screen.lines().filter(|l| l.contains("[ · ]")).count();
+        assert_eq!(
+            items, 2,
+            "one line per item, then its text wrapped: {screen}"
+        );
+    }
 }

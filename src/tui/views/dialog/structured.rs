@@ -42,7 +42,7 @@ pub(super) fn lines(t: &Theme, d: &SignDialog, width: usize) -> Vec<Line<'static
         return out;
     };
     out.push(Line::default());
-    out.push(Line::from(vec![
+    let head = Line::from(vec![
         Span::styled("  checklist ", t.dim()),
         Span::styled(clean::line(&c.id), t.bold()),
         Span::styled(
@@ -53,7 +53,8 @@ pub(super) fn lines(t: &Theme, d: &SignDialog, width: usize) -> Vec<Line<'static
             ),
             t.dim(),
         ),
-    ]));
+    ]);
+    out.extend(wrap(head, width, 12));
     let ids = width >= ID_WIDTH_FROM;
     let idw = c
         .items

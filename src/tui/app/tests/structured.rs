@@ -313,3 +313,57 @@ async fn a_narrow_dialog_wraps_the_items_and_keeps_the_buttons() {
         );
     }
 }
+
+#[tokio::test]
+async fn categories_are_offered_most_used_first_across_the_audit_records() {
+    let (mut a, _) = review_ready().await;
+    let record = |category: Option<&str>| crate::service::records::RecordView {
+        id: "ab".repeat(32),
+        model: "m".into(),
+        version: "1".into(),
+        action: Some("reject".into()),
+        actor: Some("ben@x".into()),
+        role: Some("validator".into()),
+        at: None,
+        valid: true,
+        findings: vec![],
+        category: category.map(str::to_owned),
+        checklist: None,
+        automated: false,
+        record: None,
+    };
+    let records = vec![
+        record(Some("security")),
+        record(Some("cost")),
+        record(Some("security")),
+    ];
+    a.audit.data = Some(Load::Ready(std::sync::Arc::new(
+        crate::tui::action::AuditData {
+            records,
+            ..Default::default()
+        },
+    )));
+    key(&mut a, KeyCode::Char('c'));
+    let offered = &dialog(&a).structured.categories;
+    assert_eq!(offered[..2], ["security".to_owned(), "cost".to_owned()]);
+    assert_eq!(offered.len(), a.asks.categories.len());
+}
+
+#[tokio::test]
+async fn the_review_header_counts_approvals_by_automation() {
+    let (mut a, _) = review_ready().await;
+    let r = a.review.as_mut().unwrap();
+    let Load::Ready(d) = &r.detail else {
+        panic!("not loaded")
+    };
+    let mut d = (**d).clone();
+    d.summary.approvals.push(crate::review::queue::Approval {
+        actor: "ci@x".into(),
+        role: "automation".into(),
+        at: "2026-03-02T08:00:00Z".into(),
+        verified: true,
+    });
+    r.detail = Load::Ready(std::sync::Arc::new(d));
+    let screen = shots::text(&shots::draw(&a));
+    assert!(screen.contains("⚙ 1 automated"), "{screen}");
+}

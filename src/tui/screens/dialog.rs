@@ -1,5 +1,5 @@
 //! The signing dialog: what is about to be signed, as whom, why, on which
-//! evidence. Focus starts on Cancel; only Enter on Sign signs, in the
+//! evidence, with which category and checklist answers. Focus starts on Cancel; only Enter on Sign signs, in the
 //! background. What came of it comes back as data and is put in words here.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};

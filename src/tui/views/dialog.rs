@@ -1,6 +1,7 @@
 //! The signing dialog: the action, the role, the reason, the evidence digest
-//! and gate results about to be signed (or, for a rollback, the target,
-//! incident, confirmation and the record to be signed). Focus starts on Cancel.
+//! and gate results about to be signed, the category and checklist where
+//! they apply (or, for a rollback, the target, incident, confirmation and
+//! the record to be signed). Focus starts on Cancel.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -8,13 +9,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::centered;
-
-mod structured;
 use crate::trust::record::Action;
 use crate::tui::app::{App, Field, SignDialog};
 use crate::tui::clean;
 use crate::tui::tabs::wrap;
 use crate::tui::theme::Theme;
+
+mod structured;
 
 fn title(action: &str) -> String {
     let mut c = action.replace('_', " ").chars().collect::<Vec<_>>();

@@ -121,6 +121,10 @@ pub struct SignRequest {
     pub expected_evidence: Option<String>,
     pub incident: Option<String>,
     pub ratifies: Option<String>,
+    /// `reject`, `request_changes`: the category chosen (PROTOCOL 13).
+    pub category: Option<String>,
+    /// Answers to the checklist that applies to the role and risk.
+    pub answers: std::collections::BTreeMap<String, crate::trust::checklist::Answer>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -222,6 +226,8 @@ mod tests {
             expected_evidence: None,
             incident: None,
             ratifies: None,
+            category: None,
+            answers: Default::default(),
         };
         let queue = |all| Effect::LoadQueue { all };
         assert_eq!(queue(false).lifetime(), queue(true).lifetime());

@@ -26,6 +26,9 @@ pub struct AuditArgs {
     /// Only this action (approve, reject, ...).
     #[arg(long)]
     pub action: Option<String>,
+    /// Only rejects and change requests of this category (`uncategorized`: those without one).
+    #[arg(long, value_name = "C")]
+    pub category: Option<String>,
     /// Only records claiming this time or later (RFC 3339).
     #[arg(long)]
     pub since: Option<String>,
@@ -95,6 +98,7 @@ pub async fn run(args: AuditArgs, config: &Config, out: &mut Out) -> Result<Exit
                 model: args.model,
                 actor: args.actor,
                 action: args.action,
+                category: args.category,
                 since: args.since,
             };
             let records = service.audit_records(&filter, super::now_ms()).await?;
@@ -247,6 +251,7 @@ fn print_records(records: &[RecordView], out: &mut Out) -> Result<()> {
                 Cell::new(r.actor.as_deref().unwrap_or("?")),
                 Cell::new(r.role.as_deref().unwrap_or("?")),
                 Cell::new(&crate::text::short_id(&r.id)),
+                Cell::new(&r.decision_notes().join("; ")),
                 Cell::new(&r.findings.join("; ")),
             ]
         })
@@ -254,7 +259,7 @@ fn print_records(records: &[RecordView], out: &mut Out) -> Result<()> {
     table(
         out,
         &[
-            "VALID", "AT", "MODEL", "VER", "ACTION", "ACTOR", "ROLE", "ID", "FINDINGS",
+            "VALID", "AT", "MODEL", "VER", "ACTION", "ACTOR", "ROLE", "ID", "DECISION", "FINDINGS",
         ],
         rows,
     )?;
@@ -286,8 +291,18 @@ fn csv_cell(s: &str) -> String {
 }
 
 fn csv(records: &[RecordView]) -> String {
-    let mut s = String::from("id,model,version,action,actor,role,at,valid,findings\n");
+    let mut s =
+        String::from("id,model,version,action,actor,role,at,valid,category,checklist,findings\n");
     for r in records {
+        let checklist = r
+            .checklist
+            .as_ref()
+            .map(|c| {
+                let answers: Vec<String> =
+                    c.answers.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                format!("{} {}", c.id, answers.join(" "))
+            })
+            .unwrap_or_default();
         let cells = [
             r.id.as_str(),
             &r.model,
@@ -297,6 +312,8 @@ fn csv(records: &[RecordView]) -> String {
             r.role.as_deref().unwrap_or(""),
             r.at.as_deref().unwrap_or(""),
             if r.valid { "true" } else { "false" },
+            r.category.as_deref().unwrap_or(""),
+            &checklist,
             &r.findings.join("; "),
         ];
         s.push_str(

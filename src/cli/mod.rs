@@ -1,6 +1,7 @@
 //! The command line: global flags, subcommands, exit codes. One file per command.
 
 mod audit;
+mod checklist;
 mod console;
 mod decide;
 mod demo;
@@ -129,6 +130,9 @@ pub enum Command {
     Revoke(decide::DecideArgs),
     /// Waive named policy denies (role compliance; --waive MSG and --reason required).
     Override(decide::OverrideArgs),
+    /// The configured checklists and decision categories (PROTOCOL 13).
+    #[command(subcommand)]
+    Checklist(checklist::ChecklistCommand),
     /// Every signed record with its validity; `audit verify` checks integrity.
     Audit(audit::AuditArgs),
     /// May this version ship? Exit 0 approved, 1 not approved, 2 cannot tell.
@@ -298,6 +302,7 @@ async fn dispatch(cli: Cli, config: Config, out: &mut Out) -> Result<ExitCode> {
         Some(Command::Override(a)) => {
             decide::run(Action::Override, a.decide, a.waive, &config, out).await
         }
+        Some(Command::Checklist(c)) => checklist::run(c, &config, out).await,
         Some(Command::Audit(a)) => audit::run(a, &config, out).await,
         Some(Command::Check(a)) => deploy::check(a, &config, out).await,
         Some(Command::Promote(a)) => deploy::promote(a, &config, out).await,

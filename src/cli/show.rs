@@ -506,6 +506,11 @@ fn print_records(d: &ReviewDetail, out: &mut Out) -> Result<()> {
             sanitize_line(&str_of(r, "actor")),
             crate::text::short_id(&str_of(r, "id"))
         ))?;
+        if let Ok(view) = serde_json::from_value::<crate::service::records::RecordView>(r.clone()) {
+            for note in view.decision_notes() {
+                out.line(&format!("      {}", sanitize_line(&note)))?;
+            }
+        }
         for f in r
             .get("findings")
             .and_then(|f| f.as_array())
@@ -521,9 +526,14 @@ fn print_records(d: &ReviewDetail, out: &mut Out) -> Result<()> {
         .iter()
         .map(|a| {
             format!(
-                "{} as {}{}",
+                "{} as {}{}{}",
                 sanitize_line(&a.actor),
                 a.role,
+                if a.role == "automation" {
+                    " (automated)"
+                } else {
+                    ""
+                },
                 if a.verified { "" } else { " (stale)" }
             )
         })

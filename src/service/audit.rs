@@ -23,6 +23,8 @@ pub struct AuditFilter {
     pub model: Option<String>,
     pub actor: Option<String>,
     pub action: Option<String>,
+    /// A decision category, or `uncategorized` (PROTOCOL 13).
+    pub category: Option<String>,
     /// RFC 3339; records claiming an earlier `at` are left out.
     pub since: Option<String>,
 }
@@ -124,6 +126,11 @@ impl ReviewService {
                 f.action
                     .as_deref()
                     .is_none_or(|a| r.action.as_deref() == Some(a))
+            })
+            .filter(|r| {
+                f.category
+                    .as_deref()
+                    .is_none_or(|c| r.category.as_deref() == Some(c))
             })
             .filter(|r| {
                 f.since

@@ -264,7 +264,6 @@ impl ReviewService {
         if let Err(why) = action.signable_as(&role) {
             return refuse(why);
         }
-        let structured = self.structured(model, version, d, &role, &detail.summary.risk, &gates)?;
         let reason = d.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
         let reason_asked = matches!(
             action,
@@ -276,6 +275,7 @@ impl ReviewService {
         if reason.is_some_and(|r| r.chars().count() > 4000) {
             return refuse("the reason is over 4,000 characters");
         }
+        let structured = self.structured(model, version, d, &role, &detail.summary.risk, &gates)?;
         // The same decision already recorded in this round: a retry writes
         // nothing. A move is a retry only while its record is the newest move
         // of the alias and the alias is still where it left it (the move

@@ -4,7 +4,7 @@
 
 use std::sync::{Arc, OnceLock};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::ReviewService;
@@ -26,7 +26,7 @@ use crate::trust::summary::{
 };
 
 /// One record as `show --json` and `audit --json` print it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RecordView {
     pub id: String,
     pub model: String,
@@ -47,8 +47,35 @@ pub struct RecordView {
     pub record: Option<serde_json::Map<String, Value>>,
 }
 
+impl RecordView {
+    /// The structured parts of the decision in words (PROTOCOL 13, 14): its
+    /// category, who automated it, and its checklist answers. Empty for a
+    /// record that has none.
+    pub fn decision_notes(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(c) = &self.category {
+            out.push(format!("category {c}"));
+        }
+        if self.automated {
+            out.push("automated".into());
+        }
+        if let Some(c) = &self.checklist {
+            let answers: Vec<String> = c.answers.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let mut line = format!("checklist {}: {}", c.id, answers.join(" "));
+            if c.older {
+                line.push_str(" (answered an older checklist)");
+            }
+            if let Some(p) = &c.problem {
+                line.push_str(&format!(" (falls short: {p})"));
+            }
+            out.push(line);
+        }
+        out
+    }
+}
+
 /// A record's checklist answers as views show them.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChecklistView {
     pub id: String,
     pub digest: String,

@@ -129,6 +129,10 @@ pub struct SignRequest {
     pub expected_evidence: Option<String>,
     pub incident: Option<String>,
     pub ratifies: Option<String>,
+    /// `reject`, `request_changes`: the category chosen (PROTOCOL 13).
+    pub category: Option<String>,
+    /// Answers to the checklist that applies to the role and risk.
+    pub answers: std::collections::BTreeMap<String, crate::trust::checklist::Answer>,
     /// The persona signing, when one acts (else the configured identity).
     pub signer: Option<SignAs>,
 }
@@ -235,6 +239,8 @@ mod tests {
             expected_evidence: None,
             incident: None,
             ratifies: None,
+            category: None,
+            answers: Default::default(),
             signer: None,
         };
         let queue = |all| Effect::LoadQueue { all };

@@ -26,7 +26,7 @@ use crate::trust::deploy::DeployFlags;
 pub use super::load::Load;
 pub use super::screens::audit::AuditView;
 pub use super::screens::deploy::DeployView;
-pub use super::screens::dialog::{Field, SignDialog, Signing};
+pub use super::screens::dialog::{Asks, Field, SignDialog, Signing};
 pub use super::screens::palette::{PALETTE, Palette};
 pub use super::screens::queue::QueueView;
 pub use super::screens::review::{ReviewView, Tab};
@@ -58,6 +58,8 @@ pub struct App {
     pub theme: Theme,
     pub keymap: KeyMap,
     pub fairness: FairnessThresholds,
+    /// The decision categories and checklists configured (PROTOCOL 13).
+    pub asks: Asks,
     pub stack: Vec<Screen>,
     pub queue: QueueView,
     pub review: Option<ReviewView>,
@@ -119,6 +121,7 @@ impl App {
             theme: o.theme,
             keymap: o.keymap,
             fairness: FairnessThresholds::default(),
+            asks: Asks::default(),
             stack,
             queue: QueueView::default(),
             review: None,
@@ -255,6 +258,21 @@ impl App {
         }
     }
 
+    /// How often each category was chosen: across every record when
+    /// `:audit` has read them, else on the review shown.
+    fn categories_used(&self) -> std::collections::BTreeMap<String, usize> {
+        match &self.audit.data {
+            Some(Load::Ready(data)) => {
+                dialog::counts(data.records.iter().map(|r| r.category.as_deref()))
+            }
+            _ => self
+                .review
+                .as_ref()
+                .map(ReviewView::categories_used)
+                .unwrap_or_default(),
+        }
+    }
+
     fn dialog_key(&mut self, k: KeyEvent) -> Vec<Effect> {
         let signer = self.sign_as();
         let Some(Overlay::Sign(d)) = &mut self.overlay else {
@@ -375,7 +393,8 @@ impl App {
                 if let Some(action) = cmd.decision()
                     && let Some(r) = &self.review
                 {
-                    let d = r.decision(action, &self.signing, &self.identity);
+                    let used = self.categories_used();
+                    let d = r.decision(action, &self.signing, &self.identity, &self.asks, &used);
                     self.open_dialog(d);
                 }
             }

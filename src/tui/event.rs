@@ -114,7 +114,7 @@ fn signer(
     Ok(crate::service::decide::Signer::new(identity, key))
 }
 
-fn decision(r: SignRequest) -> crate::service::decide::Decision {
+pub(crate) fn decision(r: SignRequest) -> crate::service::decide::Decision {
     crate::service::decide::Decision {
         role: r.role,
         reason: r.reason,
@@ -122,6 +122,8 @@ fn decision(r: SignRequest) -> crate::service::decide::Decision {
         expected_evidence: r.expected_evidence,
         incident: r.incident,
         ratifies: r.ratifies,
+        category: r.category,
+        answers: r.answers,
         ..crate::service::decide::Decision::new(r.action)
     }
 }

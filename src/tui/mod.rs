@@ -205,6 +205,7 @@ pub async fn run(service: ReviewService, launch: Launch) -> Result<ExitCode> {
         size: crossterm::terminal::size().unwrap_or((80, 24)),
         demo: launch.demo,
     });
+    app.asks = app::Asks::from_config(config);
     let service = Arc::new(service);
     let (tx, mut rx) = mpsc::unbounded_channel::<Action>();
     let mut runner = event::Runner::new(service, tx);

@@ -96,6 +96,7 @@ pub fn draw(app: &App) -> Buffer {
 pub async fn start_on(service: &ReviewService, width: u16, height: u16, theme: Theme) -> App {
     let mut app = app(width, height, theme);
     app.registry = service.describe_registry();
+    app.asks = super::app::Asks::from_config(&service.config);
     let start = app.start();
     settle(&mut app, service, start).await;
     app
@@ -132,6 +133,7 @@ pub async fn loaded(
     service.config.identity = Some(SIGNER.into());
     let service = Arc::new(service);
     let mut app = app(width, height, theme);
+    app.asks = super::app::Asks::from_config(&service.config);
     let start = app.start();
     settle(&mut app, &service, start).await;
     Ok((app, service))
@@ -145,6 +147,77 @@ pub struct Shot {
     pub name: String,
     pub caption: String,
     pub buffer: Buffer,
+}
+
+/// The checklist of PROTOCOL 13's example: what a validator answers at
+/// medium risk and above.
+pub fn example_checklists() -> anyhow::Result<crate::trust::checklist::Checklists> {
+    use crate::trust::checklist::{ChecklistFile, Checklists, ItemFile};
+    let item = |id: &str, text: &str, allow_na| ItemFile {
+        id: id.into(),
+        text: text.into(),
+        allow_na,
+    };
+    Checklists::new(&[ChecklistFile {
+        id: "validation-v1".into(),
+        roles: vec!["validator".into()],
+        risks: ["medium", "high", "critical"].map(str::to_owned).to_vec(),
+        items: vec![
+            item(
+                "metrics",
+                "Metrics reviewed against the baseline, regressions understood",
+                false,
+            ),
+            item(
+                "fairness",
+                "Fairness report reviewed for every sensitive feature",
+                true,
+            ),
+        ],
+    }])
+    .map_err(|e| anyhow::anyhow!("the example checklist: {e}"))
+}
+
+/// Presses `keys` in order.
+fn press(app: &mut App, keys: &[crossterm::event::KeyCode]) {
+    for k in keys {
+        let k = crossterm::event::KeyEvent::new(*k, crossterm::event::KeyModifiers::NONE);
+        update(app, Action::Key(k));
+    }
+}
+
+/// The dialogs with a checklist and with categories, on the open review,
+/// with the example checklist configured for them only.
+async fn structured_dialogs(
+    app: &mut App,
+    service: &ReviewService,
+    snap: &mut impl FnMut(&App, &str, &str),
+) -> anyhow::Result<()> {
+    use crossterm::event::KeyCode::{Char, Down, Tab};
+    app.asks.checklists = example_checklists()?;
+    act(app, service, Action::Run(Command::Approve)).await;
+    press(app, &[Tab, Tab, Tab, Char(' '), Tab]);
+    snap(
+        app,
+        "dialog-checklist",
+        "a approve at critical risk: the validator's checklist; space answers, Sign waits for every item",
+    );
+    act(app, service, Action::Run(Command::Back)).await;
+    act(app, service, Action::Run(Command::Reject)).await;
+    press(app, &[Tab, Tab]);
+    for c in "fpr is 20% worse than the baseline".chars() {
+        press(app, &[Char(c)]);
+    }
+    press(app, &[Tab, Down, Tab, Char(' '), Char(' '), Tab]);
+    press(app, &[Char(' '), Char(' '), Char(' ')]);
+    snap(
+        app,
+        "dialog-reject",
+        "x reject: a category from the configured ones, most used first, and the checklist",
+    );
+    act(app, service, Action::Run(Command::Back)).await;
+    app.asks = super::app::Asks::from_config(&service.config);
+    Ok(())
 }
 
 /// Every screen and tab, in the order the README shows them.
@@ -212,6 +285,7 @@ pub async fn all(width: u16, height: u16) -> anyhow::Result<Vec<Shot>> {
         "a approve: the signing dialog, focus on Cancel",
     );
     act(&mut app, &service, Action::Run(Command::Back)).await;
+    structured_dialogs(&mut app, &service, &mut snap).await?;
     app.stack = vec![super::app::Screen::Queue];
     let palette = |app: &mut App, name: &str| {
         app.overlay = Some(super::app::Overlay::Palette(super::app::Palette {

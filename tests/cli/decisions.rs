@@ -79,8 +79,11 @@ fn submit_then_approve_reaches_approved_and_a_retry_writes_nothing(b: Backend) {
     );
     // A decided version takes no more decisions until a new submit.
     assert!(
-        d.refused("chloe.validator", &["reject", m, v, "--reason", "late"])
-            .contains("not pending")
+        d.refused(
+            "chloe.validator",
+            &["reject", m, v, "--reason", "late", "--category", "other"]
+        )
+        .contains("not pending")
     );
 }
 
@@ -144,6 +147,8 @@ fn reject_and_request_changes_need_reasons_and_decide_the_state(b: Backend) {
             v,
             "--reason",
             "add the model card section on drift",
+            "--category",
+            "documentation",
         ],
     );
     assert_eq!(r["state"], "changes_requested");

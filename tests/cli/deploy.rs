@@ -250,7 +250,15 @@ fn an_alias_moved_by_hand_is_reported_and_a_tampered_approval_cannot_ship(b: Bac
     d.ok("ana.owner", &["submit", m, "6"]);
     d.ok(
         "ben.validator",
-        &["reject", m, "6", "--reason", "HIGH modelscan finding"],
+        &[
+            "reject",
+            m,
+            "6",
+            "--reason",
+            "HIGH modelscan finding",
+            "--category",
+            "security",
+        ],
     );
     assert_eq!(d.check(m, "6"), 1);
 }
@@ -354,7 +362,15 @@ fn a_deleted_reject_blocks_every_decision_and_check(b: Backend) {
     d.ok("ana.owner", &["submit", m, "7"]);
     d.ok(
         "chloe.validator",
-        &["reject", m, "7", "--reason", "leaks labels"],
+        &[
+            "reject",
+            m,
+            "7",
+            "--reason",
+            "leaks labels",
+            "--category",
+            "data",
+        ],
     );
     d.ok("dev.domain", &["comment", m, "7", "--reason", "agreed"]);
     let (key, _) = d.record_with(m, "7", "\"action\":\"reject\"");

@@ -28,4 +28,5 @@ mod policy;
 mod races;
 mod samples;
 mod ssh_keygen;
+mod structured;
 mod tamper;

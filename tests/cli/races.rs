@@ -99,7 +99,15 @@ fn approve_and_reject_at_once(b: Backend) {
         let approve = d.spawn("ben.validator", &["approve", m, &v]);
         let reject = d.spawn(
             "chloe.validator",
-            &["reject", m, &v, "--reason", "latency regression"],
+            &[
+                "reject",
+                m,
+                &v,
+                "--reason",
+                "latency regression",
+                "--category",
+                "performance",
+            ],
         );
         let (a, r) = (
             did(approve.wait_with_output().unwrap()),

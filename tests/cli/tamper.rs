@@ -358,7 +358,15 @@ fn a_lowered_risk_tag_does_not_silence_a_signed_reject(b: Backend) {
     d.stdout(Some("kai.owner"), &["submit", &m, "5"]);
     d.stdout(
         Some("dev.domain"),
-        &["reject", &m, "5", "--reason", "fails the domain review"],
+        &[
+            "reject",
+            &m,
+            "5",
+            "--reason",
+            "fails the domain review",
+            "--category",
+            "performance",
+        ],
     );
     // Lowering the tag would drop domain from the required roles.
     d.set_model_tag(&m, "modelgate.risk", "low");

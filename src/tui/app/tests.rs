@@ -323,6 +323,9 @@ async fn review_ready() -> (App, String) {
         })),
     );
     update(&mut a, Action::SigningChecked(None));
+    // The demo's own checklists apply from medium risk; these tests of the
+    // dialog start without any (the checklist tests set their own).
+    a.asks.checklists = Default::default();
     (a, evidence)
 }
 
@@ -395,6 +398,10 @@ async fn a_reason_is_required_where_the_protocol_requires_one() {
     key(&mut a, KeyCode::Right);
     key(&mut a, KeyCode::Tab);
     typed(&mut a, "fails fairness");
+    // A reject carries a category too (PROTOCOL 13): on to the list, the first.
+    key(&mut a, KeyCode::Tab);
+    key(&mut a, KeyCode::Down);
+    key(&mut a, KeyCode::BackTab);
     key(&mut a, KeyCode::BackTab);
     key(&mut a, KeyCode::BackTab);
     let effects = key(&mut a, KeyCode::Enter);
@@ -403,6 +410,7 @@ async fn a_reason_is_required_where_the_protocol_requires_one() {
     };
     assert_eq!(request.reason.as_deref(), Some("fails fairness"));
     assert_eq!(request.role.as_deref(), Some("domain"), "the role cycled");
+    assert!(request.category.is_some());
 }
 
 #[tokio::test]
@@ -617,3 +625,5 @@ fn a_queue_error_is_shown_in_full_on_a_narrow_terminal() {
     );
     assert!(screen.contains("could not be loaded"), "{screen}");
 }
+
+mod structured;

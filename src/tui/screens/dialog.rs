@@ -1,5 +1,5 @@
 //! The signing dialog: what is about to be signed, as whom, why, on which
-//! evidence. Focus starts on Cancel; only Enter on Sign signs, in the
+//! evidence, with which category and checklist answers. Focus starts on Cancel; only Enter on Sign signs, in the
 //! background. What came of it comes back as data and is put in words here.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -10,6 +10,10 @@ use crate::text::short_id as short;
 use crate::trust::record::Action;
 use crate::tui::action::{Effect, Identity, ReviewKey, SignAs, SignFailure, SignRequest, Signed};
 use crate::tui::widgets::input::{self};
+
+mod structured;
+
+pub use structured::{Asks, Structured, counts};
 
 /// Whether this configuration can sign, as read in the background.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -44,6 +48,10 @@ pub enum Field {
     Reason,
     Incident,
     Confirm,
+    /// `reject`, `request_changes`: the category list.
+    Category,
+    /// Item `n` of the checklist that applies.
+    Item(usize),
 }
 
 /// The dialog before anything is signed: what, as whom, why, on which evidence.
@@ -70,6 +78,8 @@ pub struct SignDialog {
     /// The gate results as they will be signed: policy digest, denies, warns, error.
     pub gates: Option<crate::review::gates::GateResult>,
     pub waives: Vec<String>,
+    /// The category and checklist answers (PROTOCOL 13).
+    pub structured: Structured,
     pub actor: Option<String>,
     pub focus: Option<Field>,
     /// Why nothing can be signed here (configuration): the dialog explains it.
@@ -98,6 +108,7 @@ impl SignDialog {
             evidence: None,
             gates: None,
             waives: Vec::new(),
+            structured: Structured::default(),
             actor: None,
             focus: None,
             problem: None,
@@ -121,9 +132,25 @@ impl SignDialog {
                 Field::Incident,
                 Field::Confirm,
             ],
-            _ if self.roles.len() > 1 => vec![Field::Role, Field::Reason],
-            _ => vec![Field::Reason],
+            _ => {
+                let mut f = Vec::new();
+                if self.roles.len() > 1 {
+                    f.push(Field::Role);
+                }
+                f.push(Field::Reason);
+                if !self.structured.categories.is_empty() {
+                    f.push(Field::Category);
+                }
+                let items = self.checklist().map_or(0, |c| c.items.len());
+                f.extend((0..items).map(Field::Item));
+                f
+            }
         }
+    }
+
+    /// The checklist the chosen role answers here, if any.
+    pub fn checklist(&self) -> Option<&crate::trust::checklist::Checklist> {
+        self.structured.checklist(self.role())
     }
 
     pub fn fields(&self) -> Vec<Field> {
@@ -150,6 +177,9 @@ impl SignDialog {
         }
         if self.action.needs_reason() && self.reason.trim().is_empty() {
             return Some(format!("{} needs a reason.", self.action));
+        }
+        if let Some(why) = self.structured.missing(self.action, self.role()) {
+            return Some(why);
         }
         if self.action == Action::Rollback {
             if self.target().is_none() {
@@ -187,6 +217,8 @@ impl SignDialog {
             expected_evidence: self.evidence.clone(),
             incident: text(&self.incident),
             ratifies: self.ratifies.clone(),
+            category: self.structured.chosen_category().map(str::to_owned),
+            answers: self.structured.decision_answers(self.role()),
             signer,
         }
     }
@@ -319,6 +351,21 @@ impl SignDialog {
                 Field::Sign => return DialogKey::Sign,
                 _ => self.focus = Some(fields[(at + 1) % fields.len()]),
             },
+            KeyCode::Char(' ') if matches!(self.focus(), Field::Item(_)) => {
+                if let Field::Item(i) = self.focus() {
+                    let role = self.roles.get(self.role).cloned();
+                    self.structured.cycle(role.as_deref(), i);
+                }
+            }
+            KeyCode::Up | KeyCode::Down | KeyCode::Char(' ') if self.focus() == Field::Category => {
+                self.structured
+                    .step_category(if k.code == KeyCode::Up { -1 } else { 1 });
+            }
+            KeyCode::Up | KeyCode::Down if matches!(self.focus(), Field::Item(_)) => {
+                let by: isize = if k.code == KeyCode::Up { -1 } else { 1 };
+                let n = fields.len() as isize;
+                self.focus = Some(fields[(at as isize + by).rem_euclid(n) as usize]);
+            }
             KeyCode::Left | KeyCode::Right | KeyCode::Char(' ')
                 if matches!(self.focus(), Field::Role | Field::Target) =>
             {

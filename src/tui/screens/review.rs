@@ -2,12 +2,13 @@
 //! arrive, the tab shown, each tab's scroll, and the tabs laid out as lines
 //! (`tabs::build_docs`) whenever the data or the width changes.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use ratatui::layout::Rect;
 use ratatui::text::Line;
 
-use super::dialog::{self, SignDialog, Signing};
+use super::dialog::{self, Asks, SignDialog, Signing, Structured};
 use crate::review::detail::ReviewDetail;
 use crate::review::reports::FairnessThresholds;
 use crate::service::history::MetricHistory;
@@ -136,12 +137,27 @@ impl ReviewView {
         Ok(effects)
     }
 
-    /// The dialog of a decision on this review, or why there is none yet.
+    /// How often each category was chosen on this version, from its records.
+    pub fn categories_used(&self) -> BTreeMap<String, usize> {
+        let Load::Ready(d) = &self.detail else {
+            return BTreeMap::new();
+        };
+        dialog::counts(
+            d.records
+                .iter()
+                .map(|r| r.get("category").and_then(serde_json::Value::as_str)),
+        )
+    }
+
+    /// The dialog of a decision on this review, or why there is none yet;
+    /// categories are offered the most `used` first.
     pub fn decision(
         &self,
         action: Action,
         signing: &Signing,
         identity: &Identity,
+        asks: &Asks,
+        used: &BTreeMap<String, usize>,
     ) -> Result<SignDialog, &'static str> {
         let Load::Ready(detail) = &self.detail else {
             return Err("The review is still loading; nothing to sign yet.");
@@ -174,6 +190,7 @@ impl ReviewView {
                 Vec::new()
             },
             gates,
+            structured: Structured::new(action, detail.summary.risk, asks, used),
             ..SignDialog::new(action)
         };
         Ok(dialog::prepare(d, signing, identity))

@@ -7,7 +7,7 @@ mod explainability;
 mod fairness;
 mod metrics;
 mod overview;
-mod records;
+pub mod records;
 mod schema;
 mod security;
 

@@ -14,6 +14,7 @@ use crate::tui::clean::{self, pad};
 use crate::tui::highlight;
 use crate::tui::layout::{areas, audit_list_height, audit_panel_height};
 use crate::tui::load::Load;
+use crate::tui::tabs::records;
 
 fn glyph(s: Severity) -> &'static str {
     match s {
@@ -167,6 +168,7 @@ pub fn render(app: &App, buf: &mut Buffer, area: Rect) {
     // The selected record in full.
     let mut d: Vec<Line<'static>> = Vec::new();
     if let Some(r) = a.selected_record() {
+        let view = serde_json::to_value(r).unwrap_or_default();
         d.push(Line::from(vec![
             Span::styled("record ", t.dim()),
             Span::styled(clean::ellipsize(&r.id, 24), t.bold()),
@@ -176,6 +178,7 @@ pub fn render(app: &App, buf: &mut Buffer, area: Rect) {
             } else {
                 Span::styled("✖ invalid", t.bad())
             },
+            records::automated(&view, t),
         ]));
         for f in &r.findings {
             d.push(Line::from(Span::styled(
@@ -183,6 +186,7 @@ pub fn render(app: &App, buf: &mut Buffer, area: Rect) {
                 t.bad(),
             )));
         }
+        d.extend(records::decision(&view, t, 2));
         if let Some(Load::Ready(v)) = &a.verify {
             let mine: Vec<_> = v
                 .findings

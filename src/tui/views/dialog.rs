@@ -1,16 +1,21 @@
 //! The signing dialog: the action, the role, the reason, the evidence digest
-//! and gate results about to be signed (or, for a rollback, the target,
-//! incident, confirmation and the record to be signed). Focus starts on Cancel.
+//! and gate results about to be signed, the category and checklist where
+//! they apply (or, for a rollback, the target, incident, confirmation and
+//! the record to be signed). Focus starts on Cancel.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::centered;
 use crate::trust::record::Action;
 use crate::tui::app::{App, Field, SignDialog};
 use crate::tui::clean;
+use crate::tui::tabs::wrap;
+use crate::tui::theme::Theme;
+
+mod structured;
 
 fn title(action: &str) -> String {
     let mut c = action.replace('_', " ").chars().collect::<Vec<_>>();
@@ -20,16 +25,19 @@ fn title(action: &str) -> String {
     c.into_iter().collect()
 }
 
-pub fn lines(app: &App, d: &SignDialog) -> Vec<Line<'static>> {
+/// A field's name, marked when it has the focus.
+fn label(t: &Theme, on: bool, name: &str) -> Span<'static> {
+    Span::styled(
+        format!("{}{name:<10}", if on { "▶ " } else { "  " }),
+        if on { t.selected() } else { t.dim() },
+    )
+}
+
+/// The dialog's lines for an inner width of `width` cells.
+pub fn lines(app: &App, d: &SignDialog, width: usize) -> Vec<Line<'static>> {
     let t = &app.theme;
     let focus = d.focus();
-    let label = |f: Field, name: &str| {
-        let on = focus == f;
-        Span::styled(
-            format!("{}{name:<10}", if on { "▶ " } else { "  " }),
-            if on { t.selected() } else { t.dim() },
-        )
-    };
+    let label = |f: Field, name: &str| label(t, focus == f, name);
     let input = |f: Field, text: &str| {
         let mut s = clean::line(text);
         if focus == f {
@@ -112,6 +120,7 @@ pub fn lines(app: &App, d: &SignDialog) -> Vec<Line<'static>> {
                 t.dim(),
             ),
         ]));
+        out.extend(structured::lines(t, d, width));
         if d.action == Action::Rollback {
             out.push(Line::from(vec![
                 label(Field::Incident, "incident"),
@@ -198,27 +207,57 @@ pub fn lines(app: &App, d: &SignDialog) -> Vec<Line<'static>> {
             if on { t.selected() } else { t.text() },
         )
     };
+    // Sign waits for the category and the checklist, and says so before
+    // it is pressed.
+    let waiting = d
+        .problem
+        .is_none()
+        .then(|| d.structured.missing(d.action, d.role()))
+        .flatten();
+    if let Some(why) = waiting.as_ref().filter(|_| d.error.is_none()) {
+        out.extend(wrap(
+            Line::from(Span::styled(format!("▲ {}", clean::line(why)), t.warn())),
+            width,
+            2,
+        ));
+    }
     let mut buttons = vec![Span::raw("  "), button(Field::Cancel, "Cancel")];
     if d.problem.is_none() {
         buttons.push(Span::raw("   "));
-        buttons.push(button(Field::Sign, "Sign"));
+        if waiting.is_some() {
+            let on = focus == Field::Sign;
+            buttons.push(Span::styled(
+                format!("{}[ Sign ] disabled", if on { "▶" } else { " " }),
+                if on { t.selected() } else { t.dim() },
+            ));
+        } else {
+            buttons.push(button(Field::Sign, "Sign"));
+        }
     }
     out.push(Line::from(buttons));
-    out.push(Line::from(Span::styled(
-        "  tab moves · enter on Sign signs · esc cancels · ←/→ choose",
-        t.dim(),
-    )));
+    let mut hint = "  tab moves · enter on Sign signs · esc cancels · ←/→ choose".to_owned();
+    if !d.structured.categories.is_empty() {
+        hint.push_str(" · ↑/↓ category");
+    }
+    if d.checklist().is_some() {
+        hint.push_str(" · space answers");
+    }
+    out.extend(wrap(Line::from(Span::styled(hint, t.dim())), width, 2));
     out
 }
 
 pub fn render(app: &App, d: &SignDialog, f: &mut Frame<'_>, area: Rect) {
-    let body = lines(app, d);
     let inner = area.width.saturating_sub(4).clamp(1, 94) as usize;
-    let rows: usize = body.iter().map(|l| l.width().max(1).div_ceil(inner)).sum();
-    let rect = centered(area, 96, rows as u16 + 2);
+    // Wrapped here rather than by the paragraph, so that the height counts
+    // every row and the buttons are never cut off.
+    let body: Vec<Line<'static>> = lines(app, d, inner)
+        .into_iter()
+        .flat_map(|l| wrap(l, inner, 0))
+        .collect();
+    let rect = centered(area, 96, body.len() as u16 + 2);
     f.render_widget(Clear, rect);
     f.render_widget(
-        Paragraph::new(body).wrap(Wrap { trim: false }).block(
+        Paragraph::new(body).block(
             Block::default()
                 .borders(Borders::ALL)
                 .border_style(app.theme.frame())

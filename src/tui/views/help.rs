@@ -39,7 +39,10 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
         ],
         Context::Review => &[
             " Decisions open a dialog: focus starts on Cancel, tab moves, enter on",
-            " Sign signs in the background with the evidence digest shown.",
+            " Sign signs in the background with the evidence digest shown. In it: ←/→",
+            " cycle the role, ↑/↓ choose a reject's or request-changes' category, space",
+            " answers the focused checklist item (yes, no, n/a where allowed), ↑/↓ move",
+            " between items; Sign stays disabled, saying why, until both are complete.",
             " Mouse: wheel scrolls the tab, click a tab to show it.",
             " ▲ improved ▼ regressed follow each metric's direction.",
         ],

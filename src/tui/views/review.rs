@@ -63,6 +63,15 @@ fn title(app: &App, r: &ReviewView) -> Line<'static> {
                 String::new()
             }
         )));
+        // Automation stands in for the validator only (PROTOCOL 14): say so.
+        let automated = s
+            .approvals
+            .iter()
+            .filter(|a| a.role == "automation")
+            .count();
+        if automated > 0 {
+            spans.push(Span::styled(format!(" ⚙ {automated} automated"), t.warn()));
+        }
         spans.push(Span::styled("   gates ", t.dim()));
         let gates = row.and_then(|x| x.item.gates.as_ref()).or(s.gates.as_ref());
         spans.push(Span::raw(list::gate_summary(gates)));

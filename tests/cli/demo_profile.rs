@@ -66,6 +66,12 @@ fn the_demo_profile_opens_the_demo_registry_without_other_flags() {
     assert!(items.len() >= 10, "{}", items.len());
     assert!(items.iter().any(|i| i["risk"] == "low"));
     verify_has_no_integrity_finding(dir.path());
+    // The demo's own settings: a checklist per reviewing role from medium risk.
+    let (ok, out, err) = run(mg(dir.path()).args(["--profile", "demo", "checklist", "show"]));
+    assert!(ok, "{err}");
+    for id in ["validation-v1", "domain-v1", "compliance-v1"] {
+        assert!(out.contains(id), "{out}");
+    }
     // The profile is built in: nothing was written into the config directory.
     assert!(!dir.path().join("config/modelgate/config.toml").exists());
 }

@@ -297,11 +297,7 @@ fn csv(records: &[RecordView]) -> String {
         let checklist = r
             .checklist
             .as_ref()
-            .map(|c| {
-                let answers: Vec<String> =
-                    c.answers.iter().map(|(k, v)| format!("{k}={v}")).collect();
-                format!("{} {}", c.id, answers.join(" "))
-            })
+            .map(|c| format!("{} {}", c.id, c.answers_text()))
             .unwrap_or_default();
         let cells = [
             r.id.as_str(),

@@ -60,8 +60,7 @@ impl RecordView {
             out.push("automated".into());
         }
         if let Some(c) = &self.checklist {
-            let answers: Vec<String> = c.answers.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            let mut line = format!("checklist {}: {}", c.id, answers.join(" "));
+            let mut line = format!("checklist {}: {}", c.id, c.answers_text());
             if c.older {
                 line.push_str(" (answered an older checklist)");
             }
@@ -86,6 +85,18 @@ pub struct ChecklistView {
     pub older: bool,
     /// Why the answers do not complete the configured checklist, if they do not.
     pub problem: Option<String>,
+}
+
+impl ChecklistView {
+    /// `item=answer` pairs in item order, as text listings show them.
+    pub fn answers_text(&self) -> String {
+        let pairs: Vec<String> = self
+            .answers
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        pairs.join(" ")
+    }
 }
 
 impl RecordView {

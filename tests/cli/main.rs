@@ -24,6 +24,7 @@ mod demo_profile;
 mod deploy;
 mod hostile_input;
 mod local_registry;
+mod monitoring;
 mod policy;
 mod races;
 mod samples;

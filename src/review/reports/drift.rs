@@ -191,8 +191,14 @@ pub fn parse_drift(file: &str, bytes: &[u8]) -> Result<DriftReport, String> {
         ));
     };
     if report.features.is_empty() {
+        let hint = match report.format {
+            Format::Evidently => {
+                " (no ValueDrift metric: write the snapshot with Evidently 0.7's Report([DataDriftPreset()]))"
+            }
+            Format::Modelgate => "",
+        };
         return Err(format!(
-            "{file}: reports no column's drift, so it cannot show that nothing drifted"
+            "{file}: reports no column's drift, so it cannot show that nothing drifted{hint}"
         ));
     }
     Ok(report)
@@ -558,7 +564,10 @@ mod tests {
         assert!(err(b"").contains("EOF"));
         assert!(err(b"[1]").contains("expected an object"));
         assert!(err(b"{}").contains("neither an Evidently"));
-        assert!(err(br#"{"metrics": []}"#).contains("reports no column"));
+        assert!(err(br#"{"metrics": []}"#).contains("no ValueDrift metric"));
+        // Evidently's legacy (0.4) layout has no ValueDrift either.
+        let legacy = br#"{"metrics": [{"metric": "DatasetDriftMetric", "result": {"share_of_drifted_columns": 0.5}}]}"#;
+        assert!(err(legacy).contains("no ValueDrift metric"));
         assert!(err(br#"{"kind": "fairness"}"#).contains("\"kind\": \"drift\""));
         assert!(err(&own(serde_json::json!({}))).contains("reports no column"));
         let bad_window = br#"{"kind":"drift","window":{"start":"yesterday","end":"2026-11-08T00:00:00Z"},"features":{}}"#;

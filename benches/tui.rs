@@ -34,11 +34,13 @@ fn items() -> Vec<QueueItem> {
             QueueItem {
                 model: format!("model-{:03}", i % 500),
                 version: format!("{}", i / 500 + 2),
+                kind: Default::default(),
+                triggers: vec![],
                 risk: Risk::ALL[i % 4],
                 state: ReviewState::Pending,
                 submitted_at: rfc3339_ms(submitted),
                 submitted_by: Some(format!("owner{}@example.com", i % 37)),
-                deadline: rfc3339_ms(submitted + 48 * H),
+                deadline: Some(rfc3339_ms(submitted + 48 * H)),
                 sla_state: SlaState::OnTrack,
                 remaining_seconds: 0,
                 baseline: Some("1".into()),
@@ -48,6 +50,7 @@ fn items() -> Vec<QueueItem> {
                 gates: None,
                 problems: vec![],
                 deadline_ms: submitted + 48 * H,
+                sla_hours: 48.0,
                 run_user: None,
             }
         })

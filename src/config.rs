@@ -10,6 +10,7 @@ use serde::Deserialize;
 use crate::review::metrics::Better;
 use crate::review::risk::{ROLES, Risk, RiskSettings};
 use crate::trust::checklist::{ChecklistFile, Checklists};
+use crate::trust::lifetime::Lifetimes;
 
 pub const DEFAULT_EVIDENCE_FULL_BYTES: u64 = 256 * 1024 * 1024;
 
@@ -48,6 +49,10 @@ pub struct FileSettings {
     pub checklist: Option<Vec<ChecklistFile>>,
     /// Tiers where a pipeline's approval stands in for a validator (PROTOCOL 14).
     pub automation_risks: Option<Vec<String>>,
+    /// Days an approval lasts by tier, 0 for never (PROTOCOL 15).
+    pub approval_valid_days_by_risk: Option<BTreeMap<String, u32>>,
+    /// Days before expiry from which a renewal is due.
+    pub renewal_window_days: Option<u32>,
 }
 
 /// `[theme]`: `mode` is "dark" or "light"; `accent` a colour name or `#rrggbb`;
@@ -133,6 +138,8 @@ pub struct Config {
     pub checklists: Checklists,
     /// `automation_risks` (PROTOCOL 14): `low` and `medium` at most.
     pub automation_risks: Vec<Risk>,
+    /// `approval_valid_days_by_risk` and `renewal_window_days` (PROTOCOL 15).
+    pub lifetimes: Lifetimes,
     /// Where client state (the local checkpoint) is kept; `None` keeps none,
     /// as in the in-memory fixtures of pictures and benches.
     pub state_dir: Option<PathBuf>,
@@ -241,7 +248,9 @@ fn merge(base: &mut FileSettings, over: &FileSettings) {
         readonly,
         decision_categories,
         checklist,
-        automation_risks
+        automation_risks,
+        approval_valid_days_by_risk,
+        renewal_window_days
     );
     if let Some(m) = &over.mlflow {
         base.mlflow.get_or_insert_with(Default::default).merge(m);
@@ -296,6 +305,32 @@ fn risk_settings(s: &FileSettings) -> Result<RiskSettings> {
         r.sla_hours_by_risk.insert(tier, *hours);
     }
     Ok(r)
+}
+
+/// `approval_valid_days_by_risk` over the defaults, and the renewal window,
+/// which must be shorter than every lifetime it applies to.
+fn lifetimes(s: &FileSettings) -> std::result::Result<Lifetimes, String> {
+    let mut l = Lifetimes::default();
+    for (tier, days) in s.approval_valid_days_by_risk.iter().flatten() {
+        let risk = Risk::parse(tier).ok_or_else(|| {
+            format!("approval_valid_days_by_risk: {tier:?} is not low, medium, high or critical")
+        })?;
+        l.days.insert(risk, *days);
+    }
+    if let Some(w) = s.renewal_window_days {
+        l.renewal_window_days = w;
+    }
+    if let Some((risk, days)) = l
+        .days
+        .iter()
+        .find(|(_, d)| **d > 0 && **d <= l.renewal_window_days)
+    {
+        return Err(format!(
+            "renewal_window_days ({}) must be shorter than approval_valid_days_by_risk.{risk} ({days}): a renewal would be due as soon as the approval is signed",
+            l.renewal_window_days
+        ));
+    }
+    Ok(l)
 }
 
 /// `automation_risks`: a pipeline never approves above medium (PROTOCOL 14).
@@ -435,7 +470,9 @@ impl Config {
             .map_err(|e| named(e.to_string()))?;
         let automation_risks =
             automation_risks(s.automation_risks.as_deref().unwrap_or_default()).map_err(named)?;
+        let lifetimes = lifetimes(&s).map_err(named)?;
         Ok(Config {
+            lifetimes,
             decision_categories,
             checklists,
             automation_risks,
@@ -558,6 +595,31 @@ production_alias = "live"
                 .db,
             PathBuf::from("/y.db")
         );
+    }
+
+    #[test]
+    fn approval_lifetimes_override_the_defaults_and_a_long_window_is_refused() {
+        let resolve = |text: &str| {
+            Config::resolve(Some(("c.toml".into(), parse(text))), &Overrides::default())
+        };
+        let c =
+            resolve("renewal_window_days = 7\n[approval_valid_days_by_risk]\nlow = 30\nhigh = 0\n")
+                .unwrap();
+        assert_eq!(c.lifetimes.valid_secs(Risk::Low), Some(30 * 86_400));
+        assert_eq!(c.lifetimes.valid_secs(Risk::High), None, "0 is never");
+        assert_eq!(c.lifetimes.valid_secs(Risk::Critical), Some(90 * 86_400));
+        assert_eq!(c.lifetimes.renewal_window_days, 7);
+        let e = resolve("renewal_window_days = 30\n[approval_valid_days_by_risk]\nlow = 30\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("c.toml") && e.contains("renewal_window_days (30)"),
+            "{e}"
+        );
+        let e = resolve("[approval_valid_days_by_risk]\nextreme = 3\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("\"extreme\" is not low"), "{e}");
     }
 
     #[test]

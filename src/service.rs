@@ -95,21 +95,43 @@ impl ReviewService {
 
     /// The versions under review: `pending` ones, or with `all` every version
     /// whose `modelgate.review` tag holds any state.
-    async fn review_versions(&self, all: bool) -> Result<Vec<ModelVersion>> {
+    /// Without `all`, also `revalidation` ones and the `approved` ones whose
+    /// records allow a renewal to be due by now (PROTOCOL 15): the others
+    /// are left unchecked, so many approved versions cost the queue little.
+    async fn review_versions(&self, all: bool, now_ms: i64) -> Result<Vec<ModelVersion>> {
         let states: &[ReviewState] = if all {
             &ReviewState::ALL
         } else {
-            &[ReviewState::Pending]
+            &[
+                ReviewState::Pending,
+                ReviewState::Revalidation,
+                ReviewState::Approved,
+            ]
         };
         let mut out = Vec::new();
         for st in states {
-            out.extend(
-                self.registry
-                    .search_versions_by_tag(TAG_REVIEW, st.as_str())
-                    .await?,
-            );
+            let found = self
+                .registry
+                .search_versions_by_tag(TAG_REVIEW, st.as_str())
+                .await?;
+            if *st == ReviewState::Approved && !all {
+                out.extend(found.into_iter().filter(|v| {
+                    crate::trust::summary::renewal_possible(
+                        &v.tags,
+                        &self.config.lifetimes,
+                        now_ms.div_euclid(1000),
+                    )
+                }));
+            } else {
+                out.extend(found);
+            }
         }
         Ok(out)
+    }
+
+    /// The queue's entries: what waits for reviewers, and renewals due.
+    fn listed(item: &QueueItem) -> bool {
+        item.state.clock_runs() || item.kind == queue::Kind::Renewal
     }
 
     /// Models, runs and baseline versions for `versions`, in few calls: one model
@@ -200,24 +222,33 @@ impl ReviewService {
 
     /// The reviewer queue, sorted by deadline (PROTOCOL 10).
     pub async fn queue(&self, all: bool, now_ms: i64) -> Result<QueueResult> {
-        let versions = self.review_versions(all).await?;
+        let (_, _, items) = self.queue_items(all, now_ms).await?;
+        Ok(QueueResult { items })
+    }
+
+    /// The versions read, what was loaded for them, and the queue's entries.
+    async fn queue_items(
+        &self,
+        all: bool,
+        now_ms: i64,
+    ) -> Result<(Vec<ModelVersion>, Loaded, Vec<QueueItem>)> {
+        let versions = self.review_versions(all, now_ms).await?;
         let loaded = self.load(&versions).await?;
-        let inputs: Vec<ReviewInput<'_>> =
-            versions.iter().map(|v| self.input(v, &loaded)).collect();
-        Ok(QueueResult {
-            items: queue::build(&inputs, &self.queue_settings(), now_ms),
-        })
+        let inputs: Vec<ReviewInput<'_>> = versions
+            .iter()
+            .map(|v| self.input(v, &loaded, now_ms))
+            .collect();
+        let mut items = queue::build(&inputs, &self.queue_settings(), now_ms);
+        drop(inputs);
+        items.retain(|i| all || Self::listed(i));
+        Ok((versions, loaded, items))
     }
 
     /// The queue with each review's gate counts (`{"deny", "warn", "error"}`)
     /// from the configured bundle. Reads every review's reports, a bounded
     /// number at once, with the same code as `show`.
     pub async fn queue_with_gates(&self, all: bool, now_ms: i64) -> Result<QueueResult> {
-        let versions = self.review_versions(all).await?;
-        let loaded = self.load(&versions).await?;
-        let inputs: Vec<ReviewInput<'_>> =
-            versions.iter().map(|v| self.input(v, &loaded)).collect();
-        let items = queue::build(&inputs, &self.queue_settings(), now_ms);
+        let (versions, loaded, items) = self.queue_items(all, now_ms).await?;
         let by_key: HashMap<(&str, &str), &ModelVersion> = versions
             .iter()
             .map(|v| ((v.name.as_str(), v.version.as_str()), v))
@@ -272,7 +303,7 @@ impl ReviewService {
         }
     }
 
-    fn input<'a>(&self, v: &'a ModelVersion, loaded: &'a Loaded) -> ReviewInput<'a> {
+    fn input<'a>(&self, v: &'a ModelVersion, loaded: &'a Loaded, now_ms: i64) -> ReviewInput<'a> {
         let model = loaded.models.get(&v.name);
         let baseline = loaded.baseline_no(v);
         let baseline_run = baseline
@@ -293,7 +324,7 @@ impl ReviewService {
             run,
             baseline,
             baseline_run,
-            trust: self.queue_trust_with(v, model, run, loaded.checked(v)),
+            trust: self.queue_trust_with(v, model, run, loaded.checked(v), now_ms),
             load_problems,
         }
     }

@@ -122,12 +122,7 @@ pub async fn run(
     config: &Config,
     out: &mut Out,
 ) -> Result<ExitCode> {
-    if config.readonly {
-        bail!("--readonly is set: {action} writes a signed record");
-    }
     let answers = args.checklist_answers()?;
-    let signer = signer(config)?;
-    let service = super::open_service(config).await?;
     let decision = Decision {
         role: args.role.clone(),
         reason: args.reason.clone(),
@@ -137,28 +132,49 @@ pub async fn run(
         answers,
         ..Decision::new(action)
     };
+    sign(
+        &args.model,
+        &args.version,
+        &decision,
+        args.json,
+        config,
+        out,
+    )
+    .await
+}
+
+/// Signs `decision` on a version as the configured identity and prints what
+/// was written: every signing command's last step.
+pub async fn sign(
+    model: &str,
+    version: &str,
+    decision: &Decision,
+    json: bool,
+    config: &Config,
+    out: &mut Out,
+) -> Result<ExitCode> {
+    let action = decision.action;
+    if config.readonly {
+        bail!("--readonly is set: {action} writes a signed record");
+    }
+    let signer = signer(config)?;
+    let service = super::open_service(config).await?;
     match service
-        .decide(
-            &args.model,
-            &args.version,
-            &decision,
-            &signer,
-            super::now_ms(),
-        )
+        .decide(model, version, decision, &signer, super::now_ms())
         .await
     {
         Ok(o) => {
-            if args.json {
+            if json {
                 out.json(&o)?;
             } else {
-                for line in outcome_lines(action, &args.model, &args.version, &signer, &o) {
+                for line in outcome_lines(action, model, version, &signer, &o) {
                     out.line(&line)?;
                 }
             }
             out.flush()?;
             Ok(ExitCode::SUCCESS)
         }
-        Err(e) => failed(e, args.json, out),
+        Err(e) => failed(e, json, out),
     }
 }
 

@@ -14,6 +14,7 @@ pub mod output;
 mod policy;
 mod queue;
 mod register;
+mod reopen;
 mod show;
 
 use std::path::PathBuf;
@@ -131,6 +132,8 @@ pub enum Command {
     Revoke(decide::DecideArgs),
     /// Waive named policy denies (role compliance; --waive MSG and --reason required).
     Override(decide::OverrideArgs),
+    /// Reopen an approval for revalidation (--trigger T and --reason required).
+    Reopen(reopen::ReopenArgs),
     /// The configured checklists and decision categories (PROTOCOL 13).
     #[command(subcommand)]
     Checklist(checklist::ChecklistCommand),
@@ -262,6 +265,7 @@ async fn run(cli: Cli, out: &mut Out) -> Result<ExitCode> {
             | Command::Withdraw(_)
             | Command::Revoke(_)
             | Command::Override(_)
+            | Command::Reopen(_)
             | Command::Promote(_)
             | Command::Rollback(_)
             | Command::Ratify(_)
@@ -307,6 +311,7 @@ async fn dispatch(cli: Cli, config: Config, out: &mut Out) -> Result<ExitCode> {
         Some(Command::Override(a)) => {
             decide::run(Action::Override, a.decide, a.waive, &config, out).await
         }
+        Some(Command::Reopen(a)) => reopen::run(a, &config, out).await,
         Some(Command::Checklist(c)) => checklist::run(c, &config, out).await,
         Some(Command::Audit(a)) => audit::run(a, &config, out).await,
         Some(Command::Check(a)) => deploy::check(a, &config, out).await,

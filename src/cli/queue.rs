@@ -89,6 +89,7 @@ fn sla_paint(s: SlaState) -> Paint {
         SlaState::AtRisk => Paint::Yellow,
         SlaState::Breached => Paint::Red,
         SlaState::Stopped => Paint::Dim,
+        SlaState::Unscheduled => Paint::Yellow,
     }
 }
 

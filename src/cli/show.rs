@@ -98,7 +98,7 @@ pub fn print(d: &ReviewDetail, out: &mut Out) -> Result<()> {
         format_remaining(s.remaining_seconds),
         s.submitted_at,
         sanitize_line(s.submitted_by.as_deref().unwrap_or("(unknown)")),
-        s.deadline
+        s.deadline.as_deref().unwrap_or("none yet (unscheduled)")
     ))?;
     out.line(&format!(
         "baseline {}   required roles {}   approvals {}/{}",

@@ -60,6 +60,9 @@ pub struct ReviewDetail {
     pub records: Vec<serde_json::Value>,
     /// Why the derived state is what it is (what is missing, what did not count).
     pub state_reasons: Vec<String>,
+    /// Triggers and the approval's lifetime (PROTOCOL 15); null for a
+    /// version never approved in its round and not reopened.
+    pub revalidation: Option<crate::review::revalidation::Revalidation>,
     /// The version's tags, for the trust layer.
     #[serde(skip)]
     pub version_tags: crate::registry::Tags,

@@ -6,6 +6,7 @@ pub mod gates;
 pub mod metrics;
 pub mod queue;
 pub mod reports;
+pub mod revalidation;
 pub mod risk;
 pub mod schema;
 pub mod sla;

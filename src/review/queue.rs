@@ -26,11 +26,16 @@ pub struct Approval {
 pub struct QueueItem {
     pub model: String,
     pub version: String,
+    /// A first review, a revalidation, or a renewal due (PROTOCOL 15).
+    pub kind: Kind,
+    /// Why a revalidation is open: trigger names, recorded ones first.
+    pub triggers: Vec<String>,
     pub risk: Risk,
     pub state: ReviewState,
     pub submitted_at: String,
     pub submitted_by: Option<String>,
-    pub deadline: String,
+    /// Null for an unscheduled revalidation.
+    pub deadline: Option<String>,
     pub sla_state: SlaState,
     pub remaining_seconds: i64,
     pub baseline: Option<String>,
@@ -43,6 +48,9 @@ pub struct QueueItem {
     pub problems: Vec<String>,
     #[serde(skip)]
     pub deadline_ms: i64,
+    /// The effective SLA hours the deadline was computed with.
+    #[serde(skip)]
+    pub sla_hours: f64,
     /// The run's author (`mlflow.user`): the console's "mine" filter needs the
     /// authors of PROTOCOL 9 without a second fetch.
     #[serde(skip)]
@@ -64,6 +72,37 @@ pub struct ReviewInput<'a> {
     pub load_problems: Vec<String>,
 }
 
+/// What a queue entry asks of reviewers (PROTOCOL 15). Shown with a glyph
+/// and a word, never by colour alone.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    #[default]
+    Review,
+    Revalidation,
+    Renewal,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 3] = [Kind::Review, Kind::Revalidation, Kind::Renewal];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Review => "review",
+            Kind::Revalidation => "revalidation",
+            Kind::Renewal => "renewal",
+        }
+    }
+
+    pub fn glyph(self) -> &'static str {
+        match self {
+            Kind::Review => "◇",
+            Kind::Revalidation => "↻",
+            Kind::Renewal => "◷",
+        }
+    }
+}
+
 /// The signed records' view of a review (PROTOCOL 9, 10).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Trust {
@@ -74,6 +113,14 @@ pub struct Trust {
     pub submitted_by: Option<String>,
     /// When the deciding record was signed: the SLA clock stops there.
     pub decided_ms: Option<i64>,
+    /// A revalidation's triggers, recorded ones first.
+    pub triggers: Vec<String>,
+    /// The earliest reopen among them: a revalidation's clock starts there.
+    pub reopened_ms: Option<i64>,
+    /// The approval's renewal window, `(from, expiry)`, when it has one.
+    pub renewal_ms: Option<(i64, i64)>,
+    /// Now is inside that window and the version is still approved.
+    pub renewal_due: bool,
 }
 
 /// What the queue settings hold beyond risk: the production alias and metric directions.
@@ -163,15 +210,8 @@ pub fn build_item(input: &ReviewInput<'_>, settings: &QueueSettings<'_>, now_ms:
         Some(ms) => ms,
         None => submitted_ms(v, &mut problems),
     };
-    let clock_end = if t.state.clock_runs() {
-        now_ms
-    } else {
-        t.decided_ms.unwrap_or(now_ms).min(now_ms)
-    };
-    let mut s = sla::compute(submitted, eff.sla_hours, clock_end);
-    if !t.state.clock_runs() {
-        s.state = SlaState::Stopped;
-    }
+    let kind = kind_of(t);
+    let s = clock(t, kind, submitted, eff.sla_hours, now_ms);
     let metrics = match input.run {
         Some(run) => metrics::diff(
             &run.metrics,
@@ -210,6 +250,8 @@ pub fn build_item(input: &ReviewInput<'_>, settings: &QueueSettings<'_>, now_ms:
     QueueItem {
         model: v.name.clone(),
         version: v.version.clone(),
+        kind,
+        triggers: t.triggers.clone(),
         risk: eff.risk,
         state: t.state,
         submitted_at: rfc3339_ms(submitted),
@@ -217,7 +259,7 @@ pub fn build_item(input: &ReviewInput<'_>, settings: &QueueSettings<'_>, now_ms:
             .submitted_by
             .clone()
             .or_else(|| v.tags.get(TAG_SUBMITTED_BY).cloned()),
-        deadline: rfc3339_ms(s.deadline_ms),
+        deadline: (s.state != SlaState::Unscheduled).then(|| rfc3339_ms(s.deadline_ms)),
         sla_state: s.state,
         remaining_seconds: s.remaining_seconds,
         baseline: input.baseline.clone(),
@@ -227,29 +269,60 @@ pub fn build_item(input: &ReviewInput<'_>, settings: &QueueSettings<'_>, now_ms:
         gates: None,
         problems,
         deadline_ms: s.deadline_ms,
+        sla_hours: eff.sla_hours,
         run_user: input.run.and_then(|r| r.user().map(str::to_owned)),
     }
 }
 
-/// Applies a fuller trust view to an item built earlier: state, approvals and
-/// the SLA clock, which stops when the deciding record was signed.
+fn kind_of(t: &Trust) -> Kind {
+    match t.state {
+        ReviewState::Revalidation => Kind::Revalidation,
+        ReviewState::Approved if t.renewal_due => Kind::Renewal,
+        _ => Kind::Review,
+    }
+}
+
+/// The SLA of an entry (PROTOCOL 10): a review's from its submission; a
+/// revalidation's from its earliest reopen, else (periodic) the expiry with
+/// the renewal window as the time to act, else unscheduled; a renewal's is
+/// its expiry, the window being the time to act.
+fn clock(t: &Trust, kind: Kind, submitted: i64, sla_hours: f64, now_ms: i64) -> sla::Sla {
+    let window =
+        |(from, until): (i64, i64)| sla::compute(from, (until - from) as f64 / 3_600_000.0, now_ms);
+    let periodic = t.triggers.iter().any(|x| x == "periodic");
+    match (kind, t.reopened_ms, t.renewal_ms) {
+        (Kind::Revalidation, Some(at), _) => sla::compute(at, sla_hours, now_ms),
+        (Kind::Revalidation, None, Some(w)) if periodic => window(w),
+        (Kind::Revalidation, None, _) => sla::Sla {
+            deadline_ms: i64::MIN,
+            remaining_seconds: 0,
+            state: SlaState::Unscheduled,
+        },
+        (Kind::Renewal, _, Some(w)) => window(w),
+        _ if t.state.clock_runs() => sla::compute(submitted, sla_hours, now_ms),
+        _ => {
+            let end = t.decided_ms.unwrap_or(now_ms).min(now_ms);
+            sla::Sla {
+                state: SlaState::Stopped,
+                ..sla::compute(submitted, sla_hours, end)
+            }
+        }
+    }
+}
+
+/// Applies a fuller trust view to an item built earlier: state, kind,
+/// approvals and the SLA clock, which stops when the deciding record was signed.
 pub fn restate(item: &mut QueueItem, t: &Trust, now_ms: i64) {
     item.state = t.state;
     item.approvals = t.approvals.clone();
-    let end = if t.state.clock_runs() {
-        now_ms
-    } else {
-        t.decided_ms.unwrap_or(now_ms).min(now_ms)
-    };
+    item.kind = kind_of(t);
+    item.triggers = t.triggers.clone();
     let submitted = parse_time_ms(&item.submitted_at).unwrap_or(item.deadline_ms);
-    let hours = (item.deadline_ms - submitted) as f64 / 3_600_000.0;
-    let s = sla::compute(submitted, hours, end);
+    let s = clock(t, item.kind, submitted, item.sla_hours, now_ms);
+    item.deadline = (s.state != SlaState::Unscheduled).then(|| rfc3339_ms(s.deadline_ms));
+    item.deadline_ms = s.deadline_ms;
     item.remaining_seconds = s.remaining_seconds;
-    item.sla_state = if t.state.clock_runs() {
-        s.state
-    } else {
-        SlaState::Stopped
-    };
+    item.sla_state = s.state;
 }
 
 pub fn missing_run(v: &ModelVersion) -> String {
@@ -304,7 +377,7 @@ pub struct Counts {
 
 pub fn counts(items: &[QueueItem]) -> Counts {
     let mut c = Counts::default();
-    for i in items.iter().filter(|i| i.state == ReviewState::Pending) {
+    for i in items.iter().filter(|i| i.state.clock_runs()) {
         c.pending += 1;
         match i.sla_state {
             SlaState::AtRisk => c.at_risk += 1,
@@ -424,7 +497,7 @@ mod tests {
         );
         assert_eq!(q[0].baseline.as_deref(), Some("5"));
         assert_eq!(q[0].remaining_seconds, -6 * 3600);
-        assert_eq!(q[0].deadline, "1970-01-02T00:00:00Z");
+        assert_eq!(q[0].deadline.as_deref(), Some("1970-01-02T00:00:00Z"));
         assert_eq!(q[0].metrics[0].verdict, metrics::Verdict::Improved);
         assert_eq!(
             q[1].problems.len(),

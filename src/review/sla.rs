@@ -10,6 +10,9 @@ pub enum SlaState {
     Breached,
     /// The clock stopped: the review reached a decision (approved, rejected, ...).
     Stopped,
+    /// A revalidation whose triggers have no record yet: no deadline until a
+    /// reopen records them (PROTOCOL 10).
+    Unscheduled,
 }
 
 impl SlaState {
@@ -19,6 +22,7 @@ impl SlaState {
             SlaState::AtRisk => "at_risk",
             SlaState::Breached => "breached",
             SlaState::Stopped => "stopped",
+            SlaState::Unscheduled => "unscheduled",
         }
     }
 
@@ -29,6 +33,7 @@ impl SlaState {
             SlaState::AtRisk => "▲",
             SlaState::Breached => "✖",
             SlaState::Stopped => "■",
+            SlaState::Unscheduled => "○",
         }
     }
 }

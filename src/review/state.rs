@@ -16,15 +16,18 @@ pub enum ReviewState {
     Rejected,
     Approved,
     Withdrawn,
+    /// Approved earlier in the round, and not now (PROTOCOL 9.5, 15).
+    Revalidation,
 }
 
 impl ReviewState {
-    pub const ALL: [ReviewState; 5] = [
+    pub const ALL: [ReviewState; 6] = [
         ReviewState::Pending,
         ReviewState::ChangesRequested,
         ReviewState::Rejected,
         ReviewState::Approved,
         ReviewState::Withdrawn,
+        ReviewState::Revalidation,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -34,6 +37,7 @@ impl ReviewState {
             ReviewState::Rejected => "rejected",
             ReviewState::Approved => "approved",
             ReviewState::Withdrawn => "withdrawn",
+            ReviewState::Revalidation => "revalidation",
         }
     }
 
@@ -41,8 +45,8 @@ impl ReviewState {
         Self::ALL.into_iter().find(|st| st.as_str() == s)
     }
 
-    /// The SLA clock runs only while a review is pending (PROTOCOL 10).
+    /// The SLA clock runs while a review waits for reviewers (PROTOCOL 10).
     pub fn clock_runs(self) -> bool {
-        self == ReviewState::Pending
+        matches!(self, ReviewState::Pending | ReviewState::Revalidation)
     }
 }

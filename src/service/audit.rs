@@ -212,7 +212,7 @@ impl ReviewService {
         let details: BTreeMap<VersionKey, _> = details.into_iter().collect();
         for (v, checked) in &scanned.versions {
             records += checked.len();
-            invalid += checked.iter().filter(|c| !c.valid()).count();
+            invalid += checked.iter().filter(|c| c.invalid()).count();
             for cp in [Some(&local), external.as_ref()].into_iter().flatten() {
                 findings.extend(audit::version_findings(
                     &v.name,

@@ -85,6 +85,10 @@ pub struct Decision {
     pub category: Option<String>,
     /// Answers to the checklist that applies to the role and risk.
     pub answers: BTreeMap<String, Answer>,
+    /// `reopen`: why (PROTOCOL 15), and the monitoring report behind it
+    /// (`{kind, digest, summary}`, PROTOCOL 16).
+    pub trigger: Option<crate::review::revalidation::Trigger>,
+    pub report: Option<Value>,
 }
 
 impl Decision {
@@ -102,6 +106,8 @@ impl Decision {
             ratifies: None,
             category: None,
             answers: BTreeMap::new(),
+            trigger: None,
+            report: None,
         }
     }
 }
@@ -154,9 +160,9 @@ fn nonce() -> Result<String, Refused> {
     Ok(hex::encode(b))
 }
 
-/// Ids of valid records no other valid record names as a parent.
+/// Ids of sound records (valid or lapsed) no other names as a parent.
 fn heads(checked: &[Checked]) -> Vec<String> {
-    let valid: Vec<&Checked> = checked.iter().filter(|c| c.valid()).collect();
+    let valid: Vec<&Checked> = checked.iter().filter(|c| !c.invalid()).collect();
     let named: std::collections::HashSet<&str> = valid
         .iter()
         .filter_map(|c| c.fields.as_ref()?.get("parents")?.as_array())
@@ -241,6 +247,8 @@ impl ReviewService {
             gate_error: gates.error.as_deref(),
             automation_risks: &self.config.automation_risks,
             checklists: &self.config.checklists,
+            lifetimes: &self.config.lifetimes,
+            now: now_ms.div_euclid(1000),
         };
         let derived = summary::derive(&checked, &ctx);
 
@@ -267,7 +275,11 @@ impl ReviewService {
         let reason = d.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
         let reason_asked = matches!(
             action,
-            Action::Reject | Action::RequestChanges | Action::Revoke | Action::Override
+            Action::Reject
+                | Action::RequestChanges
+                | Action::Revoke
+                | Action::Override
+                | Action::Reopen
         );
         if reason_asked && reason.is_none() {
             return refuse(format!("{action} needs a reason (--reason TEXT)"));
@@ -290,6 +302,7 @@ impl ReviewService {
             &evidence,
             reason,
             structured.get("category").and_then(Value::as_str),
+            d,
         );
         let same = match same {
             Some(existing) if action.moves_alias() => {
@@ -327,11 +340,28 @@ impl ReviewService {
 
         // A revoke also takes back an approval that already completed the
         // review: that is when a reviewer who finds a problem needs it most.
-        let open = derived.state == ReviewState::Pending
-            || (action == Action::Revoke && derived.state == ReviewState::Approved);
+        // Inside the renewal window an approved version is open to decisions:
+        // that is how it is renewed (PROTOCOL 15).
+        let renewal_due = derived.lifetime.as_ref().is_some_and(|l| l.renewal_due);
+        let open = matches!(
+            derived.state,
+            ReviewState::Pending | ReviewState::Revalidation
+        ) || (derived.state == ReviewState::Approved
+            && (action == Action::Revoke || renewal_due));
         if DECISIONS.contains(&action) && !open {
             return refuse(format!(
-                "{model} version {version} is {}, not pending; a new `modelgate submit` opens a new round",
+                "{model} version {version} is {}, not pending, in revalidation or due for renewal; a new `modelgate submit` opens a new round",
+                derived.state.as_str()
+            ));
+        }
+        if action == Action::Reopen
+            && matches!(
+                derived.state,
+                ReviewState::Withdrawn | ReviewState::Rejected | ReviewState::ChangesRequested
+            )
+        {
+            return refuse(format!(
+                "{model} version {version} is {}: there is no approval to reopen",
                 derived.state.as_str()
             ));
         }
@@ -469,6 +499,19 @@ impl ReviewService {
                 }
                 extra.insert("ratifies".into(), json!(rollback.id));
             }
+            Action::Reopen => {
+                let Some(trigger) = d.trigger else {
+                    return refuse(format!(
+                        "reopen needs a trigger (--trigger T: one of {})",
+                        crate::review::revalidation::Trigger::names()
+                    ));
+                };
+                extra.insert("trigger".into(), json!(trigger.as_str()));
+                extra.insert("evidence".into(), json!(evidence));
+                if let Some(r) = &d.report {
+                    extra.insert("report".into(), r.clone());
+                }
+            }
             Action::Revoke => {
                 let mine = derived
                     .approvals
@@ -564,6 +607,7 @@ impl ReviewService {
                 &evidence,
                 reason,
                 None,
+                d,
             ) {
                 let existing = existing.clone();
                 writes.record = Write::Present;
@@ -597,6 +641,7 @@ impl ReviewService {
             id: signed.id.clone(),
             fields: Some(signed.fields.clone()),
             findings: Vec::new(),
+            lapsed: None,
         };
         self.finish(
             model, version, action, &me.id, found, &detail, &v, &ctx, writes,
@@ -655,18 +700,42 @@ impl ReviewService {
         evidence: &str,
         reason: Option<&str>,
         category: Option<&str>,
+        d: &Decision,
     ) -> Option<&'a Checked> {
         let since = derived.submitted_at.as_deref().unwrap_or("");
-        // One standing approval per person and round: a second approve on the
-        // same evidence, in whatever role or words, is the first one again.
-        let standing = |c: &Checked| derived.approvals.iter().any(|a| a.id == c.id && !a.revoked);
+        // One standing approval per person and approval cycle: a second
+        // approve on the same evidence, in whatever role or words, is the
+        // first one again; once a renewal is due, only approvals signed
+        // inside its window stand for it (PROTOCOL 15).
+        let renewing = derived
+            .lifetime
+            .as_ref()
+            .filter(|l| l.renewal_due || l.expired)
+            .and_then(|l| l.renewal_from.as_deref());
+        let standing = |c: &Checked| {
+            derived.approvals.iter().any(|a| {
+                a.id == c.id
+                    && !a.revoked
+                    && !a.before_reopen
+                    && renewing.is_none_or(|from| a.at.as_str() >= from)
+            })
+        };
+        let digest = |r: Option<&Value>| r.and_then(|r| r.get("digest")).cloned();
         checked.iter().filter(|c| c.valid()).find(|c| {
             let f = c.fields.as_ref();
             let s = |k: &str| f.and_then(|f| f.get(k)).and_then(Value::as_str);
-            let same_words = if action == Action::Approve {
-                standing(c)
-            } else {
-                c.role() == Some(role) && s("reason") == reason && s("category") == category
+            let same_words = match action {
+                Action::Approve => standing(c),
+                // One reopen per trigger and report: a drift report applied
+                // twice, or a retry, writes nothing new.
+                Action::Reopen => {
+                    s("trigger") == d.trigger.map(|t| t.as_str())
+                        && match &d.report {
+                            Some(r) => digest(f.and_then(|f| f.get("report"))) == digest(Some(r)),
+                            None => s("reason") == reason,
+                        }
+                }
+                _ => c.role() == Some(role) && s("reason") == reason && s("category") == category,
             };
             c.actor() == Some(actor)
                 && c.action() == Some(action)

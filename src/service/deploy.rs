@@ -31,6 +31,10 @@ pub struct CheckOutcome {
     pub approved: bool,
     pub exit_code: u8,
     pub reasons: Vec<String>,
+    /// Why a version in revalidation is (PROTOCOL 11: `check` names them).
+    pub triggers: Vec<crate::review::revalidation::TriggerFound>,
+    /// When the approval expires, where it does.
+    pub expires_at: Option<String>,
 }
 
 impl ReviewService {
@@ -146,6 +150,8 @@ impl ReviewService {
             approved: false,
             exit_code: 2,
             reasons: Vec::new(),
+            triggers: Vec::new(),
+            expires_at: None,
         };
         let detail = match self.show(model, version, now_ms).await {
             Ok(d) => d,
@@ -182,6 +188,27 @@ impl ReviewService {
             return out;
         }
         out.exit_code = if out.approved { 0 } else { 1 };
+        if let Some(r) = &detail.revalidation {
+            if detail.summary.state == ReviewState::Revalidation {
+                out.triggers = r.triggers.clone();
+                out.reasons.push(format!(
+                    "in revalidation: {}; the approval is re-examined before the version may ship again",
+                    r.triggers_text()
+                ));
+            }
+            let due = r
+                .renewal_from
+                .as_deref()
+                .and_then(crate::review::queue::parse_time_ms)
+                .is_some_and(|from| from <= now_ms);
+            if out.approved && due {
+                out.reasons.push(format!(
+                    "renewal due: the approval expires at {}",
+                    r.expires_at.as_deref().unwrap_or("?")
+                ));
+            }
+            out.expires_at = r.expires_at.clone();
+        }
         out.reasons.extend(detail.state_reasons);
         out
     }
@@ -239,7 +266,7 @@ impl ReviewService {
                         .run_id
                         .as_ref()
                         .and_then(|id| runs.iter().find(|r| &r.run_id == id));
-                    let trust = self.queue_trust_with(v, model, run, checked);
+                    let trust = self.queue_trust_with(v, model, run, checked, now_ms);
                     (v.version.clone(), trust.state)
                 })
                 .collect();

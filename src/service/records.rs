@@ -128,7 +128,16 @@ impl RecordView {
             role: c.role().map(str::to_owned),
             at: c.at().map(str::to_owned),
             valid: c.valid(),
-            findings: c.findings.clone(),
+            findings: c
+                .findings
+                .iter()
+                .cloned()
+                .chain(
+                    c.lapsed
+                        .iter()
+                        .map(|why| format!("lapsed: {why}; it no longer counts")),
+                )
+                .collect(),
             record: c.fields.clone(),
         }
     }
@@ -407,6 +416,7 @@ fn unverified(f: &Found, why: &str) -> Checked {
             .to_owned(),
         fields,
         findings: vec![why.to_owned()],
+        lapsed: None,
     }
 }
 
@@ -418,8 +428,9 @@ impl ReviewService {
         v: &ModelVersion,
         model: Option<&RegisteredModel>,
         run: Option<&Run>,
+        now_ms: i64,
     ) -> Trust {
-        self.queue_trust_with(v, model, run, &self.check_records(v))
+        self.queue_trust_with(v, model, run, &self.check_records(v), now_ms)
     }
 
     /// [`Self::queue_trust`] with the version's records already checked.
@@ -429,6 +440,7 @@ impl ReviewService {
         model: Option<&RegisteredModel>,
         run: Option<&Run>,
         checked: &[Checked],
+        now_ms: i64,
     ) -> Trust {
         if checked.is_empty() {
             return Trust::default();
@@ -449,6 +461,8 @@ impl ReviewService {
             gate_error: None,
             automation_risks: &self.config.automation_risks,
             checklists: &self.config.checklists,
+            lifetimes: &self.config.lifetimes,
+            now: now_ms.div_euclid(1000),
         };
         trust_of(&self.derive_effective(checked, &ctx), false)
     }
@@ -525,6 +539,8 @@ impl ReviewService {
             gate_error: gates.error.as_deref(),
             automation_risks: &self.config.automation_risks,
             checklists: &self.config.checklists,
+            lifetimes: &self.config.lifetimes,
+            now: now_ms.div_euclid(1000),
         };
         let derived = self.derive_effective(&checked, &ctx);
         queue::restate(&mut d.summary, &trust_of(&derived, true), now_ms);
@@ -533,6 +549,12 @@ impl ReviewService {
         d.summary.risk = derived.risk;
         d.summary.required_roles = derived.required_roles.clone();
         d.state_reasons = derived.findings.clone();
+        d.revalidation = (derived.lifetime.is_some() || !derived.triggers.is_empty()).then(|| {
+            crate::review::revalidation::Revalidation::new(
+                &derived.triggers,
+                derived.lifetime.as_ref(),
+            )
+        });
         for f in author_tag_findings(
             &model,
             &version,
@@ -546,7 +568,7 @@ impl ReviewService {
                 .push(format!("model {model} version {version}: {f}"));
             d.state_reasons.push(f);
         }
-        for c in checked.iter().filter(|c| !c.valid()) {
+        for c in checked.iter().filter(|c| c.invalid()) {
             d.summary.problems.push(format!(
                 "model {model} version {version}: record {} is invalid: {}",
                 c.id,

@@ -224,7 +224,7 @@ impl ReviewService {
             run: parts.run,
             baseline: baseline_no.clone(),
             baseline_run: parts.baseline_run,
-            trust: self.queue_trust(&v, parts.model, parts.run),
+            trust: self.queue_trust(&v, parts.model, parts.run, now_ms),
             load_problems,
         };
         let summary = queue::build_item(&input, &self.queue_settings(), now_ms);
@@ -321,6 +321,7 @@ impl ReviewService {
             model_card: reports.model_card,
             records: Vec::new(),
             state_reasons: Vec::new(),
+            revalidation: None,
             version_tags: v.tags.clone(),
             evidence: evidence_digest,
             evidence_files_mode,

@@ -22,6 +22,7 @@ pub enum Action {
     Rollback,
     Ratify,
     Checkpoint,
+    Reopen,
 }
 
 /// An action outside protocol version 1.
@@ -30,7 +31,7 @@ pub enum Action {
 pub struct UnknownAction(pub String);
 
 impl Action {
-    pub const ALL: [Action; 12] = [
+    pub const ALL: [Action; 13] = [
         Action::Submit,
         Action::Approve,
         Action::Reject,
@@ -43,6 +44,7 @@ impl Action {
         Action::Rollback,
         Action::Ratify,
         Action::Checkpoint,
+        Action::Reopen,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -59,11 +61,12 @@ impl Action {
             Action::Rollback => "rollback",
             Action::Ratify => "ratify",
             Action::Checkpoint => "checkpoint",
+            Action::Reopen => "reopen",
         }
     }
 
     /// The action named exactly `s`; `None` for anything else (a later
-    /// protocol's action such as `reopen` included).
+    /// protocol's action included).
     pub fn parse(s: &str) -> Option<Action> {
         Action::ALL.into_iter().find(|a| a.as_str() == s)
     }
@@ -77,6 +80,7 @@ impl Action {
                 | Action::Revoke
                 | Action::Override
                 | Action::Rollback
+                | Action::Reopen
         )
     }
 
@@ -113,11 +117,11 @@ impl Action {
 
     /// Whether a record of this action may be signed in `role`: the action's
     /// own roles, and what the machine roles may sign (PROTOCOL 8): a
-    /// `monitor` only comments and checkpoints, an `automation` identity
-    /// also approves (PROTOCOL 14). `Err` says why not.
+    /// `monitor` comments, checkpoints and reopens (PROTOCOL 15), an
+    /// `automation` identity also approves (PROTOCOL 14). `Err` says why not.
     pub fn signable_as(self, role: &str) -> Result<(), String> {
         let machine: Option<&[Action]> = match role {
-            "monitor" => Some(&[Action::Comment, Action::Checkpoint]),
+            "monitor" => Some(&[Action::Comment, Action::Checkpoint, Action::Reopen]),
             "automation" => Some(&[Action::Approve, Action::Comment, Action::Checkpoint]),
             _ => None,
         };
@@ -149,6 +153,7 @@ impl Action {
             Action::Rollback => Some(&["sre"]),
             Action::Ratify => Some(&["sre", "compliance"]),
             Action::Override => Some(&["compliance"]),
+            Action::Reopen => Some(&["monitor", "validator", "domain", "compliance", "sre"]),
             _ => None,
         }
     }
@@ -182,11 +187,11 @@ mod tests {
             assert_eq!(back, a);
         }
         assert_eq!(Action::RequestChanges.as_str(), "request_changes");
-        assert_eq!(Action::parse("reopen"), None);
+        assert_eq!(Action::parse("reopen"), Some(Action::Reopen));
         assert_eq!(Action::parse("Approve"), None);
         assert_eq!(
-            "reopen".parse::<Action>().unwrap_err().to_string(),
-            "\"reopen\" is not a known action"
+            "reopened".parse::<Action>().unwrap_err().to_string(),
+            "\"reopened\" is not a known action"
         );
     }
 
@@ -197,8 +202,12 @@ mod tests {
         let e = Action::Approve.signable_as("monitor").unwrap_err();
         assert_eq!(
             e,
-            "the monitor role signs only comment, checkpoint, not approve"
+            "the monitor role signs only comment, checkpoint, reopen, not approve"
         );
+        assert!(Action::Reopen.signable_as("monitor").is_ok());
+        assert!(Action::Reopen.signable_as("sre").is_ok());
+        assert!(Action::Reopen.signable_as("owner").is_err());
+        assert!(Action::Reopen.signable_as("automation").is_err());
         assert!(Action::Reject.signable_as("automation").is_err());
         assert!(Action::Promote.signable_as("automation").is_err());
         assert!(Action::Reject.signable_as("validator").is_ok());

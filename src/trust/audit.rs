@@ -107,6 +107,7 @@ pub fn check_all_on(
                             id: f.key.trim_start_matches(TAG_PREFIX).to_owned(),
                             fields: None,
                             findings: vec!["the checker failed on this record".into()],
+                            lapsed: None,
                         })
                         .collect()
                 })
@@ -147,13 +148,20 @@ pub fn version_findings(
     };
     let present: HashSet<&str> = checked.iter().map(|c| c.id.as_str()).collect();
     for c in checked {
-        if !c.valid() {
+        if c.invalid() {
             push(
                 Severity::Integrity,
                 Some(&c.id),
                 format!("invalid record: {}", c.findings.join("; ")),
             );
             continue;
+        }
+        if let Some(why) = &c.lapsed {
+            push(
+                Severity::Policy,
+                Some(&c.id),
+                format!("lapsed record: {why}; it no longer counts"),
+            );
         }
         let Some(f) = &c.fields else { continue };
         for p in ids_of(f, "parents") {

@@ -10,6 +10,8 @@ pub mod deploy;
 pub mod expiry;
 pub mod jcs;
 pub mod keys;
+pub mod lifetime;
+pub mod quorum;
 pub mod record;
 pub mod roster;
 pub mod state;

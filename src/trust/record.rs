@@ -71,11 +71,21 @@ pub struct Checked {
     pub id: String,
     pub fields: Option<Fields>,
     pub findings: Vec<String>,
+    /// Sound in every way but one: the roster no longer gives the actor the
+    /// role it signed in. It no longer counts, but it is not tampering: a
+    /// policy finding, and the `roster` trigger of a revalidation.
+    pub lapsed: Option<String>,
 }
 
 impl Checked {
+    /// Counts: sound, and backed by the current roster.
     pub fn valid(&self) -> bool {
-        self.findings.is_empty() && self.fields.is_some()
+        !self.invalid() && self.lapsed.is_none()
+    }
+
+    /// An integrity finding: broken, forged, tampered or misplaced.
+    pub fn invalid(&self) -> bool {
+        !self.findings.is_empty() || self.fields.is_none()
     }
 
     fn str(&self, k: &str) -> Option<&str> {
@@ -301,6 +311,29 @@ fn check_fields(f: &Fields, findings: &mut Vec<String>) {
             &|v| v.as_str().is_some_and(|s| is_hex(s, 64)),
             "a record id",
         ),
+        Some(Action::Reopen) => {
+            need(
+                f,
+                findings,
+                "trigger",
+                &|v| {
+                    v.as_str()
+                        .and_then(crate::review::revalidation::Trigger::parse)
+                        .is_some()
+                },
+                "a trigger",
+            );
+            if let Some(e) = f.get("evidence")
+                && !e.as_str().is_some_and(is_sha256_tagged)
+            {
+                findings.push("field evidence is not sha256:<hex>".into());
+            }
+            if let Some(r) = f.get("report")
+                && let Err(why) = report_shape(r)
+            {
+                findings.push(format!("field report {why}"));
+            }
+        }
         Some(Action::Checkpoint) => need(
             f,
             findings,
@@ -328,8 +361,13 @@ fn check_fields(f: &Fields, findings: &mut Vec<String>) {
             "field run_user belongs to submit, not {action_text}"
         ));
     }
+    for k in ["trigger", "report"] {
+        if f.contains_key(k) && action != Some(Action::Reopen) {
+            findings.push(format!("field {k} belongs to reopen, not {action_text}"));
+        }
+    }
     check_structured(f, action, action_text, findings);
-    const KNOWN: [&str; 28] = [
+    const KNOWN: [&str; 30] = [
         "v",
         "action",
         "registry",
@@ -358,6 +396,8 @@ fn check_fields(f: &Fields, findings: &mut Vec<String>) {
         "run_user",
         "category",
         "checklist",
+        "trigger",
+        "report",
     ];
     for k in f.keys() {
         if !KNOWN.contains(&k.as_str()) && k != "covers" && k != "sig" {
@@ -428,6 +468,37 @@ fn check_structured(
     }
 }
 
+/// The most a reopen's report summary may weigh, as JCS (PROTOCOL 16).
+pub const REPORT_SUMMARY_MAX: usize = 8 * 1024;
+
+/// A reopen's `report`: `{kind, digest: sha256:<hex>, summary: {...}}`.
+fn report_shape(v: &Value) -> Result<(), String> {
+    let o = v.as_object().ok_or("is not an object")?;
+    let kind_ok = o
+        .get("kind")
+        .and_then(Value::as_str)
+        .is_some_and(super::checklist::plain_id);
+    let digest_ok = o
+        .get("digest")
+        .and_then(Value::as_str)
+        .is_some_and(is_sha256_tagged);
+    let summary = o.get("summary").filter(|s| s.is_object());
+    if o.len() != 3 || !kind_ok || !digest_ok || summary.is_none() {
+        return Err("is not {kind, digest: sha256:<hex>, summary: {...}}".into());
+    }
+    let size = summary
+        .and_then(|s| s.as_object())
+        .map(|m| super::jcs::object_without(m, None).map(|t| t.len()))
+        .transpose()?
+        .unwrap_or(0);
+    if size > REPORT_SUMMARY_MAX {
+        return Err(format!(
+            "has a summary of {size} bytes, over the {REPORT_SUMMARY_MAX} allowed"
+        ));
+    }
+    Ok(())
+}
+
 fn gates_shape(v: &Value) -> bool {
     let list = |k: &str| {
         v.get(k)
@@ -453,6 +524,7 @@ pub fn check(tag_key: &str, tag_value: &str, at: Location<'_>, roster: &Roster) 
         id: key_id.clone(),
         fields: None,
         findings: Vec::new(),
+        lapsed: None,
     };
     if !is_hex(&key_id, 64) {
         c.findings.push(format!(
@@ -504,23 +576,36 @@ pub fn check(tag_key: &str, tag_value: &str, at: Location<'_>, roster: &Roster) 
             ));
         }
     }
-    check_signer(&fields, &signed, roster, &mut c.findings);
+    let role_gone = check_signer(&fields, &signed, roster, &mut c.findings);
+    match role_gone {
+        Some(why) if c.findings.is_empty() => c.lapsed = Some(why),
+        Some(why) => c.findings.push(why),
+        None => {}
+    }
     c.fields = Some(fields);
     c
 }
 
-fn check_signer(f: &Fields, signed: &[u8], roster: &Roster, findings: &mut Vec<String>) {
+/// Pushes every problem with the signer but one: a role the roster does not
+/// (or no longer) give the actor comes back, so that a record sound in every
+/// other way can be told apart as lapsed.
+fn check_signer(
+    f: &Fields,
+    signed: &[u8],
+    roster: &Roster,
+    findings: &mut Vec<String>,
+) -> Option<String> {
     let s = |k: &str| f.get(k).and_then(Value::as_str).unwrap_or("");
     let (actor, role, action, fingerprint) = (s("actor"), s("role"), s("action"), s("key"));
     let Some(reviewer) = roster.get(actor) else {
         findings.push(format!("actor {actor:?} is not in the roster"));
-        return;
+        return None;
     };
     let Some(key) = reviewer.keys.iter().find(|k| k.fingerprint == fingerprint) else {
         findings.push(format!(
             "key {fingerprint} is not a key of {actor} in the roster"
         ));
-        return;
+        return None;
     };
     if let Some(at) = parse_at(s("at"))
         && !key.valid_at(at)
@@ -530,9 +615,8 @@ fn check_signer(f: &Fields, signed: &[u8], roster: &Roster, findings: &mut Vec<S
             s("at")
         ));
     }
-    if !reviewer.has_role(role) {
-        findings.push(format!("the roster does not give {actor} the role {role}"));
-    }
+    let role_gone = (!reviewer.has_role(role))
+        .then(|| format!("the roster does not give {actor} the role {role}"));
     if let Some(Err(why)) = Action::parse(action).map(|a| a.signable_as(role)) {
         findings.push(why);
     }
@@ -540,7 +624,7 @@ fn check_signer(f: &Fields, signed: &[u8], roster: &Roster, findings: &mut Vec<S
         Ok(sig) => sig,
         Err(e) => {
             findings.push(format!("signature does not parse: {e}"));
-            return;
+            return role_gone;
         }
     };
     if sig.hash_alg() != HashAlg::Sha512 {
@@ -549,6 +633,7 @@ fn check_signer(f: &Fields, signed: &[u8], roster: &Roster, findings: &mut Vec<S
     if let Err(e) = key.public.verify(NAMESPACE, signed, &sig) {
         findings.push(format!("signature does not verify with {actor}'s key: {e}"));
     }
+    role_gone
 }
 
 #[cfg(test)]
@@ -649,9 +734,23 @@ mod tests {
         let mut f = approve("own", 2);
         f.insert("role".into(), json!("validator"));
         let s = sign(f, &key(2)).unwrap();
+        let c = check(&s.tag_key, &s.tag_value, HERE, &roster());
+        assert!(!c.valid() && !c.invalid(), "lapsed, not tampered: {c:?}");
+        assert_eq!(
+            c.lapsed.as_deref(),
+            Some("the roster does not give own the role validator")
+        );
+        // With another problem besides, it is simply invalid.
+        let mut f = approve("own", 2);
+        f.insert("role".into(), json!("validator"));
+        let mut s = sign(f, &key(2)).unwrap();
+        s.tag_value = s.tag_value.replace("\"v\":1", "\"v\":2");
+        let c = check(&s.tag_key, &s.tag_value, HERE, &roster());
+        assert!(c.invalid() && c.lapsed.is_none());
         assert!(
-            findings(&s.tag_key, &s.tag_value, HERE)
-                .contains("does not give own the role validator")
+            c.findings
+                .iter()
+                .any(|f| f.contains("does not give own the role validator"))
         );
         // Unknown actor.
         let s = sign(approve("mallory", 1), &key(1)).unwrap();
@@ -660,9 +759,9 @@ mod tests {
 
     #[test]
     fn an_unknown_action_is_a_finding_and_still_shown_as_written() {
-        // PROTOCOL 1.1's `reopen` is unknown to a version 1 reader.
+        // A later protocol's action is unknown to this reader.
         let mut f = approve("val", 1);
-        f.insert("action".into(), json!("reopen"));
+        f.insert("action".into(), json!("reopened"));
         let s = sign(f, &key(1)).unwrap();
         let c = check(&s.tag_key, &s.tag_value, HERE, &roster());
         assert!(!c.valid());
@@ -673,7 +772,7 @@ mod tests {
             c.findings
         );
         assert_eq!(c.action(), None);
-        assert_eq!(c.action_text(), Some("reopen"));
+        assert_eq!(c.action_text(), Some("reopened"));
         let known = sign(approve("val", 1), &key(1)).unwrap();
         let c = check(&known.tag_key, &known.tag_value, HERE, &roster());
         assert_eq!(c.action(), Some(Action::Approve));
@@ -724,7 +823,7 @@ mod tests {
         let s = sign(f, &key(1)).unwrap();
         assert!(
             findings(&s.tag_key, &s.tag_value, HERE)
-                .contains("the monitor role signs only comment, checkpoint, not approve")
+                .contains("the monitor role signs only comment, checkpoint, reopen, not approve")
         );
     }
 

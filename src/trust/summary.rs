@@ -28,6 +28,41 @@ fn ms(at: Option<&str>) -> Option<i64> {
         .map(|t| t.timestamp_millis())
 }
 
+/// Whether a version's records, read without checking them, leave room for a
+/// renewal to be due (or the approval to have expired) by `now`: only then
+/// must the queue check them. Conservative: the earliest approve and the
+/// shortest lifetime bound the expiry from below, and a forged record can
+/// only make a version look due, never hide one.
+pub fn renewal_possible(
+    tags: &crate::registry::Tags,
+    lifetimes: &super::lifetime::Lifetimes,
+    now: i64,
+) -> bool {
+    let Some(shortest) = crate::review::risk::Risk::ALL
+        .into_iter()
+        .filter_map(|r| lifetimes.valid_secs(r))
+        .min()
+    else {
+        return false;
+    };
+    let earliest = tags
+        .iter()
+        .filter(|(k, v)| {
+            k.starts_with(super::record::TAG_PREFIX) && v.contains("\"action\":\"approve\"")
+        })
+        .filter_map(|(_, v)| {
+            let at = serde_json::from_str::<Value>(v)
+                .ok()?
+                .get("at")?
+                .as_str()?
+                .to_owned();
+            super::record::parse_at(&at).map(|t| t.timestamp())
+        })
+        .min();
+    // No approve at all: an approval from before modelgate, which never expires.
+    earliest.is_some_and(|at| at + shortest - lifetimes.window_secs() <= now)
+}
+
 /// The queue's and the review's view of what the records decided.
 pub fn trust_of(d: &Derived, verified: bool) -> Trust {
     // Two approvals by one person (signed at the same moment by two
@@ -38,7 +73,7 @@ pub fn trust_of(d: &Derived, verified: bool) -> Trust {
         approvals: d
             .approvals
             .iter()
-            .filter(|a| !a.revoked && !a.by_author)
+            .filter(|a| !a.revoked && !a.by_author && !a.before_reopen)
             .filter(|a| seen.insert((a.actor.clone(), a.stale)))
             .map(|a| Approval {
                 actor: a.actor.clone(),
@@ -50,6 +85,14 @@ pub fn trust_of(d: &Derived, verified: bool) -> Trust {
         submitted_ms: ms(d.submitted_at.as_deref()),
         submitted_by: d.signed_submission.then(|| d.submitter.clone()).flatten(),
         decided_ms: ms(d.decided_at.as_deref()),
+        triggers: d.triggers.iter().map(|t| t.trigger.to_string()).collect(),
+        reopened_ms: d.triggers.iter().filter_map(|t| ms(t.at.as_deref())).min(),
+        renewal_ms: d
+            .lifetime
+            .as_ref()
+            .and_then(|l| Some((ms(l.renewal_from.as_deref())?, ms(l.expires_at.as_deref())?))),
+        renewal_due: d.state == crate::review::state::ReviewState::Approved
+            && d.lifetime.as_ref().is_some_and(|l| l.renewal_due),
     }
 }
 

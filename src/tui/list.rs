@@ -304,11 +304,13 @@ mod tests {
         QueueItem {
             model: model.into(),
             version: "1".into(),
+            kind: Default::default(),
+            triggers: vec![],
             risk,
             state,
             submitted_at: rfc3339_ms(submitted),
             submitted_by: Some(format!("{model}-owner@x")),
-            deadline: rfc3339_ms(submitted + hours * H),
+            deadline: Some(rfc3339_ms(submitted + hours * H)),
             sla_state: if state == ReviewState::Pending {
                 SlaState::OnTrack
             } else {
@@ -322,6 +324,7 @@ mod tests {
             gates: None,
             problems: vec![],
             deadline_ms: submitted + hours * H,
+            sla_hours: hours as f64,
             run_user: Some(format!("{model}.user")),
         }
     }

@@ -175,6 +175,7 @@ impl Theme {
             SlaState::AtRisk => self.warn(),
             SlaState::Breached => self.bad().add_modifier(Modifier::BOLD),
             SlaState::Stopped => self.dim(),
+            SlaState::Unscheduled => self.warn(),
         }
     }
 

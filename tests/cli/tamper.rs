@@ -166,11 +166,13 @@ fn a_key_outside_its_window_or_a_role_not_held_does_not_count(b: Backend) {
     assert_eq!(show["state"], "pending");
     let found = approve_findings(&show);
     assert!(found.contains("is not valid at"), "{found}");
-    // Ben is no longer a validator: his validator approval does not count.
+    // Ben is no longer a validator: his validator approval lapsed. That is
+    // no tampering, but the approval it made is to be re-examined.
     let demoted = roster_edit(&d, ben, "roles = [\"validator\"]", "roles = [\"domain\"]");
     let (code, show) = with_roster(&d, &demoted, &m);
-    assert_eq!(code, 2);
-    assert_eq!(show["state"], "pending");
+    assert_eq!(code, 1);
+    assert_eq!(show["state"], "revalidation");
+    assert_eq!(show["revalidation"]["triggers"][0]["trigger"], "roster");
     let found = approve_findings(&show);
     assert!(found.contains("role"), "{found}");
     // With the roster it was signed under, it still counts.
@@ -205,7 +207,11 @@ fn an_approval_on_stale_evidence_does_not_count(b: Backend) {
     // A new metric value logged after the approval changes the evidence.
     d.log_metric(&m, "7", "ndcg_at_10", 0.01);
     let show = d.show(&m, "7");
-    assert_eq!(show["state"], "pending", "{show}");
+    // It was approved: the changed evidence sends it back for revalidation.
+    assert_eq!(show["state"], "revalidation", "{show}");
+    let triggers = &show["revalidation"]["triggers"];
+    assert_eq!(triggers[0]["trigger"], "evidence", "{triggers}");
+    assert_eq!(triggers[0]["record"], serde_json::Value::Null);
     assert_eq!(d.check(&m, "7"), 1);
     let (code, found) = d.verify(&m);
     assert_eq!(code, 1, "{found}");

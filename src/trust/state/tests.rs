@@ -6,9 +6,9 @@ const EV: &str = "sha256:aaaa";
 const EV2: &str = "sha256:bbbb";
 
 #[derive(Clone)]
-struct R {
-    id: String,
-    fields: serde_json::Map<String, Value>,
+pub(super) struct R {
+    pub(super) id: String,
+    pub(super) fields: serde_json::Map<String, Value>,
 }
 
 fn rec(id: &str, action: &str, actor: &str, role: &str, at: &str, extra: Value) -> R {
@@ -22,7 +22,7 @@ fn rec(id: &str, action: &str, actor: &str, role: &str, at: &str, extra: Value) 
     }
 }
 
-fn recs(rs: &[R]) -> Vec<Rec<'_>> {
+pub(super) fn recs(rs: &[R]) -> Vec<Rec<'_>> {
     rs.iter()
         .map(|r| {
             let s = |k: &str| r.fields.get(k).and_then(Value::as_str).unwrap_or("");
@@ -40,6 +40,7 @@ fn recs(rs: &[R]) -> Vec<Rec<'_>> {
                     .filter_map(Value::as_str)
                     .collect(),
                 fields: &r.fields,
+                lapsed: r.fields.get("lapsed").is_some_and(|l| l == true),
             }
         })
         .collect()
@@ -57,6 +58,8 @@ fn ctx<'a>(roles: &'a [String], denies: &'a [String]) -> Context<'a> {
         gate_error: None,
         automation_risks: &[],
         checklists: Checklists::none(),
+        lifetimes: &crate::trust::lifetime::NEVER,
+        now: 0,
     }
 }
 
@@ -263,10 +266,18 @@ fn recorded_roles_and_risk_only_add() {
 fn gates_and_overrides() {
     let r = roles();
     let denies = vec!["fairness: DI 0.7 < 0.8".to_owned()];
+    // The approvals were signed on the deny they saw.
+    let saw = |mut r: R| {
+        r.fields.insert(
+            "gates".into(),
+            json!({"policy": "sha256:pp", "deny": denies, "warn": [], "error": null}),
+        );
+        r
+    };
     let base = [
         submit("2026-01-01T00:00:00Z"),
-        approve("a1", "val", "validator", EV),
-        approve("a2", "dom", "domain", EV),
+        saw(approve("a1", "val", "validator", EV)),
+        saw(approve("a2", "dom", "domain", EV)),
     ];
     assert_eq!(
         derive(&recs(&base), &ctx(&r, &denies)).state,

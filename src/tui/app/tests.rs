@@ -18,11 +18,13 @@ fn item(model: &str, version: &str, risk: Risk, submitted: i64) -> QueueItem {
     QueueItem {
         model: model.into(),
         version: version.into(),
+        kind: Default::default(),
+        triggers: vec![],
         risk,
         state: ReviewState::Pending,
         submitted_at: rfc3339_ms(submitted),
         submitted_by: Some("ana@x".into()),
-        deadline: rfc3339_ms(submitted + 24 * H),
+        deadline: Some(rfc3339_ms(submitted + 24 * H)),
         sla_state: SlaState::OnTrack,
         remaining_seconds: 0,
         baseline: None,
@@ -32,6 +34,7 @@ fn item(model: &str, version: &str, risk: Risk, submitted: i64) -> QueueItem {
         gates: None,
         problems: vec![],
         deadline_ms: submitted + 24 * H,
+        sla_hours: 24.0,
         run_user: None,
     }
 }

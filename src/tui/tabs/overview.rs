@@ -47,7 +47,13 @@ pub(super) fn doc(r: Sources<'_>, d: &ReviewDetail, t: &Theme, width: usize) -> 
             clean::line(s.submitted_by.as_deref().unwrap_or("(unknown)"))
         ),
     ));
-    out.push(field(t, "deadline", s.deadline.clone()));
+    out.push(field(
+        t,
+        "deadline",
+        s.deadline
+            .clone()
+            .unwrap_or_else(|| "none yet (unscheduled)".into()),
+    ));
     out.push(field(
         t,
         "baseline",

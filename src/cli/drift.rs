@@ -5,7 +5,6 @@
 //! Exit codes: 0 no drift, 1 drift, 2 no verdict (the report cannot be read,
 //! a method is unknown, the policy or the review fails; nothing is written).
 
-use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -15,9 +14,12 @@ use serde::Serialize;
 
 use super::output::{Cell, Out, Paint, table};
 use crate::config::Config;
-use crate::review::reports::DRIFT_MAX_BYTES;
+use crate::review::revalidation::Trigger;
+use crate::service::ReviewService;
+use crate::service::decide::{Decision, Outcome, Refused, Signer};
 use crate::service::drift::DriftVerdict;
 use crate::text::{sanitize, sanitize_line};
+use crate::trust::record::Action;
 
 #[derive(Debug, Args)]
 pub struct DriftArgs {
@@ -77,9 +79,10 @@ pub async fn run(args: DriftArgs, config: &Config, out: &mut Out) -> Result<Exit
     } else {
         None
     };
-    let bytes = match read_report(&args.report) {
+    // The same reading, and limit, as `modelgate reopen --report`.
+    let bytes = match super::reopen::read_report(&args.report) {
         Ok(b) => b,
-        Err(e) => return no_verdict(&e, &args, out),
+        Err(e) => return no_verdict(&format!("{e:#}"), &args, out),
     };
     let service = match super::open_service(config).await {
         Ok(s) => s,
@@ -94,21 +97,36 @@ pub async fn run(args: DriftArgs, config: &Config, out: &mut Out) -> Result<Exit
         Err(e) => return no_verdict(&e.to_string(), &args, out),
     };
     let applied = match (&signer, verdict.drifted()) {
-        (Some(signer), true) => Some(apply(&service, &verdict, signer, &args).await?),
+        (Some(signer), true) => match apply(&service, &verdict, signer, &args).await {
+            Ok(o) => Some((o, signer)),
+            Err(e) => {
+                // The verdict stands; what failed is the reopen.
+                if !args.json {
+                    print(&verdict, out)?;
+                    out.flush()?;
+                }
+                return super::decide::failed(e, args.json, out);
+            }
+        },
         _ => None,
     };
     if args.json {
-        out.json(&json_verdict(&verdict, applied.clone()))?;
+        let outcome = applied
+            .as_ref()
+            .map(|(o, _)| serde_json::to_value(o))
+            .transpose()?;
+        out.json(&json_verdict(&verdict, outcome))?;
     } else {
         print(&verdict, out)?;
         if args.apply && !verdict.drifted() {
             out.line("  --apply: no drift, nothing to reopen; nothing was written")?;
         }
-        if let Some(a) = &applied {
-            out.line(&format!(
-                "  {}",
-                sanitize_line(a["summary"].as_str().unwrap_or_default())
-            ))?;
+        if let Some((o, signer)) = &applied {
+            let lines =
+                super::decide::outcome_lines(Action::Reopen, &args.model, &args.version, signer, o);
+            for line in lines {
+                out.line(&format!("  {line}"))?;
+            }
         }
     }
     out.flush()?;
@@ -119,40 +137,30 @@ pub async fn run(args: DriftArgs, config: &Config, out: &mut Out) -> Result<Exit
     })
 }
 
-/// The reopen `--apply` signs; see the decide service.
+/// The reopen `--apply` signs: trigger drift, the deny messages as the
+/// reason, the report's digest and summary. The decide service finds a
+/// reopen already signed for the same report in the round and writes nothing.
 async fn apply(
-    _service: &crate::service::ReviewService,
-    _verdict: &DriftVerdict,
-    _signer: &crate::service::decide::Signer,
-    _args: &DriftArgs,
-) -> Result<serde_json::Value> {
-    anyhow::bail!(
-        "--apply is not available yet: this build cannot sign a reopen; nothing was written"
-    )
-}
-
-/// The file's bytes, refusing one over the limit before reading it whole.
-fn read_report(path: &std::path::Path) -> Result<Vec<u8>, String> {
-    let shown = path.display();
-    let f =
-        std::fs::File::open(path).map_err(|e| format!("cannot open the report {shown}: {e}"))?;
-    let limit = DRIFT_MAX_BYTES as u64;
-    if let Ok(meta) = f.metadata()
-        && meta.len() > limit
-    {
-        return Err(format!(
-            "the report {shown} is {} bytes, over the {} MiB limit for a drift report; report a summary, not the data",
-            meta.len(),
-            DRIFT_MAX_BYTES / (1024 * 1024)
-        ));
-    }
-    let mut bytes = Vec::new();
-    // One byte past the limit is enough for the parser to refuse it (a pipe
-    // or a file growing while read has no trustworthy length).
-    f.take(limit + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read the report {shown}: {e}"))?;
-    Ok(bytes)
+    service: &ReviewService,
+    verdict: &DriftVerdict,
+    signer: &Signer,
+    args: &DriftArgs,
+) -> Result<Outcome, Refused> {
+    let decision = Decision {
+        reason: Some(verdict.reason()),
+        trigger: Some(Trigger::Drift),
+        report: Some(verdict.record_report()),
+        ..Decision::new(Action::Reopen)
+    };
+    service
+        .decide(
+            &args.model,
+            &args.version,
+            &decision,
+            signer,
+            super::now_ms(),
+        )
+        .await
 }
 
 fn json_verdict(v: &DriftVerdict, applied: Option<serde_json::Value>) -> JsonVerdict<'_> {

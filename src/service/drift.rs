@@ -5,7 +5,6 @@
 
 use serde::Serialize;
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
 use super::ReviewService;
 use super::show::Evidence;
@@ -88,7 +87,7 @@ pub enum DriftError {
 
 /// `sha256:<hex>` of a report file's bytes.
 pub fn report_digest(bytes: &[u8]) -> String {
-    format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
+    format!("sha256:{}", crate::trust::record::hex_sha256(bytes))
 }
 
 /// The summary of `report` whose JCS is at most `max` bytes: as many drifted

@@ -2,14 +2,15 @@
 //! drift` on the demo's deployed product-recommender 7 (low risk: the share
 //! limit is 50%) with the real Evidently 0.7 snapshots kept in
 //! `tests/fixtures/samples/evidently/`, modelgate's own format, and hostile
-//! reports. Every exit code, the `--json` shape, and nothing written without
-//! `--apply`.
+//! reports. Every exit code, the `--json` shape, nothing written without
+//! `--apply`; with it, one signed reopen per report on both registries.
 
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::signing::{Backend, Demo, demo};
+use crate::on_both;
+use crate::signing::{Backend, Demo, approved_demo, demo};
 
 const M: &str = "product-recommender";
 const V: &str = "7";
@@ -61,6 +62,91 @@ fn own(features: Value) -> Vec<u8> {
     })
     .to_string()
     .into_bytes()
+}
+
+on_both!(
+    apply_signs_one_reopen_and_a_retry_writes_nothing,
+    apply_without_drift_writes_nothing,
+);
+
+fn digest_of(path: &Path) -> String {
+    use sha2::Digest;
+    let bytes = std::fs::read(path).unwrap();
+    format!("sha256:{}", hex::encode(sha2::Sha256::digest(&bytes)))
+}
+
+/// The reopen records of a version, parsed.
+fn reopens(d: &Demo, m: &str) -> Vec<Value> {
+    d.records(m, V)
+        .into_iter()
+        .map(|(_, v)| serde_json::from_str::<Value>(&v).unwrap())
+        .filter(|r| r["action"] == "reopen")
+        .collect()
+}
+
+fn apply_signs_one_reopen_and_a_retry_writes_nothing(b: Backend) {
+    let (d, m) = approved_demo(b);
+    let audit_before = d.verify(&m);
+    let report = sample("drift_ks_small_with_tests.json");
+    let (code, out, err) = drift(&d, Some("fay.sre"), &report, &["--apply"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("reopen"), "{out}");
+    let records = reopens(&d, &m);
+    assert_eq!(records.len(), 1, "{records:?}");
+    let r = &records[0];
+    assert_eq!(r["trigger"], "drift");
+    assert_eq!(r["actor"], "fay.sre@demo.modelgate");
+    assert_eq!(r["role"], "sre");
+    assert!(
+        r["reason"].as_str().unwrap().starts_with(
+            "drift: 50% of columns drifted (2 of 4: merchant_category, transaction_amount)"
+        ),
+        "{r}"
+    );
+    assert_eq!(r["report"]["kind"], "drift");
+    assert_eq!(r["report"]["digest"], digest_of(&report));
+    let summary = &r["report"]["summary"];
+    assert_eq!(summary["share_drifted"], 0.5);
+    assert_eq!(summary["columns"], 4);
+    assert_eq!(summary["left_out"], 0);
+    assert_eq!(summary["drifted"][0]["column"], "merchant_category");
+    assert_eq!(summary["drifted"][0]["method"], "chi-square p_value");
+    assert_eq!(summary["drifted"][0]["threshold"], 0.05);
+    assert_eq!(summary["drifted"][1]["column"], "transaction_amount");
+    // The approval no longer counts: the version is in revalidation.
+    assert_eq!(d.show(&m, V)["state"], "revalidation");
+    assert_eq!(d.check(&m, V), 1);
+
+    // The same report again (a retry, or the next cron run): nothing new.
+    let before = d.everything();
+    let (code, out, err) = drift(&d, Some("fay.sre"), &report, &["--apply", "--json"]);
+    assert_eq!(code, 1, "{out}{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["verdict"], "drift");
+    assert_eq!(v["applied"]["written"], false, "{v}");
+    assert_eq!(v["applied"]["action"], "reopen", "{v}");
+    assert_eq!(d.everything(), before, "a second --apply writes nothing");
+    assert_eq!(reopens(&d, &m).len(), 1);
+    // The reopen is a valid record: the audit finds nothing new.
+    assert_eq!(d.verify(&m), audit_before);
+}
+
+fn apply_without_drift_writes_nothing(b: Backend) {
+    let (d, m) = approved_demo(b);
+    let before = d.everything();
+    let (code, out, err) = drift(
+        &d,
+        Some("fay.sre"),
+        &sample("nodrift_wasserstein.json"),
+        &["--apply"],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("nothing to reopen; nothing was written"),
+        "{out}"
+    );
+    assert_eq!(d.everything(), before);
+    assert_eq!(d.check(&m, V), 0);
 }
 
 #[test]
@@ -115,12 +201,10 @@ fn evidently_snapshots_give_each_verdict_and_write_nothing() {
     assert_eq!(v["deny"], serde_json::json!([]));
     assert_eq!(v["format"], "evidently-0.7");
     assert_eq!(v["risk"], "low");
-    let bytes = std::fs::read(sample("drift_psi_with_tests.json")).unwrap();
-    let digest = {
-        use sha2::Digest;
-        format!("sha256:{}", hex::encode(sha2::Sha256::digest(&bytes)))
-    };
-    assert_eq!(v["report_digest"], digest);
+    assert_eq!(
+        v["report_digest"],
+        digest_of(&sample("drift_psi_with_tests.json"))
+    );
     assert!(v["policy"].as_str().unwrap().starts_with("sha256:"), "{v}");
     assert_eq!(v["applied"], Value::Null);
 
@@ -190,7 +274,7 @@ fn reports_without_a_verdict_exit_2_and_say_why() {
             ),
             "not a finite number",
         ),
-        (dir.path().join("missing.json"), "cannot open the report"),
+        (dir.path().join("missing.json"), "cannot read the report"),
     ];
     for (path, want) in &cases {
         let (code, out, err) = drift(&d, None, path, &[]);
@@ -212,7 +296,7 @@ fn reports_without_a_verdict_exit_2_and_say_why() {
     f.set_len(16 * 1024 * 1024 + 1).unwrap();
     let (code, _, err) = drift(&d, None, &big, &[]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("over the 16 MiB limit"), "{err}");
+    assert!(err.contains("is over 16 MiB"), "{err}");
 
     // A version that does not exist, and a bundle without a drift package.
     let (code, _, err) = {

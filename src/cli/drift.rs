@@ -100,12 +100,19 @@ pub async fn run(args: DriftArgs, config: &Config, out: &mut Out) -> Result<Exit
         (Some(signer), true) => match apply(&service, &verdict, signer, &args).await {
             Ok(o) => Some((o, signer)),
             Err(e) => {
-                // The verdict stands; what failed is the reopen.
-                if !args.json {
+                // The verdict stands; what failed is the reopen, said on
+                // stderr (and in `applied` for scripts).
+                if args.json {
+                    let why = match &e {
+                        Refused::Unfinished(u) => serde_json::to_value(u)?,
+                        other => serde_json::json!({"error": other.to_string()}),
+                    };
+                    out.json(&json_verdict(&verdict, Some(why)))?;
+                } else {
                     print(&verdict, out)?;
-                    out.flush()?;
                 }
-                return super::decide::failed(e, args.json, out);
+                out.flush()?;
+                return super::decide::failed(e, false, out);
             }
         },
         _ => None,

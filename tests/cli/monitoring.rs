@@ -403,9 +403,39 @@ fn hostile_column_names_never_reach_the_terminal_raw() {
 }
 
 #[test]
-fn apply_without_a_usable_key_writes_nothing() {
+fn apply_that_cannot_sign_writes_nothing() {
     let d = demo(Backend::Local);
+    let m = d.m(M);
+    // Version 6, withdrawn by its submitter, has no approval to reopen: the
+    // verdict is still drift, the refusal is said, nothing is written.
+    d.stdout(Some("ana.owner"), &["withdraw", &m, "6"]);
     let before = d.everything();
+    let out = d
+        .cmd(Some("fay.sre"))
+        .args(["drift", &m, "6", "--apply", "--json", "--report"])
+        .arg(sample("drift_ks_small_with_tests.json"))
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["verdict"], "drift");
+    assert!(
+        v["applied"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("no approval to reopen"),
+        "{v}"
+    );
+    assert!(
+        stderr.contains("refused") && stderr.contains("nothing was written"),
+        "{stderr}"
+    );
+    assert_eq!(d.everything(), before);
+
     let (code, _, err) = drift(
         &d,
         None,

@@ -324,18 +324,16 @@ fn lifetimes(s: &FileSettings) -> std::result::Result<Lifetimes, String> {
         let risk = Risk::parse(tier).ok_or_else(|| {
             format!("approval_valid_days_by_risk: {tier:?} is not low, medium, high or critical")
         })?;
-        l.valid
-            .insert(risk, secs(&format!("approval_valid_days_by_risk.{risk}"), *days)?);
+        l.valid.insert(
+            risk,
+            secs(&format!("approval_valid_days_by_risk.{risk}"), *days)?,
+        );
     }
     if let Some(w) = s.renewal_window_days {
         l.window = secs("renewal_window_days", w)?;
     }
     let days = |s: i64| s as f64 / crate::trust::lifetime::DAY as f64;
-    if let Some((risk, valid)) = l
-        .valid
-        .iter()
-        .find(|(_, v)| **v > 0 && **v <= l.window)
-    {
+    if let Some((risk, valid)) = l.valid.iter().find(|(_, v)| **v > 0 && **v <= l.window) {
         return Err(format!(
             "renewal_window_days ({}) must be shorter than approval_valid_days_by_risk.{risk} ({}): a renewal would be due as soon as the approval is signed",
             days(l.window),
@@ -633,7 +631,9 @@ production_alias = "live"
                 .unwrap();
         assert_eq!(half.lifetimes.valid_secs(Risk::Low), Some(18 * 3600));
         assert_eq!(half.lifetimes.window_secs(), 6 * 3600);
-        let e = resolve("renewal_window_days = -1\n").unwrap_err().to_string();
+        let e = resolve("renewal_window_days = -1\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("not a number of days"), "{e}");
         let e = resolve("[approval_valid_days_by_risk]\nextreme = 3\n")
             .unwrap_err()

@@ -82,7 +82,10 @@ fn a_reopen_sends_an_approved_version_to_revalidation_until_it_is_approved_again
     assert_eq!(text.status.code(), Some(1));
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(text.contains("revalidation: must not ship"), "{text}");
-    assert!(text.contains("in revalidation: drift (reopened by drift.monitor@demo.modelgate"), "{text}");
+    assert!(
+        text.contains("in revalidation: drift (reopened by drift.monitor@demo.modelgate"),
+        "{text}"
+    );
 
     // The queue lists it as a revalidation, with its trigger and a deadline
     // from the reopen (PROTOCOL 10).
@@ -102,7 +105,10 @@ fn a_reopen_sends_an_approved_version_to_revalidation_until_it_is_approved_again
     d.stdout(Some("ben.validator"), &["approve", &m, "7"]);
     assert_eq!(d.check(&m, "7"), 0);
     assert_eq!(d.show(&m, "7")["state"], "approved");
-    assert!(queue_item(&d, &m, "7").is_none(), "approved again: off the queue");
+    assert!(
+        queue_item(&d, &m, "7").is_none(),
+        "approved again: off the queue"
+    );
 }
 
 fn bad_reopens_are_refused_and_write_nothing(b: crate::signing::Backend) {
@@ -124,7 +130,10 @@ fn bad_reopens_are_refused_and_write_nothing(b: crate::signing::Backend) {
     let out = d.cmd(Some(MONITOR)).args(args(&unknown)).output().unwrap();
     assert_ne!(out.status.code(), Some(0));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("\"vibes\" is not a trigger; use one of drift,"), "{err}");
+    assert!(
+        err.contains("\"vibes\" is not a trigger; use one of drift,"),
+        "{err}"
+    );
 
     // A report over the cap is refused before anything is signed.
     let big = d.home.join("big.json");
@@ -163,7 +172,10 @@ fn a_reopen_on_a_version_never_approved_keeps_it_pending(b: crate::signing::Back
     let t = &shown["revalidation"]["triggers"][0];
     assert_eq!(t["trigger"], "incident", "{shown}");
     let digest = t["report"]["digest"].as_str().unwrap();
-    assert!(digest.starts_with("sha256:") && digest.len() == 71, "{digest}");
+    assert!(
+        digest.starts_with("sha256:") && digest.len() == 71,
+        "{digest}"
+    );
     assert_eq!(t["report"]["summary"]["file"], "incident.txt");
     let item = queue_item(&d, &m, "6").unwrap();
     assert_eq!(item["kind"], "review");

@@ -17,6 +17,7 @@ mod support;
 mod audit;
 mod cli;
 mod conformance;
+mod continuous;
 mod decision_faults;
 mod decisions;
 mod demo_data;

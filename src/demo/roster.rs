@@ -91,7 +91,8 @@ pub const IDENTITIES: &[Identity] = &[
         id: MONITOR,
         name: "Drift monitor",
         roles: &["monitor"],
-        mlflow_users: &[],
+        // The service account the monitoring job runs as.
+        mlflow_users: &["drift-monitor"],
     },
 ];
 

@@ -7,6 +7,7 @@ pub mod deploy;
 pub mod gates;
 pub mod history;
 pub mod records;
+pub mod revalidate;
 pub mod show;
 
 use std::collections::{HashMap, HashSet};

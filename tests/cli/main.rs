@@ -26,6 +26,7 @@ mod hostile_input;
 mod local_registry;
 mod policy;
 mod races;
+mod revalidation;
 mod samples;
 mod ssh_keygen;
 mod structured;

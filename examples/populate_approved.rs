@@ -34,7 +34,9 @@ async fn main() -> Result<()> {
     let (db, models, approved, pending, days_ago) = match args.as_slice() {
         [db, m, a, p] => (db, m, a, p, "0"),
         [db, m, a, p, d] => (db, m, a, p, d.as_str()),
-        _ => bail!("usage: populate_approved DB MODELS APPROVED_PER_MODEL PENDING_PER_MODEL [DAYS_AGO]"),
+        _ => bail!(
+            "usage: populate_approved DB MODELS APPROVED_PER_MODEL PENDING_PER_MODEL [DAYS_AGO]"
+        ),
     };
     let models: usize = models.parse().context("MODELS")?;
     let approved: usize = approved.parse().context("APPROVED_PER_MODEL")?;

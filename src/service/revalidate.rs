@@ -294,7 +294,11 @@ impl ReviewService {
             return out;
         };
         for trigger in out.unrecorded.clone() {
-            let reason = reason_for(trigger, &out.findings);
+            let approved_at = detail
+                .revalidation
+                .as_ref()
+                .and_then(|r| r.approved_at.as_deref());
+            let reason = reason_for(trigger, &out.findings, approved_at);
             let d = Decision {
                 reason: Some(reason),
                 trigger: Some(trigger),
@@ -418,8 +422,11 @@ fn refusal(e: &Refused) -> String {
     }
 }
 
-/// The reason a reopen for `trigger` records: what the run found.
-fn reason_for(trigger: Trigger, findings: &[Finding]) -> String {
+/// The reason a reopen for `trigger` records: what the run found, and which
+/// approval it re-examines. Naming the approval keeps the reason apart from
+/// an earlier cycle's: a reopen with the same trigger and reason in the round
+/// counts as a retry of that one and is not written again.
+fn reason_for(trigger: Trigger, findings: &[Finding], approved_at: Option<&str>) -> String {
     let kind = match trigger {
         Trigger::Periodic => Kind::Expired,
         Trigger::Policy => Kind::Policy,
@@ -430,14 +437,22 @@ fn reason_for(trigger: Trigger, findings: &[Finding]) -> String {
         .iter()
         .find(|f| f.kind == kind)
         .map_or_else(|| format!("{trigger} trigger"), |f| f.detail.clone());
-    let text = format!("modelgate revalidate: {found}");
-    if text.chars().count() <= REASON_MAX {
-        text
+    // The expiry's own words already name the approval.
+    let suffix = match approved_at {
+        Some(q) if trigger != Trigger::Periodic => format!(" (the approval of {q})"),
+        _ => String::new(),
+    };
+    let head = format!("modelgate revalidate: {found}");
+    let room = REASON_MAX - suffix.chars().count();
+    let mut text: String = if head.chars().count() <= room {
+        head
     } else {
-        let mut cut: String = text.chars().take(REASON_MAX - 1).collect();
+        let mut cut: String = head.chars().take(room - 1).collect();
         cut.push('…');
         cut
-    }
+    };
+    text.push_str(&suffix);
+    text
 }
 
 /// The valid `approve` records among `show`'s records (lapsed ones too,
@@ -783,12 +798,17 @@ mod tests {
             finding(Kind::Policy, "x".repeat(5000)),
         ];
         assert_eq!(
-            reason_for(Trigger::Periodic, &f),
+            reason_for(Trigger::Periodic, &f, Some("Q")),
             "modelgate revalidate: the approval expired at 2027-01-01T00:00:00Z"
         );
-        assert_eq!(reason_for(Trigger::Policy, &f).chars().count(), REASON_MAX);
+        let long = reason_for(Trigger::Policy, &f, Some("2026-12-02T00:00:00Z"));
+        assert_eq!(long.chars().count(), REASON_MAX);
+        assert!(
+            long.ends_with("… (the approval of 2026-12-02T00:00:00Z)"),
+            "{long}"
+        );
         assert_eq!(
-            reason_for(Trigger::Roster, &f),
+            reason_for(Trigger::Roster, &f, None),
             "modelgate revalidate: roster trigger"
         );
     }

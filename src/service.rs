@@ -99,7 +99,12 @@ impl ReviewService {
     /// Without `all`, also `revalidation` ones and the `approved` ones whose
     /// records allow a renewal to be due by now (PROTOCOL 15): the others
     /// are left unchecked, so many approved versions cost the queue little.
-    async fn review_versions(&self, all: bool, now_ms: i64) -> Result<Vec<ModelVersion>> {
+    async fn review_versions(
+        &self,
+        all: bool,
+        models: &HashMap<String, RegisteredModel>,
+        now_ms: i64,
+    ) -> Result<Vec<ModelVersion>> {
         let states: &[ReviewState] = if all {
             &ReviewState::ALL
         } else {
@@ -109,17 +114,26 @@ impl ReviewService {
                 ReviewState::Approved,
             ]
         };
+        let expires = crate::review::risk::Risk::ALL
+            .into_iter()
+            .any(|r| self.config.lifetimes.valid_secs(r).is_some());
         let mut out = Vec::new();
         for st in states {
+            // Approvals that never expire are never due: no need to read them.
+            if *st == ReviewState::Approved && !all && !expires {
+                continue;
+            }
             let found = self
                 .registry
                 .search_versions_by_tag(TAG_REVIEW, st.as_str())
                 .await?;
             if *st == ReviewState::Approved && !all {
                 out.extend(found.into_iter().filter(|v| {
+                    let tags = models.get(&v.name).map(|m| m.tags.clone()).unwrap_or_default();
                     crate::trust::summary::renewal_possible(
                         &v.tags,
                         &self.config.lifetimes,
+                        self.config.risk.effective(&v.name, &tags).risk,
                         now_ms.div_euclid(1000),
                     )
                 }));
@@ -137,14 +151,11 @@ impl ReviewService {
 
     /// Models, runs and baseline versions for `versions`, in few calls: one model
     /// listing, one batched run fetch, one call per distinct baseline version.
-    async fn load(&self, versions: &[ModelVersion]) -> Result<Loaded> {
-        let models: HashMap<String, RegisteredModel> = self
-            .registry
-            .list_registered_models()
-            .await?
-            .into_iter()
-            .map(|m| (m.name.clone(), m))
-            .collect();
+    async fn load(
+        &self,
+        versions: &[ModelVersion],
+        models: HashMap<String, RegisteredModel>,
+    ) -> Result<Loaded> {
         let known: HashMap<(&str, &str), &ModelVersion> = versions
             .iter()
             .map(|v| ((v.name.as_str(), v.version.as_str()), v))
@@ -233,8 +244,15 @@ impl ReviewService {
         all: bool,
         now_ms: i64,
     ) -> Result<(Vec<ModelVersion>, Loaded, Vec<QueueItem>)> {
-        let versions = self.review_versions(all, now_ms).await?;
-        let loaded = self.load(&versions).await?;
+        let models: HashMap<String, RegisteredModel> = self
+            .registry
+            .list_registered_models()
+            .await?
+            .into_iter()
+            .map(|m| (m.name.clone(), m))
+            .collect();
+        let versions = self.review_versions(all, &models, now_ms).await?;
+        let loaded = self.load(&versions, models).await?;
         let inputs: Vec<ReviewInput<'_>> = versions
             .iter()
             .map(|v| self.input(v, &loaded, now_ms))

@@ -111,7 +111,8 @@ pub struct Effective {
 }
 
 impl RiskSettings {
-    fn floor(&self, model: &str) -> Risk {
+    /// The configured floor of a model's risk, before its tags.
+    pub fn floor(&self, model: &str) -> Risk {
         self.risk_floor
             .iter()
             .find(|(pattern, _)| pattern.matches(model))

@@ -726,13 +726,19 @@ impl ReviewService {
             let s = |k: &str| f.and_then(|f| f.get(k)).and_then(Value::as_str);
             let same_words = match action {
                 Action::Approve => standing(c),
-                // One reopen per trigger and report: a drift report applied
-                // twice, or a retry, writes nothing new.
+                // One reopen per report in the round: a drift report
+                // applied twice writes nothing new. Without a report, one
+                // per trigger and reason in a cycle: a retry writes
+                // nothing, the same finding after a new approval is new.
                 Action::Reopen => {
+                    let reapproved = derived
+                        .approvals
+                        .iter()
+                        .any(|a| Some(a.at.as_str()) > c.at());
                     s("trigger") == d.trigger.map(|t| t.as_str())
                         && match &d.report {
                             Some(r) => digest(f.and_then(|f| f.get("report"))) == digest(Some(r)),
-                            None => s("reason") == reason,
+                            None => !reapproved && s("reason") == reason,
                         }
                 }
                 _ => c.role() == Some(role) && s("reason") == reason && s("category") == category,

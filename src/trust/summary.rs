@@ -28,39 +28,83 @@ fn ms(at: Option<&str>) -> Option<i64> {
         .map(|t| t.timestamp_millis())
 }
 
+/// The value of `"key":"..."` in a record's canonical JSON, found without
+/// parsing it. Inside a JSON string a quote is escaped, so `"key":"` only
+/// matches a key: a top-level one, since records nest no such keys.
+fn field<'a>(value: &'a str, key: &str) -> Option<&'a str> {
+    let start = value.find(&format!("\"{key}\":\""))? + key.len() + 4;
+    let rest = &value[start..];
+    rest.find('"').map(|end| &rest[..end])
+}
+
 /// Whether a version's records, read without checking them, leave room for a
 /// renewal to be due (or the approval to have expired) by `now`: only then
-/// must the queue check them. Conservative: the earliest approve and the
-/// shortest lifetime bound the expiry from below, and a forged record can
-/// only make a version look due, never hide one.
+/// must the queue check them. Conservative: the earliest approve bounds the
+/// expiry from below, and the lifetime is the shortest of the tiers from
+/// `risk` (the model's, from configuration and tags) to the highest `risk`
+/// any record names: the effective risk lies between. A forged record can
+/// only make a version look due (an earlier time, another tier), never hide one.
 pub fn renewal_possible(
     tags: &crate::registry::Tags,
     lifetimes: &super::lifetime::Lifetimes,
+    risk: crate::review::risk::Risk,
     now: i64,
 ) -> bool {
+    let records: Vec<&str> = tags
+        .iter()
+        .filter(|(k, _)| k.starts_with(super::record::TAG_PREFIX))
+        .map(|(_, v)| v.as_str())
+        .collect();
+    let highest = records
+        .iter()
+        .filter_map(|v| field(v, "risk").and_then(crate::review::risk::Risk::parse))
+        .fold(risk, std::cmp::max);
     let Some(shortest) = crate::review::risk::Risk::ALL
         .into_iter()
+        .filter(|r| (risk..=highest).contains(r))
         .filter_map(|r| lifetimes.valid_secs(r))
         .min()
     else {
         return false;
     };
-    let earliest = tags
+    let earliest = records
         .iter()
-        .filter(|(k, v)| {
-            k.starts_with(super::record::TAG_PREFIX) && v.contains("\"action\":\"approve\"")
-        })
-        .filter_map(|(_, v)| {
-            let at = serde_json::from_str::<Value>(v)
-                .ok()?
-                .get("at")?
-                .as_str()?
-                .to_owned();
-            super::record::parse_at(&at).map(|t| t.timestamp())
-        })
+        .filter(|v| v.contains("\"action\":\"approve\""))
+        .filter_map(|v| field(v, "at").and_then(super::record::parse_at))
+        .map(|t| t.timestamp())
         .min();
     // No approve at all: an approval from before modelgate, which never expires.
     earliest.is_some_and(|at| at + shortest - lifetimes.window_secs() <= now)
+}
+
+#[cfg(test)]
+mod renewal_tests {
+    use super::*;
+    use crate::review::risk::Risk;
+    use crate::trust::lifetime::{DAY, Lifetimes};
+
+    fn tags(records: &[&str]) -> crate::registry::Tags {
+        records
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (format!("{}{i:064}", super::super::record::TAG_PREFIX), r.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn only_versions_whose_approvals_may_be_due_are_checked() {
+        let l = Lifetimes::default();
+        let t0 = 1_767_225_600; // 2026-01-01
+        let approve = r#"{"action":"approve","at":"2026-01-01T00:00:00Z","reason":"\"at\":\"1999-01-01T00:00:00Z\"","risk":"medium"}"#;
+        let medium = tags(&[approve]);
+        assert!(!renewal_possible(&medium, &l, Risk::Low, t0 + 300 * DAY));
+        assert!(renewal_possible(&medium, &l, Risk::Low, t0 + 351 * DAY));
+        // A critical model's lifetime is critical's; low risk never expires.
+        assert!(renewal_possible(&medium, &l, Risk::Critical, t0 + 80 * DAY));
+        let low = tags(&[&approve.replace("medium", "low")]);
+        assert!(!renewal_possible(&low, &l, Risk::Low, t0 + 9000 * DAY));
+        assert!(!renewal_possible(&tags(&[]), &l, Risk::Critical, t0 + 9000 * DAY));
+    }
 }
 
 /// The queue's and the review's view of what the records decided.

@@ -142,6 +142,48 @@ pub async fn loaded(
 /// The review the pictures open.
 pub const SHOWCASE: (&str, &str) = ("fraud-detector", "6");
 
+/// The production version the pictures reopen for drift.
+pub const DRIFTED: (&str, &str) = ("fraud-detector", "5");
+
+/// A drift report's reopen on `DRIFTED`, signed by the validator as
+/// `modelgate drift --apply` records one (PROTOCOL 16): its summary is
+/// what the Monitoring tab draws. Deterministic: a seeded nonce, the fixed clock.
+pub async fn reopen_for_drift(service: &ReviewService) -> anyhow::Result<()> {
+    use crate::review::revalidation::Trigger;
+    use crate::service::decide::{Decision, Signer};
+    let mut signer = Signer::new(SIGNER.into(), crate::demo::signing_key(FIXED_SEED, SIGNER)?);
+    signer.demo_nonce_seed = Some(FIXED_SEED);
+    let feature = |name: &str, score: f64, drifted: bool| serde_json::json!({"name": name, "method": "psi", "score": score, "threshold": 0.2, "drifted": drifted});
+    let d = Decision {
+        role: Some("validator".into()),
+        reason: Some(
+            "drift: 2 of 4 features drifted (amount psi 0.41, merchant_risk psi 0.27)".into(),
+        ),
+        trigger: Some(Trigger::Drift),
+        report: Some(serde_json::json!({
+            "kind": "drift",
+            "digest": "sha256:5d41402abc4b2a76b9719d911017c592ae6e1d2b8b9a1e5c3f0a4d6e8b7c9f01",
+            "summary": {
+                "share_drifted": 0.5,
+                "window": {"start": "2026-02-23T00:00:00Z", "end": "2026-03-01T23:59:59Z"},
+                "features": [
+                    feature("amount", 0.41, true),
+                    feature("merchant_risk", 0.27, true),
+                    feature("hour_of_day", 0.12, false),
+                    feature("country", 0.03, false),
+                ],
+                "omitted": 0,
+            },
+        })),
+        ..Decision::new(crate::trust::record::Action::Reopen)
+    };
+    service
+        .decide(DRIFTED.0, DRIFTED.1, &d, &signer, FIXED_NOW_MS)
+        .await
+        .map_err(|e| anyhow::anyhow!("the pictures' reopen of {DRIFTED:?}: {e}"))?;
+    Ok(())
+}
+
 /// One picture: file stem, caption, frame.
 pub struct Shot {
     pub name: String,
@@ -220,9 +262,25 @@ async fn structured_dialogs(
     Ok(())
 }
 
-/// Every screen and tab, in the order the README shows them.
+/// Selects the queue row of `(model, version)`, when it is shown.
+pub fn select(app: &mut App, (model, version): (&str, &str)) {
+    if let Some(i) = app.queue.visible.iter().position(|i| {
+        let it = &app.queue.rows[*i as usize].item;
+        it.model == model && it.version == version
+    }) {
+        app.queue.list.selected = i;
+    }
+}
+
+/// Every screen and tab, in the order the README shows them. The
+/// production version of the showcase's model is reopened for drift first,
+/// so that the queue, `:deploy` and the Monitoring tab show a revalidation.
 pub async fn all(width: u16, height: u16) -> anyhow::Result<Vec<Shot>> {
     let (mut app, service) = loaded(width, height, Theme::default()).await?;
+    reopen_for_drift(&service).await?;
+    act(&mut app, &service, Action::Run(Command::Reload)).await;
+    let effects = app.deploy.reload();
+    settle(&mut app, &service, effects).await;
     let mut shots = Vec::new();
     let mut snap = |app: &App, name: &str, caption: &str| {
         shots.push(Shot {
@@ -251,12 +309,7 @@ pub async fn all(width: u16, height: u16) -> anyhow::Result<Vec<Shot>> {
     );
     act(&mut app, &service, Action::Run(Command::Back)).await;
     // The review with the most to show: breached, critical, a dropped column.
-    if let Some(i) = app.queue.visible.iter().position(|i| {
-        let it = &app.queue.rows[*i as usize].item;
-        it.model == SHOWCASE.0 && it.version == SHOWCASE.1
-    }) {
-        app.queue.list.selected = i;
-    }
+    select(&mut app, SHOWCASE);
     act(&mut app, &service, Action::Run(Command::Open)).await;
     for tab in Tab::ALL {
         if let Some(r) = &mut app.review {
@@ -277,6 +330,37 @@ pub async fn all(width: u16, height: u16) -> anyhow::Result<Vec<Shot>> {
         "review-model-card",
         "Review: the model card, rendered from Markdown",
     );
+    // The reopened production version: its drift report on Monitoring.
+    act(&mut app, &service, Action::Run(Command::Back)).await;
+    select(&mut app, DRIFTED);
+    act(&mut app, &service, Action::Run(Command::Open)).await;
+    if let Some(r) = &mut app.review {
+        r.tab = Tab::Monitoring;
+    }
+    snap(
+        &app,
+        "review-monitoring-drift",
+        "Review: a reopen for drift, its report's features against their thresholds",
+    );
+    act(&mut app, &service, Action::Run(Command::Reopen)).await;
+    press(
+        &mut app,
+        &[
+            crossterm::event::KeyCode::Tab,
+            crossterm::event::KeyCode::Tab,
+            crossterm::event::KeyCode::Right,
+        ],
+    );
+    snap(
+        &app,
+        "dialog-reopen",
+        "r reopen: a trigger and a reason; approvals before it no longer count",
+    );
+    act(&mut app, &service, Action::Run(Command::Back)).await;
+    // Back to the showcase for the decision dialogs.
+    act(&mut app, &service, Action::Run(Command::Back)).await;
+    select(&mut app, SHOWCASE);
+    act(&mut app, &service, Action::Run(Command::Open)).await;
     // A decision: the dialog with what is about to be signed.
     act(&mut app, &service, Action::Run(Command::Approve)).await;
     snap(

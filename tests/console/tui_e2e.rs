@@ -212,11 +212,14 @@ fn demo_queue_review_every_tab_help_back_quit_restores_the_terminal() {
         "Fairness",
         "Security",
         "Records",
+        "Monitoring",
     ] {
         t.keys(&["Tab"]);
         t.wait_for(&[&format!("▶{tab}")]);
     }
-    t.wait_for(&["Signed records"]);
+    t.wait_for(&["Reopen records"]);
+    t.keys(&["BTab"]);
+    t.wait_for(&["▶Records", "Signed records"]);
     t.keys(&["BTab"]);
     t.wait_for(&["▶Security", "Security scan (modelscan)"]);
     t.keys(&["?"]);

@@ -25,7 +25,7 @@ const H: u16 = 36;
 async fn every_screen_and_tab() {
     let shots = shots::all(W, H).await.unwrap();
     let names: Vec<&str> = shots.iter().map(|s| s.name.as_str()).collect();
-    assert_eq!(names.len(), 11 + Tab::ALL.len(), "{names:?}");
+    assert_eq!(names.len(), 13 + Tab::ALL.len(), "{names:?}");
     // The snapshots keep the names and place they had when this file was a
     // test binary of its own: `tests/snapshots/tui_snapshots__<name>.snap`.
     let mut settings = insta::Settings::clone_current();

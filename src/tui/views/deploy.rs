@@ -234,7 +234,7 @@ pub fn render(app: &App, buf: &mut Buffer, area: Rect) {
 
 /// `↻ revalidation drift +1`, `◷ renewal due`: what the holder's approval
 /// asks of reviewers now (PROTOCOL 15), glyph and word.
-pub fn approval_flags(app: &App, m: &ModelDeployment) -> Vec<Span<'static>> {
+fn approval_flags(app: &App, m: &ModelDeployment) -> Vec<Span<'static>> {
     let t = &app.theme;
     let holder = app.deploy.holder(&m.model);
     let mut out = Vec::new();

@@ -132,13 +132,15 @@ async fn a_reopen_from_deploy_is_signed_and_flags_the_holder() {
     );
     let after = a.deploy.selected().unwrap();
     assert_eq!(after.holder_state, Some(ReviewState::Revalidation));
-    let flags: String = crate::tui::views::deploy::approval_flags(&a, after)
-        .iter()
-        .map(|s| s.content.to_string())
-        .collect();
-    assert_eq!(flags.trim_end(), "↻ revalidation drift");
     let frame = shots::text(&shots::draw(&a));
-    assert!(frame.contains("↻ revalidation drift"), "{frame}");
+    let row = frame
+        .lines()
+        .find(|l| l.contains("fraud-detector  "))
+        .unwrap();
+    assert!(
+        row.contains("↻ revalidation") && row.contains("✓ explained ↻ revalidation drift"),
+        "{row}"
+    );
     assert!(frame.contains("is in revalidation (drift)"), "{frame}");
 
     // The queue lists the revalidation with its kind and trigger, and the

@@ -49,10 +49,11 @@ pub struct FileSettings {
     pub checklist: Option<Vec<ChecklistFile>>,
     /// Tiers where a pipeline's approval stands in for a validator (PROTOCOL 14).
     pub automation_risks: Option<Vec<String>>,
-    /// Days an approval lasts by tier, 0 for never (PROTOCOL 15).
-    pub approval_valid_days_by_risk: Option<BTreeMap<String, u32>>,
+    /// Days an approval lasts by tier, 0 for never (PROTOCOL 15); fractions
+    /// of a day are allowed.
+    pub approval_valid_days_by_risk: Option<BTreeMap<String, f64>>,
     /// Days before expiry from which a renewal is due.
-    pub renewal_window_days: Option<u32>,
+    pub renewal_window_days: Option<f64>,
 }
 
 /// `[theme]`: `mode` is "dark" or "light"; `accent` a colour name or `#rrggbb`;
@@ -310,24 +311,33 @@ fn risk_settings(s: &FileSettings) -> Result<RiskSettings> {
 /// `approval_valid_days_by_risk` over the defaults, and the renewal window,
 /// which must be shorter than every lifetime it applies to.
 fn lifetimes(s: &FileSettings) -> std::result::Result<Lifetimes, String> {
+    let secs = |what: &str, days: f64| -> std::result::Result<i64, String> {
+        if !(days.is_finite() && (0.0..=36_500.0).contains(&days)) {
+            return Err(format!(
+                "{what}: {days} is not a number of days from 0 to 36500"
+            ));
+        }
+        Ok((days * crate::trust::lifetime::DAY as f64).round() as i64)
+    };
     let mut l = Lifetimes::default();
     for (tier, days) in s.approval_valid_days_by_risk.iter().flatten() {
         let risk = Risk::parse(tier).ok_or_else(|| {
             format!("approval_valid_days_by_risk: {tier:?} is not low, medium, high or critical")
         })?;
-        l.days.insert(risk, *days);
+        l.valid.insert(
+            risk,
+            secs(&format!("approval_valid_days_by_risk.{risk}"), *days)?,
+        );
     }
     if let Some(w) = s.renewal_window_days {
-        l.renewal_window_days = w;
+        l.window = secs("renewal_window_days", w)?;
     }
-    if let Some((risk, days)) = l
-        .days
-        .iter()
-        .find(|(_, d)| **d > 0 && **d <= l.renewal_window_days)
-    {
+    let days = |s: i64| s as f64 / crate::trust::lifetime::DAY as f64;
+    if let Some((risk, valid)) = l.valid.iter().find(|(_, v)| **v > 0 && **v <= l.window) {
         return Err(format!(
-            "renewal_window_days ({}) must be shorter than approval_valid_days_by_risk.{risk} ({days}): a renewal would be due as soon as the approval is signed",
-            l.renewal_window_days
+            "renewal_window_days ({}) must be shorter than approval_valid_days_by_risk.{risk} ({}): a renewal would be due as soon as the approval is signed",
+            days(l.window),
+            days(*valid)
         ));
     }
     Ok(l)
@@ -608,7 +618,7 @@ production_alias = "live"
         assert_eq!(c.lifetimes.valid_secs(Risk::Low), Some(30 * 86_400));
         assert_eq!(c.lifetimes.valid_secs(Risk::High), None, "0 is never");
         assert_eq!(c.lifetimes.valid_secs(Risk::Critical), Some(90 * 86_400));
-        assert_eq!(c.lifetimes.renewal_window_days, 7);
+        assert_eq!(c.lifetimes.window_secs(), 7 * 86_400);
         let e = resolve("renewal_window_days = 30\n[approval_valid_days_by_risk]\nlow = 30\n")
             .unwrap_err()
             .to_string();
@@ -616,6 +626,15 @@ production_alias = "live"
             e.contains("c.toml") && e.contains("renewal_window_days (30)"),
             "{e}"
         );
+        let half =
+            resolve("renewal_window_days = 0.25\n[approval_valid_days_by_risk]\nlow = 0.75\n")
+                .unwrap();
+        assert_eq!(half.lifetimes.valid_secs(Risk::Low), Some(18 * 3600));
+        assert_eq!(half.lifetimes.window_secs(), 6 * 3600);
+        let e = resolve("renewal_window_days = -1\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("not a number of days"), "{e}");
         let e = resolve("[approval_valid_days_by_risk]\nextreme = 3\n")
             .unwrap_err()
             .to_string();

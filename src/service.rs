@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod decide;
 pub mod deploy;
+pub mod drift;
 pub mod gates;
 pub mod history;
 pub mod records;

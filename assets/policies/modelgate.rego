@@ -11,6 +11,7 @@ package modelgate
 import rego.v1
 
 import data.modelgate.broken_evidence
+import data.modelgate.drift
 import data.modelgate.fairness
 import data.modelgate.regression
 import data.modelgate.required_evidence
@@ -19,6 +20,8 @@ import data.modelgate.security
 import data.modelgate.settings
 
 deny contains msg if some msg in broken_evidence.deny
+
+deny contains msg if some msg in drift.deny
 
 deny contains msg if some msg in fairness.deny
 
@@ -44,3 +47,6 @@ warn contains msg if some msg in security.warn
 
 # A threshold missing from data.json would silently switch a rule off: fail closed instead.
 errors contains msg if some msg in settings.errors
+
+# Only with a drift report (`modelgate drift`): reviews never see these.
+errors contains msg if some msg in drift.errors

@@ -6,6 +6,7 @@ mod console;
 mod decide;
 mod demo;
 mod deploy;
+mod drift;
 mod gate;
 mod keys;
 mod login;
@@ -146,6 +147,8 @@ pub enum Command {
     Rollback(deploy::RollbackArgs),
     /// Ratify someone else's rollback (role sre or compliance).
     Ratify(deploy::RatifyArgs),
+    /// Judge a monitoring job's drift report: exit 0 no drift, 1 drift, 2 no verdict (--apply reopens).
+    Drift(drift::DriftArgs),
 }
 
 impl GlobalArgs {
@@ -252,6 +255,7 @@ async fn run(cli: Cli, out: &mut Out) -> Result<ExitCode> {
     let kind = match &cli.command {
         Some(Command::Queue(_) | Command::Show(_) | Command::Gate(_))
         | Some(Command::Audit(_) | Command::Check(_)) => Some(Kind::Read),
+        Some(Command::Drift(a)) if !a.apply => Some(Kind::Read),
         Some(
             Command::Submit(_)
             | Command::Approve(_)
@@ -264,7 +268,8 @@ async fn run(cli: Cli, out: &mut Out) -> Result<ExitCode> {
             | Command::Reopen(_)
             | Command::Promote(_)
             | Command::Rollback(_)
-            | Command::Ratify(_),
+            | Command::Ratify(_)
+            | Command::Drift(_),
         ) => Some(Kind::Write),
         _ => None,
     };
@@ -313,6 +318,7 @@ async fn dispatch(cli: Cli, config: Config, out: &mut Out) -> Result<ExitCode> {
         Some(Command::Promote(a)) => deploy::promote(a, &config, out).await,
         Some(Command::Rollback(a)) => deploy::rollback(a, &config, out).await,
         Some(Command::Ratify(a)) => deploy::ratify(a, &config, out).await,
+        Some(Command::Drift(a)) => drift::run(a, &config, out).await,
         // The console on a terminal; the queue as text for scripts and pipes.
         None => console::open(&config, out).await,
     }

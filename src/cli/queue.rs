@@ -134,10 +134,17 @@ pub fn print_table(
     out: &mut Out,
 ) -> Result<()> {
     let c = counts(items);
+    let mut parts = vec![format!("{} pending", c.pending)];
+    if c.revalidation > 0 {
+        parts.push(format!("{} revalidation", c.revalidation));
+    }
+    if c.renewal > 0 {
+        parts.push(format!("{} renewal due", c.renewal));
+    }
     let head = format!(
-        "registry {}   {} pending, {} at risk, {} breached",
+        "registry {}   {}, {} at risk, {} breached",
         sanitize_line(registry),
-        c.pending,
+        parts.join(", "),
         c.at_risk,
         c.breached
     );
@@ -146,21 +153,30 @@ pub fn print_table(
         out.line(&out.paint(&sanitize_line(flags), Paint::Red))?;
     }
     if items.is_empty() {
-        out.line("No reviews are waiting. A version enters the queue when its tag modelgate.review is \"pending\".")?;
+        out.line("No reviews are waiting. A version enters the queue when its tag modelgate.review is \"pending\", when an approval is reopened or expires, and when a renewal is due.")?;
         return Ok(());
     }
     let rows = items
         .iter()
         .map(|i| {
             let (worst, best) = metrics::extremes(&i.metrics);
-            let sla = format!(
-                "{} {}",
-                i.sla_state.glyph(),
-                format_remaining(i.remaining_seconds)
-            );
+            let sla = if i.sla_state == SlaState::Unscheduled {
+                format!("{} unscheduled", i.sla_state.glyph())
+            } else {
+                format!(
+                    "{} {}",
+                    i.sla_state.glyph(),
+                    format_remaining(i.remaining_seconds)
+                )
+            };
+            let kind = match i.triggers.as_slice() {
+                [] => format!("{} {}", i.kind.glyph(), i.kind.as_str()),
+                ts => format!("{} {} ({})", i.kind.glyph(), i.kind.as_str(), ts.join(", ")),
+            };
             let approvals = format!("{}/{}", i.approvals.len(), i.required_roles.len());
             let mut row = vec![
                 Cell::painted(&sla, sla_paint(i.sla_state)),
+                Cell::new(&kind),
                 Cell::new(i.risk.as_str()),
                 Cell::new(&i.model),
                 Cell::new(&i.version),
@@ -184,6 +200,7 @@ pub fn print_table(
         .collect();
     let mut header = vec![
         "SLA",
+        "KIND",
         "RISK",
         "MODEL",
         "VER",

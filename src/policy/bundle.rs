@@ -35,6 +35,8 @@ pub const EMBEDDED: &[(&str, &[u8])] = embedded![
     "modelgate.rego",
     "modelgate/broken_evidence.rego",
     "modelgate/broken_evidence_test.rego",
+    "modelgate/drift.rego",
+    "modelgate/drift_test.rego",
     "modelgate/fairness.rego",
     "modelgate/fairness_test.rego",
     "modelgate/lib.rego",

@@ -215,12 +215,18 @@ impl Policy {
     }
 
     fn try_evaluate(&self, input: Json) -> Result<GateReport, String> {
+        let tree = self.query(input, format!("data.{ROOT}"), ROOT)?;
+        self.interpret(&tree)
+    }
+
+    /// The value of `query` (a package's path) on `input`, as JSON.
+    fn query(&self, input: Json, query: String, package: &str) -> Result<Json, String> {
         let value: Value = serde_json::from_value(input)
             .map_err(|e| format!("the input document cannot be given to the policy: {e}"))?;
         let mut engine = self.engine.clone();
         engine.set_input(value);
         let results = engine
-            .eval_query(format!("data.{ROOT}"), false)
+            .eval_query(query, false)
             .map_err(|e| self.evaluation_error(&format!("{e:#}")))?;
         let tree = results
             .result
@@ -228,10 +234,39 @@ impl Policy {
             .and_then(|r| r.expressions.first())
             .map(|e| &e.value)
             .filter(|v| **v != Value::Undefined)
-            .ok_or_else(|| format!("package {ROOT} evaluated to nothing"))?;
-        let tree: Json = serde_json::to_value(tree)
-            .map_err(|e| format!("the result of package {ROOT} cannot be read: {e}"))?;
-        self.interpret(&tree)
+            .ok_or_else(|| format!("package {package} evaluated to nothing"))?;
+        serde_json::to_value(tree)
+            .map_err(|e| format!("the result of package {package} cannot be read: {e}"))
+    }
+
+    /// Evaluates one package below the root on its own (`modelgate.drift`):
+    /// its `deny`, `warn` and `errors`, the root gate left out. An error when
+    /// the bundle has no such package, the evaluation fails, or a set holds
+    /// something other than strings.
+    pub fn evaluate_package(&self, input: Json, package: &str) -> Result<PackageResult, String> {
+        let Some(p) = self.packages.iter().find(|p| p.name() == package) else {
+            return Err(format!(
+                "policy bundle {} has no package {package}",
+                self.source
+            ));
+        };
+        let (parent, last) = p.path.split_at(p.path.len() - 1);
+        let node = self.query(input, rule_path(parent, &last[0]), package)?;
+        let src = |set: &str| RuleSource {
+            rule: format!("{package}.{set}"),
+            files: p.files.clone(),
+        };
+        Ok(PackageResult {
+            deny: optional_strings(node.get("deny"), &src("deny"))?
+                .into_iter()
+                .collect(),
+            warn: optional_strings(node.get("warn"), &src("warn"))?
+                .into_iter()
+                .collect(),
+            errors: optional_strings(node.get("errors"), &src("errors"))?
+                .into_iter()
+                .collect(),
+        })
     }
 
     fn evaluation_error(&self, text: &str) -> String {
@@ -349,6 +384,14 @@ impl Policy {
             messages,
         })
     }
+}
+
+/// The sets of one package, each sorted.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct PackageResult {
+    pub deny: Vec<String>,
+    pub warn: Vec<String>,
+    pub errors: Vec<String>,
 }
 
 /// A set of strings, or nothing when the rule is absent. A set holding

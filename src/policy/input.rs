@@ -13,7 +13,8 @@ use serde::Serialize;
 use crate::review::detail::{PartStatus, ReviewDetail};
 use crate::review::metrics::MetricDiff;
 use crate::review::reports::{
-    Explainability, Fairness, ImportanceShift, ModelCard, Report, SecurityScan,
+    DriftFeature, DriftReport, DriftWindow, Explainability, Fairness, ImportanceShift, ModelCard,
+    Report, SecurityScan,
 };
 use crate::review::risk::Risk;
 use crate::review::schema::{Change, SideDiff, Signature, Spec};
@@ -52,6 +53,57 @@ pub struct PolicyInput<'a> {
     /// excepted: the queue does not compute the digest, and the gates of a
     /// review must not depend on where they were evaluated).
     pub problems: Vec<&'a str>,
+    /// A monitoring job's drift report (`modelgate drift`); left out of the
+    /// document of every review without one, which stays as it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub drift: Option<DriftInput<'a>>,
+}
+
+/// The registered-model tag listing columns whose drift alone denies; it
+/// adds to the bundle's `thresholds.drift.critical_columns`, never removes.
+pub const CRITICAL_COLUMNS_TAG: &str = "modelgate.drift.critical_columns";
+
+/// `input.drift` (PROTOCOL 16).
+#[derive(Debug, Clone, Serialize)]
+pub struct DriftInput<'a> {
+    pub share_drifted: f64,
+    /// Drifted column names, sorted.
+    pub drifted: &'a [String],
+    /// By column: `{method, score, threshold, drifted, kind}`, kind
+    /// `p_value` or `distance`.
+    pub features: &'a BTreeMap<String, DriftFeature>,
+    pub window: Option<&'a DriftWindow>,
+    /// `evidently-0.7` or `modelgate`.
+    pub format: &'static str,
+    /// The model's [`CRITICAL_COLUMNS_TAG`], split on commas.
+    pub critical_columns: Vec<String>,
+}
+
+impl<'a> DriftInput<'a> {
+    pub fn new(report: &'a DriftReport, critical_tag: Option<&str>) -> DriftInput<'a> {
+        DriftInput {
+            share_drifted: report.share_drifted,
+            drifted: &report.drifted,
+            features: &report.features,
+            window: report.window.as_ref(),
+            format: report.format.as_str(),
+            critical_columns: critical_columns(critical_tag),
+        }
+    }
+}
+
+/// `a, b,,c` -> `[a, b, c]`: trimmed, empty entries dropped, sorted, once each.
+pub fn critical_columns(tag: Option<&str>) -> Vec<String> {
+    let mut out: Vec<String> = tag
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned)
+        .collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -131,6 +183,7 @@ pub fn build(d: &ReviewDetail) -> PolicyInput<'_> {
             .filter(|p| !d.evidence_problems.contains(p))
             .map(String::as_str)
             .collect(),
+        drift: None,
     }
 }
 
@@ -138,6 +191,13 @@ pub fn build(d: &ReviewDetail) -> PolicyInput<'_> {
 pub fn to_json(d: &ReviewDetail) -> serde_json::Value {
     // Serializing plain structs and maps with string keys cannot fail.
     serde_json::to_value(build(d)).unwrap_or(serde_json::Value::Null)
+}
+
+/// The input document of a review with a drift report as `input.drift`.
+pub fn to_json_with_drift(d: &ReviewDetail, drift: DriftInput<'_>) -> serde_json::Value {
+    let mut input = build(d);
+    input.drift = Some(drift);
+    serde_json::to_value(input).unwrap_or(serde_json::Value::Null)
 }
 
 fn columns(specs: Option<&[Spec]>) -> Option<Vec<Column>> {
@@ -263,6 +323,30 @@ fn headings(markdown: &str) -> Vec<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn critical_columns_are_trimmed_sorted_and_once_each() {
+        assert_eq!(
+            critical_columns(Some(" b, a,, b ,")),
+            ["a".to_owned(), "b".to_owned()]
+        );
+        assert!(critical_columns(None).is_empty());
+        assert!(critical_columns(Some(" , ")).is_empty());
+    }
+
+    #[test]
+    fn drift_input_carries_the_report_and_the_tag() {
+        let bytes = br#"{"kind":"drift","window":{"start":"2026-11-01T00:00:00Z","end":"2026-11-08T00:00:00Z"},"features":{"amount":{"method":"psi","score":0.3,"threshold":0.1,"drifted":true},"age":{"method":"ks","score":0.5,"threshold":0.05,"drifted":false}}}"#;
+        let report = crate::review::reports::parse_drift("r.json", bytes).unwrap();
+        let v = serde_json::to_value(DriftInput::new(&report, Some("age"))).unwrap();
+        assert_eq!(v["share_drifted"], 0.5);
+        assert_eq!(v["drifted"], serde_json::json!(["amount"]));
+        assert_eq!(v["features"]["amount"]["kind"], "distance");
+        assert_eq!(v["features"]["age"]["kind"], "p_value");
+        assert_eq!(v["window"]["end"], "2026-11-08T00:00:00Z");
+        assert_eq!(v["format"], "modelgate");
+        assert_eq!(v["critical_columns"], serde_json::json!(["age"]));
+    }
 
     #[test]
     fn model_card_headings_skip_code_and_hashtags() {

@@ -77,6 +77,19 @@ impl Gates {
         }
     }
 
+    /// Evaluates one package of the bundle on its own (see
+    /// [`Policy::evaluate_package`]).
+    pub fn evaluate_package(
+        &self,
+        input: serde_json::Value,
+        package: &str,
+    ) -> Result<engine::PackageResult, String> {
+        match &self.policy {
+            Ok(p) => p.evaluate_package(input, package),
+            Err(e) => Err(e.clone()),
+        }
+    }
+
     /// Evaluates one review.
     pub fn evaluate(&self, review: &ReviewDetail) -> GateReport {
         self.evaluate_json(input::to_json(review))

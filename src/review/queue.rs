@@ -367,18 +367,26 @@ pub fn build(
     items
 }
 
-/// Counts for a header line: pending, at risk, breached.
+/// Counts for a header line: pending reviews, revalidations, renewals due,
+/// and of those, at risk and breached.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Counts {
     pub pending: usize,
+    pub revalidation: usize,
+    pub renewal: usize,
     pub at_risk: usize,
     pub breached: usize,
 }
 
 pub fn counts(items: &[QueueItem]) -> Counts {
     let mut c = Counts::default();
-    for i in items.iter().filter(|i| i.state.clock_runs()) {
-        c.pending += 1;
+    for i in items {
+        match (i.kind, i.state) {
+            (Kind::Revalidation, _) => c.revalidation += 1,
+            (Kind::Renewal, _) => c.renewal += 1,
+            (_, ReviewState::Pending) => c.pending += 1,
+            _ => continue,
+        }
         match i.sla_state {
             SlaState::AtRisk => c.at_risk += 1,
             SlaState::Breached => c.breached += 1,
@@ -510,8 +518,8 @@ mod tests {
             counts(&q),
             Counts {
                 pending: 3,
-                at_risk: 0,
-                breached: 1
+                breached: 1,
+                ..Counts::default()
             }
         );
     }

@@ -1,5 +1,6 @@
 //! Evidence reports from the run's artifacts (PROTOCOL 5): explainability,
-//! fairness, the modelscan security scan and the model card. Pure: a file
+//! fairness, the modelscan security scan and the model card; and the drift
+//! reports of monitoring jobs (PROTOCOL 16, `drift.rs`). Pure: a file
 //! name and bytes in, a status out. An unreadable report is an `error`, never
 //! `absent`, so a broken file cannot pass for a missing optional one.
 
@@ -7,11 +8,16 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 mod card;
+mod drift;
 mod explain;
 mod fairness;
 mod modelscan;
 
 pub use card::{ModelCard, parse_model_card};
+pub use drift::{
+    DRIFT_MAX_BYTES, DriftReport, Feature as DriftFeature, Format as DriftFormat, MethodKind,
+    Window as DriftWindow, drifts, method_kind, parse_drift,
+};
 pub use explain::{
     Explainability, ImportanceRow, ImportanceShift, compare_importance, largest_shift,
     parse_explainability,

@@ -31,8 +31,8 @@ fn rec(id: &str, action: &str, actor: &str, role: &str, when: i64, extra: Value)
 
 fn lifetimes() -> Lifetimes {
     Lifetimes {
-        days: [(Risk::High, 10)].into_iter().collect(),
-        renewal_window_days: 2,
+        valid: [(Risk::High, 10 * DAY)].into_iter().collect(),
+        window: 2 * DAY,
     }
 }
 

@@ -145,15 +145,15 @@ pub const SHOWCASE: (&str, &str) = ("fraud-detector", "6");
 /// The production version the pictures reopen for drift.
 pub const DRIFTED: (&str, &str) = ("fraud-detector", "5");
 
-/// A drift report's reopen on `DRIFTED`, signed by the validator as
-/// `modelgate drift --apply` records one (PROTOCOL 16): its summary is
+/// A drift report's reopen on `DRIFTED`, signed by the validator with a
+/// summary shaped as `modelgate drift --apply` records it (PROTOCOL 16):
 /// what the Monitoring tab draws. Deterministic: a seeded nonce, the fixed clock.
 pub async fn reopen_for_drift(service: &ReviewService) -> anyhow::Result<()> {
     use crate::review::revalidation::Trigger;
     use crate::service::decide::{Decision, Signer};
     let mut signer = Signer::new(SIGNER.into(), crate::demo::signing_key(FIXED_SEED, SIGNER)?);
     signer.demo_nonce_seed = Some(FIXED_SEED);
-    let feature = |name: &str, score: f64, drifted: bool| serde_json::json!({"name": name, "method": "psi", "score": score, "threshold": 0.2, "drifted": drifted});
+    let feature = |column: &str, score: f64| serde_json::json!({"column": column, "method": "psi", "score": score, "threshold": 0.2});
     let d = Decision {
         role: Some("validator".into()),
         reason: Some(
@@ -164,15 +164,12 @@ pub async fn reopen_for_drift(service: &ReviewService) -> anyhow::Result<()> {
             "kind": "drift",
             "digest": "sha256:5d41402abc4b2a76b9719d911017c592ae6e1d2b8b9a1e5c3f0a4d6e8b7c9f01",
             "summary": {
+                "format": "modelgate",
                 "share_drifted": 0.5,
+                "columns": 4,
+                "drifted": [feature("amount", 0.41), feature("merchant_risk", 0.27)],
+                "left_out": 0,
                 "window": {"start": "2026-02-23T00:00:00Z", "end": "2026-03-01T23:59:59Z"},
-                "features": [
-                    feature("amount", 0.41, true),
-                    feature("merchant_risk", 0.27, true),
-                    feature("hour_of_day", 0.12, false),
-                    feature("country", 0.03, false),
-                ],
-                "omitted": 0,
             },
         })),
         ..Decision::new(crate::trust::record::Action::Reopen)

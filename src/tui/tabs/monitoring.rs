@@ -3,6 +3,11 @@
 //! its summary: the share drifted, the window, and each feature's score
 //! against its threshold. The summary is signed data from whoever reopened:
 //! read defensively, it shows what is there and says what is not.
+//!
+//! Two shapes are read: `modelgate drift --apply`'s (`share_drifted`,
+//! `columns` checked, `drifted`: the drifted columns with `column`, `method`,
+//! `score`, `threshold`, `left_out`, `window`) and one listing every feature
+//! (`features` with `name` and `drifted`, `omitted`).
 
 use ratatui::text::{Line, Span};
 use serde_json::Value;
@@ -169,7 +174,10 @@ pub fn report_lines(rep: &Value, t: &Theme, width: usize) -> Doc {
         )));
         return out;
     };
-    if !sum.contains_key("features") && !sum.contains_key("share_drifted") {
+    if !["features", "drifted", "share_drifted"]
+        .iter()
+        .any(|k| sum.contains_key(*k))
+    {
         let file = sum.get("file").and_then(Value::as_str).map(clean::line);
         out.extend(wrap(
             Line::from(Span::styled(
@@ -185,11 +193,19 @@ pub fn report_lines(rep: &Value, t: &Theme, width: usize) -> Doc {
         ));
         return out;
     }
+    let checked = sum
+        .get("columns")
+        .and_then(Value::as_u64)
+        .map(|n| format!(" ({n} checked)"))
+        .unwrap_or_default();
     out.push(Line::from(vec![
         Span::styled("      drifted ", t.dim()),
         match number(sum.get("share_drifted")) {
-            Ok(x) => Span::styled(format!("{:.1}% of the features", x * 100.0), t.bold()),
-            Err(why) => Span::styled(format!("share {why}"), t.warn()),
+            Ok(x) => Span::styled(
+                format!("{:.1}% of the features{checked}", x * 100.0),
+                t.bold(),
+            ),
+            Err(why) => Span::styled(format!("share {why}{checked}"), t.warn()),
         },
     ]));
     let window = match sum.get("window") {
@@ -213,7 +229,12 @@ pub fn report_lines(rep: &Value, t: &Theme, width: usize) -> Doc {
         Span::styled("      window  ", t.dim()),
         window,
     ]));
-    let features = match sum.get("features") {
+    // `drifted` lists only the drifted columns: each of them drifted.
+    let (list, all_drifted) = match sum.get("features") {
+        None | Some(Value::Null) => (sum.get("drifted"), true),
+        f => (f, false),
+    };
+    let features = match list {
         Some(Value::Array(f)) => f.as_slice(),
         None | Some(Value::Null) => {
             out.push(Line::from(Span::styled(
@@ -232,6 +253,7 @@ pub fn report_lines(rep: &Value, t: &Theme, width: usize) -> Doc {
     };
     let name = |f: &Value| {
         f.get("name")
+            .or_else(|| f.get("column"))
             .and_then(Value::as_str)
             .map(clean::line)
             .unwrap_or_else(|| "(unnamed)".into())
@@ -244,10 +266,18 @@ pub fn report_lines(rep: &Value, t: &Theme, width: usize) -> Doc {
         .unwrap_or(0)
         .clamp(8, 24);
     for f in features.iter().take(MAX_FEATURES) {
-        out.extend(wrap(feature_line(f, &name(f), nw, t), width, 10));
+        out.extend(wrap(
+            feature_line(f, &name(f), nw, all_drifted, t),
+            width,
+            10,
+        ));
     }
     let omitted = features.len().saturating_sub(MAX_FEATURES) as u64
-        + sum.get("omitted").and_then(Value::as_u64).unwrap_or(0);
+        + sum
+            .get("omitted")
+            .or_else(|| sum.get("left_out"))
+            .and_then(Value::as_u64)
+            .unwrap_or(0);
     if omitted > 0 {
         out.push(Line::from(Span::styled(
             format!("        … {omitted} more features not shown"),
@@ -258,8 +288,10 @@ pub fn report_lines(rep: &Value, t: &Theme, width: usize) -> Doc {
 }
 
 /// `✖ drifted  income    psi          ████████████ 0.4100 / 0.2000 (205%)`.
-fn feature_line(f: &Value, name: &str, nw: usize, t: &Theme) -> Line<'static> {
-    let (mark, style) = match f.get("drifted").and_then(Value::as_bool) {
+/// `drifted`: the feature comes from a list of drifted ones only.
+fn feature_line(f: &Value, name: &str, nw: usize, drifted: bool, t: &Theme) -> Line<'static> {
+    let says = f.get("drifted").and_then(Value::as_bool);
+    let (mark, style) = match says.or(drifted.then_some(true)) {
         Some(true) => ("✖ drifted", t.bad()),
         Some(false) => ("● within ", t.good()),
         None => ("? unknown", t.warn()),
@@ -286,6 +318,12 @@ fn feature_line(f: &Value, name: &str, nw: usize, t: &Theme) -> Line<'static> {
                 ratio * 100.0,
                 if ratio > 1.0 { ", past the limit" } else { "" }
             )));
+            if method.to_lowercase().contains("p_value") {
+                spans.push(Span::styled(
+                    " · a p-value drifts below its threshold",
+                    t.dim(),
+                ));
+            }
         }
         (Ok(score), Ok(limit)) => spans.push(Span::raw(format!(
             "score {} / threshold {} (no bar: the threshold is not above 0)",
@@ -371,6 +409,44 @@ mod tests {
         assert!(age.contains("● within") && age.contains("(25%)"), "{age}");
         assert!(age.contains("███ "), "a quarter of the bar: {age}");
         assert!(all.contains("… 3 more features not shown"), "{all}");
+    }
+
+    #[test]
+    fn the_summary_drift_apply_writes_lists_its_drifted_columns() {
+        let t = Theme::default();
+        let r = reopen(json!({
+            "kind": "drift",
+            "digest": "sha256:ab",
+            "summary": {
+                "format": "evidently",
+                "share_drifted": 0.25,
+                "columns": 8,
+                "drifted": [
+                    {"column": "amount", "method": "Wasserstein distance (normed)", "score": 0.3, "threshold": 0.1},
+                    {"column": "age", "method": "K-S p_value", "score": 0.01, "threshold": 0.05},
+                ],
+                "left_out": 2,
+                "window": null,
+            },
+        }));
+        let lines = text_of(&record_lines(&r, &t, 140));
+        let all = lines.join("\n");
+        assert!(
+            all.contains("drifted 25.0% of the features (8 checked)"),
+            "{all}"
+        );
+        assert!(all.contains("window  not given"), "{all}");
+        let amount = lines.iter().find(|l| l.contains("amount")).unwrap();
+        assert!(
+            amount.contains("✖ drifted") && amount.contains("(300%, past the limit)"),
+            "{amount}"
+        );
+        let age = lines.iter().find(|l| l.contains("age ")).unwrap();
+        assert!(
+            age.contains("✖ drifted") && age.contains("(20%)"),
+            "a p-value drifts below: {age}"
+        );
+        assert!(all.contains("… 2 more features not shown"), "{all}");
     }
 
     #[test]

@@ -14,9 +14,8 @@ use serde::Serialize;
 
 use super::output::{Cell, Out, Paint, table};
 use crate::config::Config;
-use crate::review::revalidation::Trigger;
 use crate::service::ReviewService;
-use crate::service::decide::{Decision, Outcome, Refused, Signer};
+use crate::service::decide::{Outcome, Refused, Signer};
 use crate::service::drift::DriftVerdict;
 use crate::text::{sanitize, sanitize_line};
 use crate::trust::record::Action;
@@ -153,17 +152,11 @@ async fn apply(
     signer: &Signer,
     args: &DriftArgs,
 ) -> Result<Outcome, Refused> {
-    let decision = Decision {
-        reason: Some(verdict.reason()),
-        trigger: Some(Trigger::Drift),
-        report: Some(verdict.record_report()),
-        ..Decision::new(Action::Reopen)
-    };
     service
         .decide(
             &args.model,
             &args.version,
-            &decision,
+            &verdict.reopen(),
             signer,
             super::now_ms(),
         )

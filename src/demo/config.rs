@@ -25,6 +25,17 @@ production_alias = "champion"
 # validator on low-risk versions whose gates are quiet (PROTOCOL 14).
 automation_risks = ["low"]
 
+# Approvals in the demo last hours, not months, so that a renewal due and an
+# expired approval show within a day (PROTOCOL 15); high and critical keep
+# their defaults. `0.75` is 18 hours; the window, 6 hours, applies to all.
+renewal_window_days = 0.25
+
+[approval_valid_days_by_risk]
+low = 0.75
+medium = 0.75
+high = 180
+critical = 90
+
 # PROTOCOL 2's defaults, spelled out: what the demo's reviews are built for.
 [roles_by_risk]
 low = ["validator"]

@@ -15,7 +15,7 @@ use anyhow::{Context, Result, bail};
 
 use super::PRODUCTION_ALIAS;
 use super::catalog::{self, Decided, Review};
-use super::roster::{AUTOMATION, IDENTITIES, signing_key};
+use super::roster::{AUTOMATION, IDENTITIES, MONITOR, signing_key};
 use crate::registry::Registry;
 use crate::review::detail::ReviewDetail;
 use crate::review::state::{ReviewState, TAG_REVIEW};
@@ -85,6 +85,12 @@ pub async fn sign_history(
             Ok((records, promoted)) => {
                 done.records += records;
                 done.promoted += promoted;
+                if model.ends_with(DRIFTED) {
+                    match sign_drift(service, model, &holder, seed, now_ms).await {
+                        Ok(n) => done.records += n,
+                        Err(e) => done.skipped.push(format!("{e:#}")),
+                    }
+                }
             }
             Err(e) => {
                 registry.set_alias(model, PRODUCTION_ALIAS, &holder).await?;
@@ -93,6 +99,44 @@ pub async fn sign_history(
         }
     }
     Ok(done)
+}
+
+/// The production model whose data drifted: the monitoring job reopened it.
+const DRIFTED: &str = "fraud-detector";
+
+/// A real Evidently 0.7 snapshot (PSI): `transaction_amount` drifted, a
+/// quarter of the columns.
+const DRIFT_REPORT: &[u8] = include_bytes!("../../assets/demo/evidently_drift_psi.json");
+
+/// What `modelgate drift --apply` does with that report on the production
+/// version, half an hour before `now_ms`: the configured policy's
+/// `modelgate.drift` package denies, and the monitor signs a `reopen`.
+async fn sign_drift(
+    service: &ReviewService,
+    model: &str,
+    holder: &str,
+    seed: u64,
+    now_ms: i64,
+) -> Result<usize> {
+    let at = now_ms - HOUR_MS / 2;
+    let verdict = service
+        .drift(model, holder, "evidently_drift_psi.json", DRIFT_REPORT, at)
+        .await
+        .map_err(|e| anyhow::anyhow!("{model} version {holder}: the demo's drift report: {e}"))?;
+    if !verdict.drifted() {
+        bail!("{model} version {holder}: the demo's drift report shows no drift under the policy");
+    }
+    service
+        .decide(
+            model,
+            holder,
+            &verdict.reopen(),
+            &signer(seed, MONITOR)?,
+            at,
+        )
+        .await
+        .map_err(|e| refused(model, holder, e))?;
+    Ok(1)
 }
 
 /// The latest version before `holder` tagged approved before modelgate.
@@ -125,11 +169,12 @@ async fn sign_model(
 ) -> Result<(usize, usize)> {
     // (version, hours before now, whether the pipeline may approve it): a
     // person approves what runs now, the pipeline may have approved before.
+    let (earlier, now_running) = age(model);
     let mut versions = Vec::new();
     if let Some(v) = earlier_approved(registry, model, holder).await? {
-        versions.push((v, 6, true));
+        versions.push((v, earlier, true));
     }
-    versions.push((holder.to_owned(), 3, false));
+    versions.push((holder.to_owned(), now_running, false));
     // The alias is already there (the demo set it): take it off so that the
     // promote records are what put it back.
     registry.delete_alias(model, PRODUCTION_ALIAS).await?;
@@ -139,6 +184,21 @@ async fn sign_model(
         records += sign_one(service, model, version, seed, &at, *pipeline).await?;
     }
     Ok((records, versions.len()))
+}
+
+/// Hours before now that a model's earlier approved version and its alias
+/// holder were signed. Under the demo's 18-hour lifetimes for low and medium
+/// risk (PROTOCOL 15), product-recommender's approvals have expired and
+/// demand-forecast's are due for renewal; every record stays within a day
+/// of its first sighting, so no time is reported as untrusted.
+fn age(model: &str) -> (i64, i64) {
+    if model.ends_with("product-recommender") {
+        (23, 20)
+    } else if model.ends_with("demand-forecast") {
+        (18, 15)
+    } else {
+        (6, 3)
+    }
 }
 
 /// `at(step, n)`: the time of the n-th record of step `step` of a version

@@ -23,9 +23,7 @@ use crate::registry::{RegistryWriter, Tags};
 pub use config::roster_dir;
 pub use history::{History, sign_history};
 pub use personas::Persona;
-pub use roster::{
-    IDENTITIES, Identity, ROSTER_FILE, key_path, roster_toml, signing_key, write_roster,
-};
+pub use roster::{IDENTITIES, Identity, ROSTER_FILE, key_path, roster_toml, write_roster};
 
 /// The production alias the demo sets (PROTOCOL 2 default).
 pub const PRODUCTION_ALIAS: &str = "champion";

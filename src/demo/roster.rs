@@ -28,8 +28,9 @@ pub struct Identity {
 
 /// Every role once, plus a second owner, validator and sre: authors cannot
 /// approve their own work and a rollback needs a second person to ratify it.
-/// Last, the CI pipeline: a machine's id (PROTOCOL 8), approving low-risk
-/// versions whose gates are quiet (PROTOCOL 14).
+/// Last, two machines' ids (PROTOCOL 8): the CI pipeline, approving low-risk
+/// versions whose gates are quiet (PROTOCOL 14), and the monitoring job,
+/// reopening approvals when production data drifts (PROTOCOL 15).
 pub const IDENTITIES: &[Identity] = &[
     Identity {
         id: "ana.owner@demo.modelgate",
@@ -86,7 +87,17 @@ pub const IDENTITIES: &[Identity] = &[
         // The service account CI logs runs as; no demo run is its own.
         mlflow_users: &["ci-pipeline"],
     },
+    Identity {
+        id: MONITOR,
+        name: "Drift monitor",
+        roles: &["monitor"],
+        // The service account the monitoring job runs as.
+        mlflow_users: &["drift-monitor"],
+    },
 ];
+
+/// The demo's monitoring job (role `monitor`).
+pub const MONITOR: &str = "drift.monitor@demo.modelgate";
 
 /// The demo's pipeline identity (role `automation`).
 pub const AUTOMATION: &str = "ci.automation@demo.modelgate";

@@ -65,6 +65,17 @@ impl DriftVerdict {
     /// (share, drifted columns with method, score and threshold, window)
     /// whose JCS stays within [`SUMMARY_MAX_BYTES`]; columns that do not fit
     /// are left out and counted.
+    /// The reopen that records this verdict: trigger drift, the deny
+    /// messages as the reason, the report's digest and summary.
+    pub fn reopen(&self) -> crate::service::decide::Decision {
+        crate::service::decide::Decision {
+            reason: Some(self.reason()),
+            trigger: Some(crate::review::revalidation::Trigger::Drift),
+            report: Some(self.record_report()),
+            ..crate::service::decide::Decision::new(crate::trust::record::Action::Reopen)
+        }
+    }
+
     pub fn record_report(&self) -> Value {
         json!({
             "kind": "drift",

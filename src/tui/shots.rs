@@ -142,44 +142,8 @@ pub async fn loaded(
 /// The review the pictures open.
 pub const SHOWCASE: (&str, &str) = ("fraud-detector", "6");
 
-/// The production version the pictures reopen for drift.
+/// The production version the demo's drift monitor reopened.
 pub const DRIFTED: (&str, &str) = ("fraud-detector", "5");
-
-/// A drift report's reopen on `DRIFTED`, signed by the validator with a
-/// summary shaped as `modelgate drift --apply` records it (PROTOCOL 16):
-/// what the Monitoring tab draws. Deterministic: a seeded nonce, the fixed clock.
-pub async fn reopen_for_drift(service: &ReviewService) -> anyhow::Result<()> {
-    use crate::review::revalidation::Trigger;
-    use crate::service::decide::{Decision, Signer};
-    let mut signer = Signer::new(SIGNER.into(), crate::demo::signing_key(FIXED_SEED, SIGNER)?);
-    signer.demo_nonce_seed = Some(FIXED_SEED);
-    let feature = |column: &str, score: f64| serde_json::json!({"column": column, "method": "psi", "score": score, "threshold": 0.2});
-    let d = Decision {
-        role: Some("validator".into()),
-        reason: Some(
-            "drift: 2 of 4 features drifted (amount psi 0.41, merchant_risk psi 0.27)".into(),
-        ),
-        trigger: Some(Trigger::Drift),
-        report: Some(serde_json::json!({
-            "kind": "drift",
-            "digest": "sha256:5d41402abc4b2a76b9719d911017c592ae6e1d2b8b9a1e5c3f0a4d6e8b7c9f01",
-            "summary": {
-                "format": "modelgate",
-                "share_drifted": 0.5,
-                "columns": 4,
-                "drifted": [feature("amount", 0.41), feature("merchant_risk", 0.27)],
-                "left_out": 0,
-                "window": {"start": "2026-02-23T00:00:00Z", "end": "2026-03-01T23:59:59Z"},
-            },
-        })),
-        ..Decision::new(crate::trust::record::Action::Reopen)
-    };
-    service
-        .decide(DRIFTED.0, DRIFTED.1, &d, &signer, FIXED_NOW_MS)
-        .await
-        .map_err(|e| anyhow::anyhow!("the pictures' reopen of {DRIFTED:?}: {e}"))?;
-    Ok(())
-}
 
 /// One picture: file stem, caption, frame.
 pub struct Shot {
@@ -269,15 +233,9 @@ pub fn select(app: &mut App, (model, version): (&str, &str)) {
     }
 }
 
-/// Every screen and tab, in the order the README shows them. The
-/// production version of the showcase's model is reopened for drift first,
-/// so that the queue, `:deploy` and the Monitoring tab show a revalidation.
+/// Every screen and tab, in the order the README shows them.
 pub async fn all(width: u16, height: u16) -> anyhow::Result<Vec<Shot>> {
     let (mut app, service) = loaded(width, height, Theme::default()).await?;
-    reopen_for_drift(&service).await?;
-    act(&mut app, &service, Action::Run(Command::Reload)).await;
-    let effects = app.deploy.reload();
-    settle(&mut app, &service, effects).await;
     let mut shots = Vec::new();
     let mut snap = |app: &App, name: &str, caption: &str| {
         shots.push(Shot {

@@ -542,12 +542,13 @@ fn roster_is_valid_and_matches_its_keys() {
         let private = ssh_key::PrivateKey::from_openssh(std::fs::read(&key_file).unwrap()).unwrap();
         assert_eq!(private.public_key().to_openssh().unwrap(), public);
     }
-    // Every human role, two of those a second person must check, and the
-    // CI pipeline (PROTOCOL 14).
+    // Every human role, two of those a second person must check, the CI
+    // pipeline (PROTOCOL 14) and the drift monitor (PROTOCOL 15).
     let expected: BTreeMap<String, usize> = [
         ("automation", 1),
         ("compliance", 1),
         ("domain", 1),
+        ("monitor", 1),
         ("owner", 2),
         ("sre", 2),
         ("validator", 2),

@@ -675,7 +675,7 @@ fn the_header_counts_come_first_and_fit_80_columns() {
     let frame = crate::tui::shots::text(&crate::tui::shots::draw(&a));
     let header = frame.lines().nth(1).unwrap();
     assert!(
-        header.starts_with("│● 123 pending  ▲ 78 at risk  ✖ 901 breached   registry a-reg"),
+        header.starts_with("│● 123 pending  ▲ 78 at risk  ✖ 901 breached  identity none  a-reg"),
         "{header}"
     );
 }

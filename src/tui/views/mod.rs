@@ -113,15 +113,17 @@ pub fn counts(app: &App) -> Vec<Span<'static>> {
     out
 }
 
-/// Line 1 of every screen: counts, registry, identity, activity, badges.
+/// Line 1 of every screen: counts, identity, registry, activity, badges.
 fn header(app: &App, buf: &mut Buffer, area: Rect) {
     let t = &app.theme;
     let mut spans = counts(app);
+    // Who you are before the registry's name (a path can be long), and
+    // that name without a label, so that both fit 120 columns more often.
+    spans.extend(who(app));
     spans.extend([
-        Span::styled("   registry ", t.dim()),
+        Span::raw("  "),
         Span::styled(clean::ellipsize(&clean::line(&app.registry), 48), t.bold()),
     ]);
-    spans.extend(who(app));
     if app.busy() {
         spans.push(Span::raw("   "));
         spans.push(Span::styled(
@@ -159,14 +161,15 @@ fn who(app: &App) -> Vec<Span<'static>> {
             Span::styled(roles, t.text()),
         ];
     }
-    vec![
-        Span::styled("  identity ", t.dim()),
-        Span::raw(match &app.identity_label {
-            Some(id) => clean::ellipsize(&clean::line(id), 32),
-            None => "none".into(),
-        }),
-        Span::styled(roles, t.text()),
-    ]
+    // `as ID` like a persona: short enough to stay after the counts.
+    match &app.identity_label {
+        Some(id) => vec![
+            Span::styled("  as ", t.dim()),
+            Span::raw(clean::ellipsize(&clean::line(id), 32)),
+            Span::styled(roles, t.text()),
+        ],
+        None => vec![Span::styled("  identity none", t.dim())],
+    }
 }
 
 fn status(app: &App, buf: &mut Buffer, area: Rect) {

@@ -92,12 +92,19 @@ async fn a_reopen_from_deploy_is_signed_and_flags_the_holder() {
     shots::settle(&mut a, &service, effects).await;
     let effects = a.run_palette("deploy");
     shots::settle(&mut a, &service, effects).await;
+    // A model whose production version is approved (the demo's drift
+    // monitor reopened fraud-detector already).
     let at = a
         .deploy
         .ready()
-        .and_then(|s| s.models.iter().position(|m| m.model == "fraud-detector"))
-        .expect("the demo deploys fraud-detector");
+        .and_then(|s| {
+            s.models
+                .iter()
+                .position(|m| m.holder_state == Some(ReviewState::Approved))
+        })
+        .expect("the demo deploys approved versions");
     a.deploy.list.selected = at;
+    let revalidations = a.queue.counts.revalidation;
     let before = a.deploy.selected().unwrap().clone();
     assert_eq!(
         before.holder_state,
@@ -109,9 +116,10 @@ async fn a_reopen_from_deploy_is_signed_and_flags_the_holder() {
     key(&mut a, KeyCode::Char('r'));
     let d = dialog(&a);
     assert_eq!((d.action, d.focus()), (Act::Reopen, Field::Cancel));
+    let model = before.model.clone();
     assert_eq!(
         (d.model.as_str(), d.version.as_str()),
-        ("fraud-detector", holder.as_str())
+        (model.as_str(), holder.as_str())
     );
     assert_eq!(d.role(), Some("sre"));
     focus_on(&mut a, Field::Trigger);
@@ -127,7 +135,8 @@ async fn a_reopen_from_deploy_is_signed_and_flags_the_holder() {
     shots::settle(&mut a, &service, effects).await;
     let said = a.status.clone().unwrap();
     assert!(
-        said.text.starts_with("✓ reopen on fraud-detector") && said.text.contains("revalidation"),
+        said.text.starts_with(&format!("✓ reopen on {model}"))
+            && said.text.contains("revalidation"),
         "{said:?}"
     );
     let after = a.deploy.selected().unwrap();
@@ -135,7 +144,7 @@ async fn a_reopen_from_deploy_is_signed_and_flags_the_holder() {
     let frame = shots::text(&shots::draw(&a));
     let row = frame
         .lines()
-        .find(|l| l.contains("fraud-detector  "))
+        .find(|l| l.contains(&format!("{model}  ")))
         .unwrap();
     assert!(
         row.contains("↻ revalidation") && row.contains("✓ explained ↻ revalidation drift"),
@@ -145,10 +154,13 @@ async fn a_reopen_from_deploy_is_signed_and_flags_the_holder() {
 
     // The queue lists the revalidation with its kind and trigger, and the
     // header counts it.
-    assert_eq!(a.queue.counts.revalidation, 1);
+    assert_eq!(a.queue.counts.revalidation, revalidations + 1);
     a.stack = vec![Screen::Queue];
     let frame = shots::text(&shots::draw(&a));
-    assert!(frame.contains("↻ 1 revalidation"), "{frame}");
+    assert!(
+        frame.contains(&format!("↻ {} revalidation", revalidations + 1)),
+        "{frame}"
+    );
     assert!(frame.contains("↻ revalidation drift"), "{frame}");
     // Its review: the trigger on the Overview, the record on Monitoring.
     a.queue.list.selected = a
@@ -157,7 +169,7 @@ async fn a_reopen_from_deploy_is_signed_and_flags_the_holder() {
         .iter()
         .position(|i| {
             let it = &a.queue.rows[*i as usize].item;
-            it.model == "fraud-detector" && it.version == holder
+            it.model == model && it.version == holder
         })
         .unwrap();
     shots::act(&mut a, &service, Action::Run(Command::Open)).await;

@@ -8,6 +8,7 @@ pub mod drift;
 pub mod gates;
 pub mod history;
 pub mod records;
+pub mod revalidate;
 pub mod show;
 
 use std::collections::{HashMap, HashSet};

@@ -15,6 +15,7 @@ mod policy;
 mod queue;
 mod register;
 mod reopen;
+mod revalidate;
 mod show;
 
 use std::path::PathBuf;
@@ -134,6 +135,8 @@ pub enum Command {
     Override(decide::OverrideArgs),
     /// Reopen an approval for revalidation (--trigger T and --reason required).
     Reopen(reopen::ReopenArgs),
+    /// Re-examine every approval (a scheduled job): exit 0 nothing due, 1 due or triggered, 2 cannot tell.
+    Revalidate(revalidate::RevalidateArgs),
     /// The configured checklists and decision categories (PROTOCOL 13).
     #[command(subcommand)]
     Checklist(checklist::ChecklistCommand),
@@ -312,6 +315,9 @@ async fn dispatch(cli: Cli, config: Config, out: &mut Out) -> Result<ExitCode> {
             decide::run(Action::Override, a.decide, a.waive, &config, out).await
         }
         Some(Command::Reopen(a)) => reopen::run(a, &config, out).await,
+        // No command deadline: a batch job over every approved version; each
+        // registry operation keeps its own.
+        Some(Command::Revalidate(a)) => revalidate::run(a, &config, out).await,
         Some(Command::Checklist(c)) => checklist::run(c, &config, out).await,
         Some(Command::Audit(a)) => audit::run(a, &config, out).await,
         Some(Command::Check(a)) => deploy::check(a, &config, out).await,

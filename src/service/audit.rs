@@ -295,7 +295,27 @@ impl ReviewService {
                         .aliases
                         .get(&v.name)
                         .is_some_and(|a| a.values().any(|x| x == &v.version));
-                    if holds_alias && state != ReviewState::Approved {
+                    let holds_production = scanned
+                        .aliases
+                        .get(&v.name)
+                        .and_then(|a| a.get(&self.config.production_alias))
+                        == Some(&v.version);
+                    let renewal_due_by = (d.summary.kind == crate::review::queue::Kind::Renewal)
+                        .then(|| d.revalidation.as_ref()?.expires_at.as_deref())
+                        .flatten();
+                    let flag = holds_production
+                        .then(|| {
+                            audit::production_flag(
+                                &self.config.production_alias,
+                                state,
+                                &d.summary.triggers,
+                                renewal_due_by,
+                            )
+                        })
+                        .flatten();
+                    if let Some(flag) = flag {
+                        findings.push(f(Severity::Policy, flag));
+                    } else if holds_alias && state != ReviewState::Approved {
                         findings.push(f(
                             Severity::Policy,
                             format!("holds a production alias but is {}", state.as_str()),

@@ -266,6 +266,33 @@ fn check_coverage(
     }
 }
 
+/// Why the production `alias` on a version is flagged (PROTOCOL 11, 12,
+/// 1.1): the version is in revalidation (its `triggers` say why), or it is
+/// approved and its approval expires at `renewal_due_by`, inside the renewal
+/// window. `None` when neither: other states have their own finding.
+pub fn production_flag(
+    alias: &str,
+    state: crate::review::state::ReviewState,
+    triggers: &[String],
+    renewal_due_by: Option<&str>,
+) -> Option<String> {
+    use crate::review::state::ReviewState;
+    match (state, renewal_due_by) {
+        (ReviewState::Revalidation, _) => Some(format!(
+            "holds {alias} but is in revalidation ({}): its approval is being re-examined; whether to roll back is the on-call engineer's call",
+            if triggers.is_empty() {
+                "no trigger named".to_owned()
+            } else {
+                triggers.join(", ")
+            }
+        )),
+        (ReviewState::Approved, Some(expires)) => Some(format!(
+            "holds {alias} and its approval expires at {expires}: inside the renewal window, a renewal is due"
+        )),
+        _ => None,
+    }
+}
+
 /// The worst severity among findings: the exit code of `audit verify`.
 pub fn exit_code(findings: &[Finding], strict: bool) -> u8 {
     findings
@@ -290,6 +317,25 @@ mod tests {
 
     fn key() -> PrivateKey {
         PrivateKey::from(ssh_key::private::Ed25519Keypair::from_seed(&[3; 32]))
+    }
+
+    #[test]
+    fn a_production_alias_is_flagged_in_revalidation_and_in_the_renewal_window() {
+        use crate::review::state::ReviewState as S;
+        let t = ["drift".to_owned(), "periodic".to_owned()];
+        let f = production_flag("champion", S::Revalidation, &t, None).unwrap();
+        assert!(
+            f.contains("champion but is in revalidation (drift, periodic)"),
+            "{f}"
+        );
+        let f =
+            production_flag("champion", S::Approved, &[], Some("2027-01-01T00:00:00Z")).unwrap();
+        assert!(f.contains("expires at 2027-01-01T00:00:00Z"), "{f}");
+        assert_eq!(production_flag("champion", S::Approved, &[], None), None);
+        assert_eq!(
+            production_flag("champion", S::Pending, &[], Some("x")),
+            None
+        );
     }
 
     fn roster() -> Roster {

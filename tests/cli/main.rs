@@ -28,6 +28,7 @@ mod local_registry;
 mod monitoring;
 mod policy;
 mod races;
+mod revalidation;
 mod samples;
 mod ssh_keygen;
 mod structured;

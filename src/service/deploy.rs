@@ -12,6 +12,24 @@ use crate::trust::audit::{self, Finding, Severity};
 use crate::trust::deploy::{alias_moves, describe_finding, flags_of, model_deployment};
 use crate::trust::record::{Action, Checked};
 
+/// The approval of the version holding a production alias, as `:deploy`
+/// flags it (PROTOCOL 15): reopened or lapsed (its state is `revalidation`,
+/// with these triggers), or still approved inside its renewal window.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct HolderApproval {
+    pub triggers: Vec<String>,
+    pub renewal_due: bool,
+    /// When the approval expires (RFC 3339), where it does.
+    pub expires_at: Option<String>,
+}
+
+/// Every model's deployment, and its holder's approval by model name.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Deployments {
+    pub status: DeploymentStatus,
+    pub holders: std::collections::BTreeMap<String, HolderApproval>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Deployed {
     #[serde(flatten)]
@@ -222,6 +240,12 @@ impl ReviewService {
         &self,
         now_ms: i64,
     ) -> crate::registry::Result<DeploymentStatus> {
+        Ok(self.deployments(now_ms).await?.status)
+    }
+
+    /// `deployment_status`, with each holder's approval (triggers, renewal).
+    pub async fn deployments(&self, now_ms: i64) -> crate::registry::Result<Deployments> {
+        let mut holders = std::collections::BTreeMap::new();
         let scanned = self.scan(None).await?;
         let alias = self.config.production_alias.clone();
         let cp = self
@@ -267,6 +291,18 @@ impl ReviewService {
                         .as_ref()
                         .and_then(|id| runs.iter().find(|r| &r.run_id == id));
                     let trust = self.queue_trust_with(v, model, run, checked, now_ms);
+                    if holder == Some(v.version.as_str()) {
+                        holders.insert(
+                            name.clone(),
+                            HolderApproval {
+                                triggers: trust.triggers.clone(),
+                                renewal_due: trust.renewal_due,
+                                expires_at: trust
+                                    .renewal_ms
+                                    .map(|(_, until)| crate::review::queue::rfc3339_ms(until)),
+                            },
+                        );
+                    }
                     (v.version.clone(), trust.state)
                 })
                 .collect();
@@ -281,6 +317,9 @@ impl ReviewService {
             ));
         }
         let flags = flags_of(&out);
-        Ok(DeploymentStatus { models: out, flags })
+        Ok(Deployments {
+            status: DeploymentStatus { models: out, flags },
+            holders,
+        })
     }
 }

@@ -13,10 +13,9 @@ use crate::review::gates::ItemGates;
 use crate::review::queue::QueueItem;
 use crate::service::audit::VerifyReport;
 use crate::service::decide::{Outcome, Refused};
-use crate::service::deploy::Deployed;
+use crate::service::deploy::{Deployed, Deployments};
 use crate::service::history::MetricHistory;
 use crate::service::records::RecordView;
-use crate::trust::deploy::DeploymentStatus;
 
 /// A review's identity: model and version.
 pub type ReviewKey = crate::registry::VersionKey;
@@ -82,7 +81,7 @@ pub enum Action {
     AuditLoaded(Result<Arc<AuditData>, String>),
     Verified(Result<Arc<VerifyReport>, String>),
     Exported(Result<Exported, String>),
-    DeployLoaded(Result<Arc<DeploymentStatus>, String>),
+    DeployLoaded(Result<Arc<Deployments>, String>),
 }
 
 /// What signing stored.
@@ -133,6 +132,8 @@ pub struct SignRequest {
     pub category: Option<String>,
     /// Answers to the checklist that applies to the role and risk.
     pub answers: std::collections::BTreeMap<String, crate::trust::checklist::Answer>,
+    /// `reopen`: why the approval is re-examined (PROTOCOL 15).
+    pub trigger: Option<crate::review::revalidation::Trigger>,
     /// The persona signing, when one acts (else the configured identity).
     pub signer: Option<SignAs>,
 }
@@ -241,6 +242,7 @@ mod tests {
             ratifies: None,
             category: None,
             answers: Default::default(),
+            trigger: None,
             signer: None,
         };
         let queue = |all| Effect::LoadQueue { all };

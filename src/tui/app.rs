@@ -398,6 +398,23 @@ impl App {
                     self.open_dialog(d);
                 }
             }
+            Command::Reopen if self.screen() == Screen::Deploy => {
+                let d = self.deploy.reopen(&self.signing, &self.identity);
+                self.open_dialog(d);
+            }
+            Command::Reopen => {
+                if let Some(r) = &self.review {
+                    let used = self.categories_used();
+                    let d = r.decision(
+                        crate::trust::record::Action::Reopen,
+                        &self.signing,
+                        &self.identity,
+                        &self.asks,
+                        &used,
+                    );
+                    self.open_dialog(d);
+                }
+            }
             Command::Rollback => {
                 let d = self.deploy.rollback(&self.signing, &self.identity);
                 self.open_dialog(d);
@@ -418,6 +435,10 @@ impl App {
             }
             Command::Risk => self.queue.risk(me(&self.identity), queue_page),
             Command::State => return self.queue.state(me(&self.identity), queue_page),
+            Command::Kind => {
+                let s = self.queue.kind(me(&self.identity), queue_page);
+                self.status = Some(s);
+            }
             Command::Mine => {
                 if let Some(s) = self.queue.mine(&self.identity, queue_page) {
                     self.status = Some(s);
@@ -752,7 +773,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::DeployLoaded(result) => {
             if let Ok(s) = &result {
-                app.deploy_flags = Some(s.flags);
+                app.deploy_flags = Some(s.status.flags);
             }
             if let Err(e) = &result
                 && app.screen() == Screen::Deploy

@@ -124,6 +124,7 @@ pub(crate) fn decision(r: SignRequest) -> crate::service::decide::Decision {
         ratifies: r.ratifies,
         category: r.category,
         answers: r.answers,
+        trigger: r.trigger,
         ..crate::service::decide::Decision::new(r.action)
     }
 }
@@ -323,7 +324,7 @@ pub async fn perform_scan(
         }
         Effect::LoadDeploy => send(Action::DeployLoaded(
             service
-                .deployment_status(now)
+                .deployments(now)
                 .await
                 .map(Arc::new)
                 .map_err(|e| e.to_string()),

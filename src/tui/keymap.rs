@@ -48,6 +48,8 @@ pub enum Command {
     Sort,
     Risk,
     State,
+    /// The kind filter: review, revalidation, renewal (PROTOCOL 15).
+    Kind,
     Mine,
     Reload,
     NextTab,
@@ -60,6 +62,8 @@ pub enum Command {
     Submit,
     Revoke,
     Override,
+    /// A signed `reopen`: a trigger and a reason (PROTOCOL 15).
+    Reopen,
     Verify,
     Export,
     Rollback,
@@ -68,7 +72,7 @@ pub enum Command {
 }
 
 impl Command {
-    pub const ALL: [Command; 32] = [
+    pub const ALL: [Command; 34] = [
         Command::Up,
         Command::Down,
         Command::PageUp,
@@ -82,6 +86,7 @@ impl Command {
         Command::Sort,
         Command::Risk,
         Command::State,
+        Command::Kind,
         Command::Mine,
         Command::Reload,
         Command::Approve,
@@ -92,6 +97,7 @@ impl Command {
         Command::Submit,
         Command::Revoke,
         Command::Override,
+        Command::Reopen,
         Command::Verify,
         Command::Export,
         Command::Rollback,
@@ -120,6 +126,7 @@ impl Command {
             Command::Sort => "sort",
             Command::Risk => "risk",
             Command::State => "state",
+            Command::Kind => "kind",
             Command::Mine => "mine",
             Command::Reload => "reload",
             Command::NextTab => "next_tab",
@@ -132,6 +139,7 @@ impl Command {
             Command::Submit => "submit",
             Command::Revoke => "revoke",
             Command::Override => "override",
+            Command::Reopen => "reopen",
             Command::Verify => "verify",
             Command::Export => "export",
             Command::Rollback => "rollback",
@@ -160,7 +168,8 @@ impl Command {
             Command::Filter => "filter as you type",
             Command::Sort => "cycle the sort: deadline, risk, age, model",
             Command::Risk => "cycle the risk filter",
-            Command::State => "cycle the state filter",
+            Command::State => "cycle the state filter (open, all, one state)",
+            Command::Kind => "cycle the kind filter: all, review, revalidation, renewal",
             Command::Mine => "only reviews that need a role I hold and I did not author",
             Command::Reload => "reload from the registry",
             Command::NextTab => "next tab",
@@ -173,6 +182,7 @@ impl Command {
             Command::Submit => "submit for review: opens a round (signed; dialog)",
             Command::Revoke => "revoke my approval, with a reason (signed; dialog)",
             Command::Override => "override the policy denies, with a reason (compliance; dialog)",
+            Command::Reopen => "reopen the approval: a trigger and a reason (signed; dialog)",
             Command::Verify => "verify every record in the background (PROTOCOL 12)",
             Command::Export => "export the records as JSONL to the current directory",
             Command::Rollback => "roll the selected model back (sre; dialog)",
@@ -193,9 +203,12 @@ impl Command {
             | Command::Bottom
             | Command::Reload => true,
             Command::Filter => matches!(ctx, Context::Queue | Context::Audit),
-            Command::Open | Command::Sort | Command::Risk | Command::State | Command::Mine => {
-                ctx == Context::Queue
-            }
+            Command::Open
+            | Command::Sort
+            | Command::Risk
+            | Command::State
+            | Command::Kind
+            | Command::Mine => ctx == Context::Queue,
             Command::NextTab | Command::PrevTab => ctx == Context::Review,
             Command::Approve
             | Command::Reject
@@ -207,6 +220,7 @@ impl Command {
             | Command::Override => ctx == Context::Review,
             Command::Verify | Command::Export => ctx == Context::Audit,
             Command::Rollback | Command::Ratify => ctx == Context::Deploy,
+            Command::Reopen => matches!(ctx, Context::Review | Context::Deploy),
             Command::Pick => ctx == Context::Personas,
         }
     }
@@ -224,6 +238,7 @@ impl Command {
                 | Command::Submit
                 | Command::Revoke
                 | Command::Override
+                | Command::Reopen
                 | Command::Rollback
                 | Command::Ratify
         )
@@ -241,6 +256,7 @@ impl Command {
             Command::Submit => Action::Submit,
             Command::Revoke => Action::Revoke,
             Command::Override => Action::Override,
+            Command::Reopen => Action::Reopen,
             _ => return None,
         })
     }
@@ -376,7 +392,8 @@ fn defaults(c: Command) -> &'static [&'static str] {
         Command::Filter => &["/"],
         Command::Sort => &["s"],
         Command::Risk => &["r"],
-        Command::State => &["t"],
+        Command::State => &["f"],
+        Command::Kind => &["t"],
         Command::Mine => &["m"],
         Command::Reload => &["ctrl-r", "f5"],
         Command::NextTab => &["tab", "l", "right"],
@@ -389,6 +406,7 @@ fn defaults(c: Command) -> &'static [&'static str] {
         Command::Submit => &["S"],
         Command::Revoke => &["R"],
         Command::Override => &["O"],
+        Command::Reopen => &["r"],
         Command::Verify => &["v"],
         Command::Export => &["e"],
         Command::Rollback => &["b"],

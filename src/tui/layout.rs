@@ -69,16 +69,28 @@ pub fn review_content_area(area: Rect) -> Rect {
     body_below(area, 2)
 }
 
-/// Where each tab's label sits on the tab bar: (tab, first column, past-last).
-pub fn tab_layout(area: Rect) -> Vec<(Tab, u16, u16)> {
+/// Where each tab's label sits on the tab bar: (tab, title, first column,
+/// past-last). Where the full titles do not fit: short ones, without the
+/// space after each.
+pub fn tab_layout(area: Rect) -> Vec<(Tab, &'static str, u16, u16)> {
+    let full: u16 = Tab::ALL
+        .iter()
+        .map(|t| t.title().chars().count() as u16 + 3)
+        .sum();
+    let narrow = full > area.width;
     let mut x = area.x;
     Tab::ALL
         .iter()
         .map(|tab| {
-            let w = tab.title().chars().count() as u16 + 2;
+            let name = if narrow {
+                tab.short_title()
+            } else {
+                tab.title()
+            };
+            let w = name.chars().count() as u16 + if narrow { 1 } else { 2 };
             let start = x;
             x += w + 1;
-            (*tab, start, start + w)
+            (*tab, name, start, start + w)
         })
         .collect()
 }
@@ -87,8 +99,8 @@ pub fn tab_layout(area: Rect) -> Vec<(Tab, u16, u16)> {
 pub fn tab_at(area: Rect, column: u16) -> Option<Tab> {
     tab_layout(area)
         .into_iter()
-        .find(|(_, a, b)| column >= *a && column < *b)
-        .map(|(t, _, _)| t)
+        .find(|(_, _, a, b)| column >= *a && column < *b)
+        .map(|(t, _, _, _)| t)
 }
 
 /// The audit list's rows: the body less the filter line, the column titles
@@ -125,7 +137,14 @@ mod tests {
         assert_eq!(tab_at(area, 1), Some(Tab::Overview));
         assert_eq!(tab_at(area, 12), Some(Tab::Metrics));
         let last = tab_layout(area).pop().unwrap();
-        assert_eq!(tab_at(area, last.1 + 1), Some(Tab::Records));
+        assert_eq!(tab_at(area, last.2 + 1), Some(Tab::Monitoring));
         assert_eq!(tab_at(area, 119), None);
+        // On 80 columns every tab still has a place, with short titles.
+        let narrow = Rect::new(1, 4, 78, 1);
+        let tabs = tab_layout(narrow);
+        assert!(tabs.last().unwrap().3 <= 79, "{tabs:?}");
+        assert!(tabs.iter().all(|t| t.2 < t.3), "{tabs:?}");
+        assert_eq!(tabs.last().unwrap().1, "Monitor");
+        assert_eq!(tab_layout(area)[3].1, "Explainability");
     }
 }

@@ -2,7 +2,7 @@
 //! sort, and the live SLA of each row. Pure: rows and `now` in, indices out.
 
 use crate::review::gates::ItemGates;
-use crate::review::queue::{QueueItem, parse_time_ms};
+use crate::review::queue::{Kind, QueueItem, parse_time_ms};
 use crate::review::risk::Risk;
 use crate::review::sla::{self, SlaState};
 use crate::review::state::ReviewState;
@@ -13,7 +13,7 @@ pub struct Row {
     pub item: QueueItem,
     /// Submission time in ms: with the deadline it gives the live SLA state.
     pub submitted_ms: i64,
-    /// Lower-case model, submitter, risk and state, for the filter.
+    /// Lower-case model, submitter, risk, state, kind and triggers, for the filter.
     hay: String,
 }
 
@@ -21,11 +21,13 @@ impl Row {
     pub fn new(item: QueueItem) -> Row {
         let submitted_ms = parse_time_ms(&item.submitted_at).unwrap_or(item.deadline_ms);
         let hay = format!(
-            "{}\u{1f}{}\u{1f}{}\u{1f}{}",
+            "{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}",
             item.model,
             item.submitted_by.as_deref().unwrap_or(""),
             item.risk.as_str(),
-            item.state.as_str()
+            item.state.as_str(),
+            item.kind.as_str(),
+            item.triggers.join(" ")
         )
         .to_lowercase();
         Row {
@@ -37,21 +39,80 @@ impl Row {
 
     /// SLA state and seconds left at `now_ms` (PROTOCOL 10): the countdown
     /// moves while the console is open; a stopped clock stays stopped.
+    ///
+    /// A revalidation's clock runs for the tier's SLA hours from its reopen
+    /// (or is past an expiry, and so breached); a renewal's runs over its
+    /// window, whose length the row does not carry: it keeps the state it
+    /// was loaded with until the deadline passes.
     pub fn live_sla(&self, now_ms: i64) -> (SlaState, i64) {
-        if self.item.sla_state == SlaState::Stopped {
-            return (SlaState::Stopped, self.item.remaining_seconds);
+        let it = &self.item;
+        match it.sla_state {
+            SlaState::Stopped => return (SlaState::Stopped, it.remaining_seconds),
+            SlaState::Unscheduled => return (SlaState::Unscheduled, 0),
+            _ => {}
         }
-        let total = self.item.deadline_ms.saturating_sub(self.submitted_ms);
-        let remaining_ms = self.item.deadline_ms.saturating_sub(now_ms);
+        let remaining_ms = it.deadline_ms.saturating_sub(now_ms);
+        let total = match it.kind {
+            Kind::Review => Some(it.deadline_ms.saturating_sub(self.submitted_ms)),
+            Kind::Revalidation => Some((it.sla_hours * 3_600_000.0) as i64),
+            Kind::Renewal => None,
+        };
         let state = if remaining_ms < 0 {
             SlaState::Breached
-        } else if remaining_ms.saturating_mul(4) <= total {
-            SlaState::AtRisk
         } else {
-            SlaState::OnTrack
+            match total {
+                Some(total) if remaining_ms.saturating_mul(4) <= total => SlaState::AtRisk,
+                Some(_) => SlaState::OnTrack,
+                None if it.sla_state == SlaState::Breached => SlaState::AtRisk,
+                None => it.sla_state,
+            }
         };
         (state, remaining_ms.div_euclid(1000))
     }
+}
+
+/// The widest a KIND cell may be: room for `↻ revalidation` and a trigger.
+pub const KIND_MAX: usize = 24;
+
+/// The cells `kind_text` wants for `item`, up to `KIND_MAX`.
+pub fn kind_width(item: &QueueItem) -> usize {
+    let head = 2 + item.kind.as_str().len();
+    match item.triggers.first() {
+        Some(first) if item.kind == Kind::Revalidation => {
+            let more = match item.triggers.len() {
+                1 => 0,
+                n => 2 + (n - 1).to_string().len(),
+            };
+            (head + 1 + crate::tui::clean::width(first) + more).min(KIND_MAX)
+        }
+        _ => head,
+    }
+}
+
+/// `◇ review`, `↻ revalidation drift +1`, `◷ renewal`: a row's kind with its
+/// glyph and word, and a revalidation's first trigger with how many more,
+/// in at most `width` cells (the count survives a cut name).
+pub fn kind_text(item: &QueueItem, width: usize) -> String {
+    let head = format!("{} {}", item.kind.glyph(), item.kind.as_str());
+    let Some(first) = item
+        .triggers
+        .first()
+        .filter(|_| item.kind == Kind::Revalidation)
+    else {
+        return head;
+    };
+    let more = match item.triggers.len() {
+        1 => String::new(),
+        n => format!(" +{}", n - 1),
+    };
+    let room = width.saturating_sub(crate::tui::clean::width(&head) + 1 + more.len());
+    if room < 3 {
+        return head;
+    }
+    format!(
+        "{head} {}{more}",
+        crate::tui::clean::ellipsize(&crate::tui::clean::line(first), room)
+    )
 }
 
 /// `2h05m`, and to the second within the last hour either side of the
@@ -111,8 +172,10 @@ impl SortKey {
 /// Which review states the queue shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum StateFilter {
+    /// What waits for reviewers: pending reviews, revalidations and
+    /// renewals due (PROTOCOL 15), the queue as the service lists it.
     #[default]
-    Pending,
+    Open,
     All,
     Only(ReviewState),
 }
@@ -120,36 +183,46 @@ pub enum StateFilter {
 impl StateFilter {
     pub fn next(self) -> StateFilter {
         match self {
-            StateFilter::Pending => StateFilter::All,
+            StateFilter::Open => StateFilter::All,
             StateFilter::All => StateFilter::Only(ReviewState::ChangesRequested),
             StateFilter::Only(ReviewState::ChangesRequested) => {
                 StateFilter::Only(ReviewState::Rejected)
             }
             StateFilter::Only(ReviewState::Rejected) => StateFilter::Only(ReviewState::Approved),
             StateFilter::Only(ReviewState::Approved) => StateFilter::Only(ReviewState::Withdrawn),
-            StateFilter::Only(_) => StateFilter::Pending,
+            StateFilter::Only(_) => StateFilter::Open,
         }
     }
 
-    /// Whether the registry must be asked for every state, not only pending.
+    /// Whether the registry must be asked for every state, not only the open ones.
     pub fn needs_all(self) -> bool {
-        self != StateFilter::Pending
+        self != StateFilter::Open
     }
 
     pub fn label(self) -> &'static str {
         match self {
-            StateFilter::Pending => "pending",
+            StateFilter::Open => "open",
             StateFilter::All => "all",
             StateFilter::Only(s) => s.as_str(),
         }
     }
 
-    pub fn admits(self, s: ReviewState) -> bool {
+    pub fn admits(self, item: &QueueItem) -> bool {
         match self {
-            StateFilter::Pending => s == ReviewState::Pending,
+            StateFilter::Open => item.state.clock_runs() || item.kind == Kind::Renewal,
             StateFilter::All => true,
-            StateFilter::Only(o) => s == o,
+            StateFilter::Only(o) => item.state == o,
         }
+    }
+}
+
+/// The kind toggle: all, then review, revalidation, renewal.
+pub fn next_kind(k: Option<Kind>) -> Option<Kind> {
+    match k {
+        None => Some(Kind::Review),
+        Some(Kind::Review) => Some(Kind::Revalidation),
+        Some(Kind::Revalidation) => Some(Kind::Renewal),
+        Some(Kind::Renewal) => None,
     }
 }
 
@@ -182,13 +255,22 @@ impl Me {
                 .is_some_and(|u| self.mlflow_users.iter().any(|m| m == u))
     }
 
-    /// Pending, still missing a role I hold, and not mine to approve away.
+    /// Waiting for a role I hold, and not mine to approve away: a pending
+    /// review or a revalidation still missing it, or a renewal due (whose
+    /// earlier approvals are the ones to renew).
     pub fn needed_for(&self, item: &QueueItem) -> bool {
-        item.state == ReviewState::Pending
-            && !self.authored(item)
-            && item.required_roles.iter().any(|role| {
-                self.roles.contains(role) && !item.approvals.iter().any(|a| &a.role == role)
-            })
+        let holds = |role: &String| self.roles.contains(role);
+        let open = match item.kind {
+            Kind::Renewal => item.required_roles.iter().any(holds),
+            _ => {
+                item.state.clock_runs()
+                    && item
+                        .required_roles
+                        .iter()
+                        .any(|r| holds(r) && !item.approvals.iter().any(|a| &a.role == r))
+            }
+        };
+        open && !self.authored(item)
     }
 }
 
@@ -199,13 +281,16 @@ pub struct Filters<'a> {
     pub text: &'a str,
     pub risk: Option<Risk>,
     pub state: StateFilter,
+    /// One kind only (review, revalidation, renewal), or every kind.
+    pub kind: Option<Kind>,
     /// Some when "mine" is on.
     pub mine: Option<&'a Me>,
 }
 
 impl Filters<'_> {
     pub fn admits(&self, row: &Row, words: &[String]) -> bool {
-        self.state.admits(row.item.state)
+        self.state.admits(&row.item)
+            && self.kind.is_none_or(|k| row.item.kind == k)
             && self.risk.is_none_or(|r| row.item.risk == r)
             && self.mine.is_none_or(|me| me.needed_for(&row.item))
             && words.iter().all(|w| row.hay.contains(w.as_str()))
@@ -242,18 +327,37 @@ pub fn visible(rows: &[Row], filters: &Filters<'_>, sort: SortKey) -> Vec<u32> {
     out
 }
 
-/// Pending, at risk and breached at `now_ms`, over every row loaded.
-pub fn counts(rows: &[Row], now_ms: i64) -> (usize, usize, usize) {
-    let (mut pending, mut at_risk, mut breached) = (0, 0, 0);
-    for r in rows.iter().filter(|r| r.item.state == ReviewState::Pending) {
-        pending += 1;
+/// The queue header's counts at a moment, over every row loaded.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Pending first reviews.
+    pub pending: usize,
+    pub revalidation: usize,
+    /// Renewals due (still approved, inside the renewal window).
+    pub renewal: usize,
+    /// Of those three, at risk and breached.
+    pub at_risk: usize,
+    pub breached: usize,
+}
+
+/// Pending reviews, revalidations, renewals due, and of them how many are
+/// at risk and breached at `now_ms`.
+pub fn counts(rows: &[Row], now_ms: i64) -> Counts {
+    let mut c = Counts::default();
+    for r in rows.iter().filter(|r| StateFilter::Open.admits(&r.item)) {
+        match r.item.kind {
+            Kind::Review if r.item.state == ReviewState::Pending => c.pending += 1,
+            Kind::Review => continue,
+            Kind::Revalidation => c.revalidation += 1,
+            Kind::Renewal => c.renewal += 1,
+        }
         match r.live_sla(now_ms).0 {
-            SlaState::AtRisk => at_risk += 1,
-            SlaState::Breached => breached += 1,
+            SlaState::AtRisk => c.at_risk += 1,
+            SlaState::Breached => c.breached += 1,
             _ => {}
         }
     }
-    (pending, at_risk, breached)
+    c
 }
 
 /// Gate results in a few characters: `✖2 ▲1`, `▲1`, `✓ pass`, `! error`
@@ -354,7 +458,159 @@ mod tests {
         assert_eq!(r.live_sla(18 * H).0, SlaState::AtRisk);
         assert_eq!(r.live_sla(24 * H + 1000), (SlaState::Breached, -1));
         assert_eq!(rows()[2].live_sla(1000 * H).0, SlaState::Stopped);
-        assert_eq!(counts(&rows(), 23 * H), (3, 1, 1));
+        let c = counts(&rows(), 23 * H);
+        assert_eq!((c.pending, c.at_risk, c.breached), (3, 1, 1));
+        assert_eq!((c.revalidation, c.renewal), (0, 0));
+    }
+
+    /// A revalidation reopened at `at` (or unscheduled without it) and a
+    /// renewal due, beside the pending reviews of `rows`.
+    fn continuous() -> Vec<Row> {
+        let mut reval = item(
+            "scorer",
+            Risk::High,
+            ReviewState::Revalidation,
+            -100 * H,
+            24,
+        );
+        reval.kind = Kind::Revalidation;
+        reval.triggers = vec!["drift".into(), "policy".into()];
+        reval.deadline_ms = 2 * H;
+        reval.sla_state = SlaState::AtRisk;
+        let mut unscheduled = item("ranker", Risk::Low, ReviewState::Revalidation, -100 * H, 24);
+        unscheduled.kind = Kind::Revalidation;
+        unscheduled.triggers = vec!["evidence".into()];
+        unscheduled.deadline = None;
+        unscheduled.deadline_ms = i64::MIN;
+        unscheduled.sla_state = SlaState::Unscheduled;
+        let mut renewal = item("pricing", Risk::Medium, ReviewState::Approved, -900 * H, 72);
+        renewal.kind = Kind::Renewal;
+        renewal.deadline_ms = 300 * H;
+        renewal.sla_state = SlaState::OnTrack;
+        let mut out = rows();
+        out.extend([reval, unscheduled, renewal].map(Row::new));
+        out
+    }
+
+    #[test]
+    fn the_kind_filter_cycles_and_the_open_queue_holds_every_kind() {
+        let rows = continuous();
+        let shown = |kind: Option<Kind>, state| -> Vec<String> {
+            let f = Filters {
+                state,
+                kind,
+                ..Default::default()
+            };
+            visible(&rows, &f, SortKey::Model)
+                .iter()
+                .map(|i| rows[*i as usize].item.model.clone())
+                .collect()
+        };
+        assert_eq!(
+            shown(None, StateFilter::Open),
+            [
+                "churn",
+                "fraud-rules",
+                "fraud-scorer",
+                "pricing",
+                "ranker",
+                "scorer"
+            ],
+            "the approved credit-limit is not open; the renewal is"
+        );
+        let mut k = None;
+        let mut seen = Vec::new();
+        for _ in 0..4 {
+            k = next_kind(k);
+            seen.push(k);
+        }
+        assert_eq!(
+            seen,
+            [
+                Some(Kind::Review),
+                Some(Kind::Revalidation),
+                Some(Kind::Renewal),
+                None
+            ]
+        );
+        assert_eq!(
+            shown(Some(Kind::Review), StateFilter::Open),
+            ["churn", "fraud-rules", "fraud-scorer"]
+        );
+        assert_eq!(
+            shown(Some(Kind::Revalidation), StateFilter::Open),
+            ["ranker", "scorer"]
+        );
+        assert_eq!(shown(Some(Kind::Renewal), StateFilter::Open), ["pricing"]);
+        assert_eq!(
+            shown(Some(Kind::Review), StateFilter::All),
+            ["churn", "credit-limit", "fraud-rules", "fraud-scorer"]
+        );
+        // The text filter finds kinds and triggers too.
+        let f = Filters {
+            text: "drift",
+            ..Default::default()
+        };
+        assert_eq!(visible(&rows, &f, SortKey::Model).len(), 1);
+        let c = counts(&rows, 23 * H);
+        assert_eq!(
+            c,
+            Counts {
+                pending: 3,
+                revalidation: 2,
+                renewal: 1,
+                at_risk: 1,
+                breached: 2,
+            },
+            "fraud-scorer at risk, fraud-rules and the reopened scorer breached; unscheduled is neither"
+        );
+    }
+
+    #[test]
+    fn kinds_read_with_a_glyph_a_word_and_the_triggers() {
+        let rows = continuous();
+        let by = |m: &str| &rows.iter().find(|r| r.item.model == m).unwrap().item;
+        assert_eq!(kind_text(by("churn"), 24), "◇ review");
+        assert_eq!(kind_text(by("scorer"), 24), "↻ revalidation drift +1");
+        assert_eq!(kind_text(by("ranker"), 24), "↻ revalidation evidence");
+        assert_eq!(kind_text(by("pricing"), 24), "◷ renewal");
+        assert_eq!(
+            kind_text(by("scorer"), 21),
+            "↻ revalidation dr… +1",
+            "a cut trigger keeps its count"
+        );
+        assert_eq!(kind_text(by("scorer"), 14), "↻ revalidation");
+        assert_eq!(kind_width(by("scorer")), 23);
+        assert_eq!(kind_width(by("churn")), 8);
+        assert_eq!(kind_width(by("pricing")), 9);
+        let mut hostile = by("scorer").clone();
+        hostile.triggers = vec!["\u{1b}[2Jx".into()];
+        assert_eq!(kind_text(&hostile, 30), "↻ revalidation ^[[2Jx");
+        // The clocks: a reopen's runs for the tier's hours, an unscheduled
+        // one has none, a renewal keeps its state until its deadline.
+        let row = |m: &str| rows.iter().find(|r| r.item.model == m).unwrap();
+        assert_eq!(row("scorer").live_sla(0).0, SlaState::AtRisk);
+        assert_eq!(row("scorer").live_sla(-20 * H).0, SlaState::OnTrack);
+        assert_eq!(row("scorer").live_sla(3 * H).0, SlaState::Breached);
+        assert_eq!(row("ranker").live_sla(1000 * H), (SlaState::Unscheduled, 0));
+        assert_eq!(row("pricing").live_sla(0).0, SlaState::OnTrack);
+        assert_eq!(row("pricing").live_sla(301 * H).0, SlaState::Breached);
+        // "mine": a renewal needs every holder of a required role again.
+        let me = Me {
+            id: "dev@x".into(),
+            roles: vec!["domain".into()],
+            mlflow_users: vec![],
+        };
+        let mut renewed = by("pricing").clone();
+        renewed.approvals.push(Approval {
+            actor: "dev@x".into(),
+            role: "domain".into(),
+            at: "t".into(),
+            verified: true,
+        });
+        assert!(me.needed_for(&renewed), "a renewal asks again");
+        assert!(me.needed_for(by("scorer")));
+        assert!(!me.needed_for(by("credit-limit")), "approved, not due");
     }
 
     #[test]
@@ -374,6 +630,7 @@ mod tests {
             text,
             risk,
             state,
+            kind: None,
             mine: None,
         };
         let names = |v: Vec<u32>| -> Vec<String> {
@@ -384,7 +641,7 @@ mod tests {
         assert_eq!(
             names(visible(
                 &rows,
-                &f("", None, StateFilter::Pending),
+                &f("", None, StateFilter::Open),
                 SortKey::Deadline
             )),
             ["fraud-scorer", "churn", "fraud-rules"]
@@ -392,7 +649,7 @@ mod tests {
         assert_eq!(
             names(visible(
                 &rows,
-                &f("FRAUD", None, StateFilter::Pending),
+                &f("FRAUD", None, StateFilter::Open),
                 SortKey::Deadline
             )),
             ["fraud-scorer", "fraud-rules"]
@@ -400,7 +657,7 @@ mod tests {
         assert_eq!(
             names(visible(
                 &rows,
-                &f("fraud medium", None, StateFilter::Pending),
+                &f("fraud medium", None, StateFilter::Open),
                 SortKey::Deadline
             )),
             ["fraud-rules"],
@@ -409,7 +666,7 @@ mod tests {
         assert_eq!(
             names(visible(
                 &rows,
-                &f("churn-owner", None, StateFilter::Pending),
+                &f("churn-owner", None, StateFilter::Open),
                 SortKey::Deadline
             )),
             ["churn"],
@@ -442,7 +699,7 @@ mod tests {
         assert_eq!(
             names(visible(
                 &rows,
-                &f("", None, StateFilter::Pending),
+                &f("", None, StateFilter::Open),
                 SortKey::Age
             )),
             ["fraud-rules", "fraud-scorer", "churn"]
@@ -494,11 +751,11 @@ mod tests {
 
     #[test]
     fn toggles_cycle_back_to_the_start() {
-        let mut s = StateFilter::Pending;
+        let mut s = StateFilter::Open;
         for _ in 0..6 {
             s = s.next();
         }
-        assert_eq!(s, StateFilter::Pending);
+        assert_eq!(s, StateFilter::Open);
         let mut r = None;
         for _ in 0..5 {
             r = next_risk(r);

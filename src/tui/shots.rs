@@ -142,6 +142,9 @@ pub async fn loaded(
 /// The review the pictures open.
 pub const SHOWCASE: (&str, &str) = ("fraud-detector", "6");
 
+/// The production version the demo's drift monitor reopened.
+pub const DRIFTED: (&str, &str) = ("fraud-detector", "5");
+
 /// One picture: file stem, caption, frame.
 pub struct Shot {
     pub name: String,
@@ -220,6 +223,16 @@ async fn structured_dialogs(
     Ok(())
 }
 
+/// Selects the queue row of `(model, version)`, when it is shown.
+pub fn select(app: &mut App, (model, version): (&str, &str)) {
+    if let Some(i) = app.queue.visible.iter().position(|i| {
+        let it = &app.queue.rows[*i as usize].item;
+        it.model == model && it.version == version
+    }) {
+        app.queue.list.selected = i;
+    }
+}
+
 /// Every screen and tab, in the order the README shows them.
 pub async fn all(width: u16, height: u16) -> anyhow::Result<Vec<Shot>> {
     let (mut app, service) = loaded(width, height, Theme::default()).await?;
@@ -251,12 +264,7 @@ pub async fn all(width: u16, height: u16) -> anyhow::Result<Vec<Shot>> {
     );
     act(&mut app, &service, Action::Run(Command::Back)).await;
     // The review with the most to show: breached, critical, a dropped column.
-    if let Some(i) = app.queue.visible.iter().position(|i| {
-        let it = &app.queue.rows[*i as usize].item;
-        it.model == SHOWCASE.0 && it.version == SHOWCASE.1
-    }) {
-        app.queue.list.selected = i;
-    }
+    select(&mut app, SHOWCASE);
     act(&mut app, &service, Action::Run(Command::Open)).await;
     for tab in Tab::ALL {
         if let Some(r) = &mut app.review {
@@ -277,6 +285,37 @@ pub async fn all(width: u16, height: u16) -> anyhow::Result<Vec<Shot>> {
         "review-model-card",
         "Review: the model card, rendered from Markdown",
     );
+    // The reopened production version: its drift report on Monitoring.
+    act(&mut app, &service, Action::Run(Command::Back)).await;
+    select(&mut app, DRIFTED);
+    act(&mut app, &service, Action::Run(Command::Open)).await;
+    if let Some(r) = &mut app.review {
+        r.tab = Tab::Monitoring;
+    }
+    snap(
+        &app,
+        "review-monitoring-drift",
+        "Review: a reopen for drift, its report's features against their thresholds",
+    );
+    act(&mut app, &service, Action::Run(Command::Reopen)).await;
+    press(
+        &mut app,
+        &[
+            crossterm::event::KeyCode::Tab,
+            crossterm::event::KeyCode::Tab,
+            crossterm::event::KeyCode::Right,
+        ],
+    );
+    snap(
+        &app,
+        "dialog-reopen",
+        "r reopen: a trigger and a reason; approvals before it no longer count",
+    );
+    act(&mut app, &service, Action::Run(Command::Back)).await;
+    // Back to the showcase for the decision dialogs.
+    act(&mut app, &service, Action::Run(Command::Back)).await;
+    select(&mut app, SHOWCASE);
+    act(&mut app, &service, Action::Run(Command::Open)).await;
     // A decision: the dialog with what is about to be signed.
     act(&mut app, &service, Action::Run(Command::Approve)).await;
     snap(

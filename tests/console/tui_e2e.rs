@@ -212,11 +212,14 @@ fn demo_queue_review_every_tab_help_back_quit_restores_the_terminal() {
         "Fairness",
         "Security",
         "Records",
+        "Monitoring",
     ] {
         t.keys(&["Tab"]);
         t.wait_for(&[&format!("▶{tab}")]);
     }
-    t.wait_for(&["Signed records"]);
+    t.wait_for(&["Reopen records"]);
+    t.keys(&["BTab"]);
+    t.wait_for(&["▶Records", "Signed records"]);
     t.keys(&["BTab"]);
     t.wait_for(&["▶Security", "Security scan (modelscan)"]);
     t.keys(&["?"]);
@@ -231,10 +234,10 @@ fn demo_queue_review_every_tab_help_back_quit_restores_the_terminal() {
     t.wait_for(&["modelgate · queue"]);
     t.keys(&["/"]);
     t.keys(&["fraud"]);
-    t.wait_for(&["filter /fraud", "2 of 12 shown"]);
+    t.wait_for(&["filter /fraud", "3 of 17 shown"]);
     // Esc and `:` sent together would read as Alt-: (a terminal cannot tell).
     t.keys(&["Escape"]);
-    t.wait_for(&["(/ to filter)", "12 of 12 shown"]);
+    t.wait_for(&["(/ to filter)", "17 of 17 shown"]);
     t.keys(&[":"]);
     t.wait_for(&[":queue", ":audit"]);
     t.keys(&["au", "Tab", "Enter"]);

@@ -10,7 +10,7 @@ use modelgate::registry::{Metric, RegistryWriter, Tags};
 use modelgate::review::sla::SlaState;
 use modelgate::service::ReviewService;
 use modelgate::tui::action::Action;
-use modelgate::tui::app::{App, Tab};
+use modelgate::tui::app::{App, Tab, update};
 use modelgate::tui::fixture::FIXED_NOW_MS;
 use modelgate::tui::keymap::Command;
 use modelgate::tui::shots::{self, act, draw, text};
@@ -25,7 +25,7 @@ const H: u16 = 36;
 async fn every_screen_and_tab() {
     let shots = shots::all(W, H).await.unwrap();
     let names: Vec<&str> = shots.iter().map(|s| s.name.as_str()).collect();
-    assert_eq!(names.len(), 11 + Tab::ALL.len(), "{names:?}");
+    assert_eq!(names.len(), 13 + Tab::ALL.len(), "{names:?}");
     // The snapshots keep the names and place they had when this file was a
     // test binary of its own: `tests/snapshots/tui_snapshots__<name>.snap`.
     let mut settings = insta::Settings::clone_current();
@@ -303,7 +303,11 @@ async fn hostile_registry_text_cannot_corrupt_the_screen() {
     assert_clean(&buf, "queue");
     let t = text(&buf);
     assert!(t.contains("evil^[]0;pwned^G-model-表👨👩👧"), "{t}");
-    assert!(t.contains("registry hostile^[[2Jregistry"), "{t}");
+    // The header's last part, the registry's name, on a terminal wide enough.
+    update(&mut app, Action::Resize(160, 30));
+    let wide = text(&draw(&app));
+    assert!(wide.contains("  hostile^[[2Jregistry"), "{wide}");
+    update(&mut app, Action::Resize(100, 30));
     act(&mut app, &service, Action::Run(Command::Open)).await;
     for tab in Tab::ALL {
         app.review.as_mut().unwrap().tab = tab;

@@ -147,7 +147,18 @@ fn toggles_narrow_and_state_asks_for_every_state() {
     key(&mut a, KeyCode::Char('r'));
     assert_eq!(a.queue.risk, Some(Risk::Critical));
     assert_eq!(a.queue.visible.len(), 2);
-    let effects = key(&mut a, KeyCode::Char('t'));
+    // `t` cycles the kind, `f` the state (other states load when asked for).
+    assert!(key(&mut a, KeyCode::Char('t')).is_empty());
+    assert_eq!(a.queue.kind, Some(crate::review::queue::Kind::Review));
+    assert_eq!(a.queue.visible.len(), 2, "every row here is a review");
+    key(&mut a, KeyCode::Char('t'));
+    assert_eq!(a.queue.visible.len(), 0);
+    assert!(views::queue::empty_reason(&a).contains("kind revalidation"));
+    key(&mut a, KeyCode::Char('t'));
+    key(&mut a, KeyCode::Char('t'));
+    assert_eq!(a.queue.kind, None);
+    assert_eq!(a.queue.visible.len(), 2);
+    let effects = key(&mut a, KeyCode::Char('f'));
     assert_eq!(effects, vec![Effect::LoadQueue { all: true }]);
     assert_eq!(a.queue.state, StateFilter::All);
     key(&mut a, KeyCode::Char('s'));
@@ -231,7 +242,7 @@ fn open_loads_once_and_ignores_stale_answers() {
         &mut a,
         Action::Key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT)),
     );
-    assert_eq!(a.review.as_ref().unwrap().tab, Tab::Records);
+    assert_eq!(a.review.as_ref().unwrap().tab, Tab::Monitoring);
     key(&mut a, KeyCode::Esc);
     assert_eq!(a.screen(), Screen::Queue);
     assert!(key(&mut a, KeyCode::Enter).is_empty());
@@ -459,7 +470,7 @@ fn mouse_wheel_scrolls_and_clicks_select_then_open() {
     );
     assert!(matches!(effects.as_slice(), [Effect::LoadReview { .. }]));
     let tabs = layout::review_tabs_area(Rect::new(0, 0, 120, 30));
-    let (_, x, _) = layout::tab_layout(tabs)[4];
+    let (_, _, x, _) = layout::tab_layout(tabs)[4];
     update(
         &mut a,
         ev(MouseEventKind::Down(MouseButton::Left), x + 1, tabs.y),
@@ -473,9 +484,15 @@ fn mouse_wheel_scrolls_and_clicks_select_then_open() {
 #[test]
 fn the_clock_moves_countdowns_and_counts() {
     let mut a = loaded(4);
-    assert_eq!(a.queue.counts, (4, 0, 0));
+    let c = |pending, at_risk, breached| list::Counts {
+        pending,
+        at_risk,
+        breached,
+        ..Default::default()
+    };
+    assert_eq!(a.queue.counts, c(4, 0, 0));
     update(&mut a, Action::Tick(30 * H));
-    assert_eq!(a.queue.counts, (4, 0, 4), "all four are past 24 hours");
+    assert_eq!(a.queue.counts, c(4, 0, 4), "all four are past 24 hours");
     let row = a.selected_row().unwrap();
     assert_eq!(row.live_sla(a.now_ms).0, SlaState::Breached);
 }
@@ -629,4 +646,36 @@ fn a_queue_error_is_shown_in_full_on_a_narrow_terminal() {
     assert!(screen.contains("could not be loaded"), "{screen}");
 }
 
+mod reopen;
 mod structured;
+
+#[test]
+fn the_header_counts_come_first_and_fit_80_columns() {
+    let mut a = loaded(3);
+    a.size = (80, 24);
+    a.queue.counts = list::Counts {
+        pending: 123,
+        revalidation: 45,
+        renewal: 6,
+        at_risk: 78,
+        breached: 901,
+    };
+    a.registry = "a-registry-name-long-enough-to-push-everything-else-off".into();
+    let frame = crate::tui::shots::text(&crate::tui::shots::draw(&a));
+    let header = frame.lines().nth(1).unwrap();
+    assert!(
+        header.starts_with(
+            "│● 123 pending  ↻ 45 revalidation  ◷ 6 renewal  ▲ 78 at risk  ✖ 901 breached"
+        ),
+        "{header}"
+    );
+    // None in revalidation or due for renewal: those two are left out.
+    a.queue.counts.revalidation = 0;
+    a.queue.counts.renewal = 0;
+    let frame = crate::tui::shots::text(&crate::tui::shots::draw(&a));
+    let header = frame.lines().nth(1).unwrap();
+    assert!(
+        header.starts_with("│● 123 pending  ▲ 78 at risk  ✖ 901 breached  identity none  a-reg"),
+        "{header}"
+    );
+}

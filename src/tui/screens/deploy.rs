@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use super::dialog::{self, Field, SignDialog, Signing};
+use crate::service::deploy::{Deployments, HolderApproval};
 use crate::trust::deploy::{DeploymentStatus, ModelDeployment};
 use crate::trust::record::Action;
 use crate::tui::action::{Effect, Identity};
@@ -13,14 +14,22 @@ use crate::tui::widgets::list::ListState;
 #[derive(Debug, Clone, Default)]
 pub struct DeployView {
     /// `None` until first asked for.
-    pub status: Option<Load<Arc<DeploymentStatus>>>,
+    pub status: Option<Load<Arc<Deployments>>>,
     pub list: ListState,
 }
 
 impl DeployView {
     pub fn ready(&self) -> Option<&DeploymentStatus> {
         match &self.status {
-            Some(Load::Ready(s)) => Some(s),
+            Some(Load::Ready(s)) => Some(&s.status),
+            _ => None,
+        }
+    }
+
+    /// The approval of the version holding `model`'s alias, once loaded.
+    pub fn holder(&self, model: &str) -> Option<&HolderApproval> {
+        match &self.status {
+            Some(Load::Ready(s)) => s.holders.get(model),
             _ => None,
         }
     }
@@ -44,9 +53,9 @@ impl DeployView {
     }
 
     /// The deployments' answer (the `Err` string stays for the caller to say).
-    pub fn loaded(&mut self, result: Result<Arc<DeploymentStatus>, String>) {
+    pub fn loaded(&mut self, result: Result<Arc<Deployments>, String>) {
         if let Ok(s) = &result {
-            self.list.clamp(s.models.len());
+            self.list.clamp(s.status.models.len());
         }
         self.status = Some(Load::from_result(result));
     }
@@ -75,6 +84,26 @@ impl DeployView {
             d.focus = Some(Field::Cancel);
         }
         Ok(d)
+    }
+
+    /// The reopen dialog for the version holding the selected model's
+    /// alias (PROTOCOL 15), or why there is none.
+    pub fn reopen(&self, signing: &Signing, identity: &Identity) -> Result<SignDialog, String> {
+        let Some(m) = self.selected() else {
+            return Err("No model to reopen: the deployments have not loaded.".into());
+        };
+        let Some(holder) = &m.holder else {
+            return Err(format!(
+                "No version of {} holds {}: nothing deployed to reopen.",
+                m.model, m.alias
+            ));
+        };
+        let d = SignDialog {
+            model: m.model.clone(),
+            version: holder.clone(),
+            ..SignDialog::new(Action::Reopen)
+        };
+        Ok(dialog::prepare(d, signing, identity))
     }
 
     /// The ratification dialog of the selected model's waiting rollback, or why there is none.

@@ -5,6 +5,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::Status;
+use crate::review::revalidation::Trigger;
 use crate::service::decide::{Outcome, Refused, Write};
 use crate::text::short_id as short;
 use crate::trust::record::Action;
@@ -48,6 +49,8 @@ pub enum Field {
     Reason,
     Incident,
     Confirm,
+    /// `reopen`: the trigger picker.
+    Trigger,
     /// `reject`, `request_changes`: the category list.
     Category,
     /// Item `n` of the checklist that applies.
@@ -78,6 +81,8 @@ pub struct SignDialog {
     /// The gate results as they will be signed: policy digest, denies, warns, error.
     pub gates: Option<crate::review::gates::GateResult>,
     pub waives: Vec<String>,
+    /// `reopen`: the trigger chosen from `Trigger::ALL`; none at first.
+    pub trigger: Option<Trigger>,
     /// The category and checklist answers (PROTOCOL 13).
     pub structured: Structured,
     pub actor: Option<String>,
@@ -108,6 +113,7 @@ impl SignDialog {
             evidence: None,
             gates: None,
             waives: Vec::new(),
+            trigger: None,
             structured: Structured::default(),
             actor: None,
             focus: None,
@@ -136,6 +142,9 @@ impl SignDialog {
                 let mut f = Vec::new();
                 if self.roles.len() > 1 {
                     f.push(Field::Role);
+                }
+                if self.action == Action::Reopen {
+                    f.push(Field::Trigger);
                 }
                 f.push(Field::Reason);
                 if !self.structured.categories.is_empty() {
@@ -174,6 +183,9 @@ impl SignDialog {
     pub fn missing(&self) -> Option<String> {
         if let Some(p) = &self.problem {
             return Some(p.clone());
+        }
+        if self.action == Action::Reopen && self.trigger.is_none() {
+            return Some("Choose the trigger: what calls the approval into question.".into());
         }
         if self.action.needs_reason() && self.reason.trim().is_empty() {
             return Some(format!("{} needs a reason.", self.action));
@@ -219,6 +231,7 @@ impl SignDialog {
             ratifies: self.ratifies.clone(),
             category: self.structured.chosen_category().map(str::to_owned),
             answers: self.structured.decision_answers(self.role()),
+            trigger: self.trigger.filter(|_| self.action == Action::Reopen),
             signer,
         }
     }
@@ -258,6 +271,21 @@ impl SignDialog {
         m.insert("reason".into(), self.reason.trim().to_owned().into());
         serde_json::Value::Object(m)
     }
+}
+
+/// The next trigger of `Trigger::ALL` (or the previous), from none chosen.
+fn step_trigger(t: Option<Trigger>, forward: bool) -> Option<Trigger> {
+    let all = Trigger::ALL;
+    let n = all.len() as isize;
+    let i = match t {
+        None if forward => 0,
+        None => n - 1,
+        Some(t) => {
+            let at = all.iter().position(|x| *x == t).unwrap_or(0) as isize;
+            (at + if forward { 1 } else { -1 }).rem_euclid(n)
+        }
+    };
+    Some(all[i as usize])
 }
 
 /// Who signs and as which roles; `Err` says why nothing can be signed.
@@ -365,6 +393,11 @@ impl SignDialog {
                 let by: isize = if k.code == KeyCode::Up { -1 } else { 1 };
                 let n = fields.len() as isize;
                 self.focus = Some(fields[(at as isize + by).rem_euclid(n) as usize]);
+            }
+            KeyCode::Left | KeyCode::Right | KeyCode::Char(' ')
+                if self.focus() == Field::Trigger =>
+            {
+                self.trigger = step_trigger(self.trigger, k.code != KeyCode::Left);
             }
             KeyCode::Left | KeyCode::Right | KeyCode::Char(' ')
                 if matches!(self.focus(), Field::Role | Field::Target) =>

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use super::Status;
 use crate::review::gates::ItemGates;
-use crate::review::queue::QueueItem;
+use crate::review::queue::{Kind, QueueItem};
 use crate::review::risk::Risk;
 use crate::tui::action::{Effect, Identity, ReviewKey};
 use crate::tui::list::{self, Filters, Me, Row, SortKey, StateFilter};
@@ -29,16 +29,20 @@ pub struct QueueView {
     pub sort: SortKey,
     pub risk: Option<Risk>,
     pub state: StateFilter,
+    /// Review, revalidation or renewal only; `None`: every kind.
+    pub kind: Option<Kind>,
     pub mine: bool,
     /// Indices into `rows`, filtered and sorted.
     pub visible: Vec<u32>,
     pub list: ListState,
-    /// Pending, at risk, breached at `now`.
-    pub counts: (usize, usize, usize),
+    /// Pending, revalidation, renewal, at risk, breached at `now`.
+    pub counts: list::Counts,
     /// The background gate evaluation has not answered yet.
     pub gates_loading: bool,
     /// Rows in the chosen state, before the other filters ("12 of 40 shown").
     pub in_state: usize,
+    /// The KIND column's width: what the widest row loaded wants.
+    pub kind_width: usize,
 }
 
 impl Default for QueueView {
@@ -52,12 +56,14 @@ impl Default for QueueView {
             sort: SortKey::default(),
             risk: None,
             state: StateFilter::default(),
+            kind: None,
             mine: false,
             visible: Vec::new(),
             list: ListState::default(),
-            counts: (0, 0, 0),
+            counts: list::Counts::default(),
             gates_loading: false,
             in_state: 0,
+            kind_width: 8,
         }
     }
 }
@@ -98,16 +104,13 @@ impl QueueView {
                 text: &self.filter.text,
                 risk: self.risk,
                 state: self.state,
+                kind: self.kind,
                 mine,
             },
             self.sort,
         );
         let state = self.state;
-        self.in_state = self
-            .rows
-            .iter()
-            .filter(|r| state.admits(r.item.state))
-            .count();
+        self.in_state = self.rows.iter().filter(|r| state.admits(&r.item)).count();
         self.list.selected = keep
             .and_then(|(m, v)| {
                 self.visible.iter().position(|i| {
@@ -185,6 +188,16 @@ impl QueueView {
         self.refilter(me, page);
     }
 
+    /// The next kind filter: every kind, review, revalidation, renewal.
+    pub fn kind(&mut self, me: Option<&Me>, page: usize) -> Status {
+        self.kind = list::next_kind(self.kind);
+        self.refilter(me, page);
+        Status::info(match self.kind {
+            None => "Every kind shown: reviews, revalidations, renewals.".to_owned(),
+            Some(k) => format!("Only {} {}s shown.", k.glyph(), k.as_str()),
+        })
+    }
+
     /// The next state filter; the other states load the first time they are asked for.
     pub fn state(&mut self, me: Option<&Me>, page: usize) -> Vec<Effect> {
         self.state = self.state.next();
@@ -229,6 +242,13 @@ impl QueueView {
             }
         };
         self.rows = items.into_iter().map(Row::new).collect();
+        self.kind_width = self
+            .rows
+            .iter()
+            .map(|r| list::kind_width(&r.item))
+            .max()
+            .unwrap_or(0)
+            .max(8);
         self.all_loaded = all;
         self.answer = Load::Ready(());
         self.counts = list::counts(&self.rows, now_ms);

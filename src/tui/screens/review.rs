@@ -29,7 +29,7 @@ pub struct ReviewView {
     pub prepared: Option<Box<Prepared>>,
     pub history: Load<Vec<MetricHistory>>,
     pub tab: Tab,
-    pub scroll: [usize; 7],
+    pub scroll: [usize; Tab::ALL.len()],
     /// Each tab's lines, laid out for `doc_width` when data or size changes,
     /// so a frame only copies the visible window.
     pub docs: Vec<Vec<Line<'static>>>,
@@ -45,7 +45,7 @@ impl ReviewView {
             prepared: None,
             history: Load::Loading,
             tab: Tab::Overview,
-            scroll: [0; 7],
+            scroll: [0; Tab::ALL.len()],
             docs: Vec::new(),
             doc_width: 0,
         }

@@ -1,4 +1,4 @@
-//! The review's seven tabs as lines, laid out for a width when the data or
+//! The review's tabs as lines, laid out for a width when the data or
 //! the terminal changes, so that a frame only copies the visible window.
 //! Pure: `update` lays them out, `view` draws them; one file per tab, the
 //! formatting they share here.
@@ -6,6 +6,7 @@
 mod explainability;
 mod fairness;
 mod metrics;
+pub mod monitoring;
 mod overview;
 pub mod records;
 mod schema;
@@ -39,10 +40,12 @@ pub enum Tab {
     Fairness,
     Security,
     Records,
+    /// Reopen records and the drift reports behind them (PROTOCOL 15, 16).
+    Monitoring,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 7] = [
+    pub const ALL: [Tab; 8] = [
         Tab::Overview,
         Tab::Metrics,
         Tab::Schema,
@@ -50,6 +53,7 @@ impl Tab {
         Tab::Fairness,
         Tab::Security,
         Tab::Records,
+        Tab::Monitoring,
     ];
 
     pub fn title(self) -> &'static str {
@@ -61,6 +65,16 @@ impl Tab {
             Tab::Fairness => "Fairness",
             Tab::Security => "Security",
             Tab::Records => "Records",
+            Tab::Monitoring => "Monitoring",
+        }
+    }
+
+    /// The title where every full one does not fit the tab bar.
+    pub fn short_title(self) -> &'static str {
+        match self {
+            Tab::Explainability => "Explain",
+            Tab::Monitoring => "Monitor",
+            t => t.title(),
         }
     }
 
@@ -220,6 +234,7 @@ pub fn build_docs(r: Sources<'_>, t: &Theme, f: &FairnessThresholds, width: u16)
             Tab::Fairness => fairness::doc(d, t, f),
             Tab::Security => security::doc(d, t, width),
             Tab::Records => records::doc(d, t, width),
+            Tab::Monitoring => monitoring::doc(d, t, width),
         })
         .collect()
 }

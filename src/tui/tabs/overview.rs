@@ -75,6 +75,8 @@ pub(super) fn doc(r: Sources<'_>, d: &ReviewDetail, t: &Theme, width: usize) -> 
         },
     ));
     out.push(Line::default());
+    out.extend(lifetime(d, t, width));
+    out.push(Line::default());
     out.push(heading(t, "Policy gates"));
     out.extend(gates(s.gates.as_ref(), t, width));
     if !d.params.is_empty() {
@@ -137,6 +139,75 @@ pub(super) fn doc(r: Sources<'_>, d: &ReviewDetail, t: &Theme, width: usize) -> 
                 "  rendering the model card…",
                 t.dim(),
             ))),
+        }
+    }
+    out
+}
+
+/// The approval's lifetime (PROTOCOL 15) and why it is re-examined, each
+/// trigger with when, by whom and why.
+pub fn lifetime(d: &ReviewDetail, t: &Theme, width: usize) -> Doc {
+    let mut out = vec![heading(t, "Approval lifetime")];
+    let Some(r) = &d.revalidation else {
+        out.push(Line::from(Span::styled(
+            "  not approved in this round: no lifetime yet",
+            t.dim(),
+        )));
+        return out;
+    };
+    let time = |v: &Option<String>, none: &str| {
+        v.as_deref()
+            .map(clean::line)
+            .unwrap_or_else(|| none.to_owned())
+    };
+    out.push(field(
+        t,
+        "approved",
+        time(&r.approved_at, "not now (see the triggers)"),
+    ));
+    out.push(field(
+        t,
+        "expires",
+        match (&r.approved_at, &r.expires_at) {
+            (_, Some(e)) => clean::line(e),
+            (Some(_), None) => "never expires".into(),
+            (None, None) => "–".into(),
+        },
+    ));
+    out.push(field(
+        t,
+        "renewal",
+        match (&r.approved_at, &r.renewal_from) {
+            (_, Some(f)) => format!("due from {}", clean::line(f)),
+            (Some(_), None) => "never due (the approval never expires)".into(),
+            (None, None) => "–".into(),
+        },
+    ));
+    if r.triggers.is_empty() {
+        return out;
+    }
+    out.push(Line::default());
+    out.push(heading(t, "Revalidation triggers"));
+    for tr in &r.triggers {
+        let text = |v: &Option<String>| v.as_deref().map(clean::line);
+        let who = match (text(&tr.at), text(&tr.by)) {
+            (Some(at), Some(by)) => format!("  at {at} by {by}"),
+            (Some(at), None) => format!("  at {at}"),
+            (None, Some(by)) => format!("  by {by}"),
+            (None, None) => {
+                "  derived, no record yet (unscheduled until a reopen records it)".into()
+            }
+        };
+        out.extend(wrap(
+            Line::from(vec![
+                Span::styled(format!("  ↻ {}", tr.trigger.as_str()), t.warn()),
+                Span::styled(who, t.dim()),
+            ]),
+            width,
+            6,
+        ));
+        if let Some(reason) = text(&tr.reason) {
+            out.extend(wrap(Line::from(format!("      {reason}")), width, 6));
         }
     }
     out

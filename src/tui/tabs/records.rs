@@ -35,11 +35,7 @@ pub(super) fn doc(d: &ReviewDetail, t: &Theme, width: usize) -> Doc {
         .iter()
         .filter_map(|r| serde_json::to_value(r).ok())
     {
-        let (mark, style) = match r.get("valid").and_then(|v| v.as_bool()) {
-            Some(true) => ("✓ valid  ", t.good()),
-            Some(false) => ("✖ invalid", t.error()),
-            None => ("? unchecked", t.warn()),
-        };
+        let (mark, style) = validity(&r, t);
         out.extend(wrap(
             Line::from(vec![
                 Span::styled(format!("  {mark} "), style),
@@ -110,6 +106,15 @@ pub(super) fn doc(d: &ReviewDetail, t: &Theme, width: usize) -> Doc {
         }
     }
     out
+}
+
+/// A record view's validity, glyph and word: `✓ valid`, `✖ invalid`, `? unchecked`.
+pub fn validity(r: &serde_json::Value, t: &Theme) -> (&'static str, ratatui::style::Style) {
+    match r.get("valid").and_then(|v| v.as_bool()) {
+        Some(true) => ("✓ valid  ", t.good()),
+        Some(false) => ("✖ invalid", t.error()),
+        None => ("? unchecked", t.warn()),
+    }
 }
 
 /// `⚙ automated` after an approval signed in the `automation` role.

@@ -7,6 +7,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
 use super::put_line;
+use crate::review::state::ReviewState;
+use crate::trust::deploy::ModelDeployment;
 use crate::tui::app::App;
 use crate::tui::clean::{self, pad};
 use crate::tui::keymap::Command;
@@ -44,7 +46,7 @@ pub fn render(app: &App, buf: &mut Buffer, area: Rect) {
             );
             return;
         }
-        Some(Load::Ready(s)) => s,
+        Some(Load::Ready(s)) => &s.status,
     };
     put_line(
         buf,
@@ -83,6 +85,7 @@ pub fn render(app: &App, buf: &mut Buffer, area: Rect) {
             .unwrap_or_else(|| "–".into());
         let state_glyph = match m.holder_state {
             Some(crate::review::state::ReviewState::Approved) => ("✓ ", t.good()),
+            Some(crate::review::state::ReviewState::Revalidation) => ("↻ ", t.bad()),
             Some(_) => ("▲ ", t.warn()),
             None => ("  ", t.dim()),
         };
@@ -105,8 +108,9 @@ pub fn render(app: &App, buf: &mut Buffer, area: Rect) {
             flags.push(Span::styled(format!("✖ {glass} break-glass "), t.bad()));
         }
         if flags.is_empty() {
-            flags.push(Span::styled("✓ explained", t.good()));
+            flags.push(Span::styled("✓ explained ", t.good()));
         }
+        flags.extend(approval_flags(app, m));
         let mut spans = vec![
             Span::raw(if selected { "▶ " } else { "  " }),
             Span::raw(format!(
@@ -149,6 +153,7 @@ pub fn render(app: &App, buf: &mut Buffer, area: Rect) {
                 t.bad(),
             )));
         }
+        d.extend(approval_lines(app, m));
         for w in &m.waiting {
             let since = crate::review::sla::format_remaining((app.now_ms - w.first_seen_ms) / 1000);
             d.push(Line::from(Span::styled(
@@ -209,9 +214,10 @@ pub fn render(app: &App, buf: &mut Buffer, area: Rect) {
         if !app.readonly {
             d.push(Line::from(Span::styled(
                 format!(
-                    "  {} rolls back · {} ratifies the waiting rollback",
+                    "  {} rolls back · {} ratifies the waiting rollback · {} reopens the holder's approval",
                     app.keymap.label(Command::Rollback),
-                    app.keymap.label(Command::Ratify)
+                    app.keymap.label(Command::Ratify),
+                    app.keymap.label(Command::Reopen)
                 ),
                 t.dim(),
             )));
@@ -224,4 +230,62 @@ pub fn render(app: &App, buf: &mut Buffer, area: Rect) {
             put_line(buf, body, y, l);
         }
     }
+}
+
+/// `↻ revalidation drift +1`, `◷ renewal due`: what the holder's approval
+/// asks of reviewers now (PROTOCOL 15), glyph and word.
+fn approval_flags(app: &App, m: &ModelDeployment) -> Vec<Span<'static>> {
+    let t = &app.theme;
+    let holder = app.deploy.holder(&m.model);
+    let mut out = Vec::new();
+    if m.holder_state == Some(ReviewState::Revalidation) {
+        let triggers = holder.map(|h| h.triggers.as_slice()).unwrap_or_default();
+        let why = match triggers {
+            [] => String::new(),
+            [one] => format!(" {}", clean::line(one)),
+            [one, rest @ ..] => format!(" {} +{}", clean::line(one), rest.len()),
+        };
+        out.push(Span::styled(format!("↻ revalidation{why} "), t.bad()));
+    }
+    if holder.is_some_and(|h| h.renewal_due) {
+        out.push(Span::styled("◷ renewal due ", t.warn()));
+    }
+    out
+}
+
+/// The detail pane's words for the holder's approval.
+fn approval_lines(app: &App, m: &ModelDeployment) -> Vec<Line<'static>> {
+    let t = &app.theme;
+    let holder = app.deploy.holder(&m.model);
+    let version = clean::line(m.holder.as_deref().unwrap_or("?"));
+    let mut out = Vec::new();
+    if m.holder_state == Some(ReviewState::Revalidation) {
+        let triggers: Vec<String> = holder
+            .map(|h| h.triggers.iter().map(|x| clean::line(x)).collect())
+            .unwrap_or_default();
+        out.push(Line::from(Span::styled(
+            format!(
+                "  ↻ version {version} is in revalidation ({}): check exits 1; the running deployment is untouched, rolling back is your call",
+                if triggers.is_empty() {
+                    "triggers not loaded".to_owned()
+                } else {
+                    triggers.join(", ")
+                }
+            ),
+            t.bad(),
+        )));
+    }
+    if let Some(h) = holder.filter(|h| h.renewal_due) {
+        out.push(Line::from(Span::styled(
+            format!(
+                "  ◷ the approval of version {version} is due for renewal: it expires at {}",
+                h.expires_at
+                    .as_deref()
+                    .map(clean::line)
+                    .unwrap_or_else(|| "?".into())
+            ),
+            t.warn(),
+        )));
+    }
+    out
 }

@@ -108,6 +108,26 @@ pub fn lines(app: &App, d: &SignDialog, width: usize) -> Vec<Line<'static>> {
                 ),
             ]));
         }
+        if d.action == Action::Reopen {
+            out.push(Line::from(vec![
+                label(Field::Trigger, "trigger"),
+                Span::styled(
+                    format!("◀ {} ▶", d.trigger.map_or("choose one", |t| t.as_str())),
+                    if d.trigger.is_some() {
+                        t.bold()
+                    } else {
+                        t.warn()
+                    },
+                ),
+                Span::styled(
+                    format!(
+                        "  ←/→ cycles the {} triggers",
+                        crate::review::revalidation::Trigger::ALL.len()
+                    ),
+                    t.dim(),
+                ),
+            ]));
+        }
         out.push(Line::from(vec![
             label(Field::Reason, "reason"),
             input(Field::Reason, &d.reason),
@@ -151,6 +171,10 @@ pub fn lines(app: &App, d: &SignDialog, width: usize) -> Vec<Line<'static>> {
                 }),
             ]));
             match &d.gates {
+                _ if d.action == Action::Reopen => out.push(Line::from(Span::styled(
+                    "  cycle     a new approval cycle: approvals before this reopen no longer count",
+                    t.dim(),
+                ))),
                 Some(g) => {
                     out.push(Line::from(vec![
                         Span::styled("  gates     ", t.dim()),
@@ -212,7 +236,13 @@ pub fn lines(app: &App, d: &SignDialog, width: usize) -> Vec<Line<'static>> {
     let waiting = d
         .problem
         .is_none()
-        .then(|| d.structured.missing(d.action, d.role()))
+        .then(|| {
+            (d.action == Action::Reopen && d.trigger.is_none())
+                .then(|| {
+                    "Choose the trigger (←/→): what calls the approval into question.".to_owned()
+                })
+                .or_else(|| d.structured.missing(d.action, d.role()))
+        })
         .flatten();
     if let Some(why) = waiting.as_ref().filter(|_| d.error.is_none()) {
         out.extend(wrap(

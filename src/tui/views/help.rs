@@ -32,8 +32,10 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
     let extra: &[&str] = match ctx {
         Context::Queue => &[
             " While filtering: type to narrow, enter keeps the filter, esc clears it,",
-            " ↑/↓ move. Words match model, submitter, risk and state.",
-            " SLA: ● on track  ▲ at risk  ✖ breached  ■ stopped. APPR: approvals/roles,",
+            " ↑/↓ move. Words match model, submitter, risk, state, kind and trigger.",
+            " KIND: ◇ review  ↻ revalidation (its first trigger, +N more)  ◷ renewal.",
+            " SLA: ● on track  ▲ at risk  ✖ breached  ■ stopped  ○ unscheduled (a",
+            " revalidation no reopen has recorded yet). APPR: approvals/roles,",
             " ? when some are unverified. GATES: ✖ deny ▲ warn ✓ pass – not evaluated.",
             " Mouse: wheel scrolls, click selects, click the selected row to open it.",
         ],
@@ -43,6 +45,7 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
             " cycle the role, ↑/↓ choose a reject's or request-changes' category, space",
             " answers the focused checklist item (yes, no, n/a where allowed), ↑/↓ move",
             " between items; Sign stays disabled, saying why, until both are complete.",
+            " Reopen: ←/→ pick the trigger, give the reason; the approval is re-examined.",
             " Mouse: wheel scrolls the tab, click a tab to show it.",
             " ▲ improved ▼ regressed follow each metric's direction.",
         ],
@@ -55,7 +58,9 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
         Context::Deploy => &[
             " ⚑ an alias position no record explains  ▲ unratified  ✖ overdue (24h)",
             " or break-glass. Rollback: pick an earlier approved version, reason,",
-            " incident, type the model's name; focus starts on Cancel.",
+            " incident, type the model's name; focus starts on Cancel. ↻ revalidation:",
+            " the holder's approval is reopened; ◷ renewal: its renewal window began.",
+            " Reopen signs a reopen on the holder: a trigger and a reason.",
         ],
         Context::Personas => &[
             " The demo's people and their public demo keys: pick one to sign as them.",

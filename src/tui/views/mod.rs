@@ -83,22 +83,46 @@ pub fn view(app: &App, f: &mut Frame<'_>) {
     }
 }
 
-/// Line 1 of every screen: registry, identity, counts, activity, badges.
+/// The queue's counts, the header's first words so that they fit 80
+/// columns: pending reviews, revalidations and renewals due (when there are
+/// any: the header stays short), and of those how many are at risk and
+/// breached.
+pub fn counts(app: &App) -> Vec<Span<'static>> {
+    use crate::review::queue::Kind;
+    let t = &app.theme;
+    let c = app.queue.counts;
+    let mut out = vec![Span::styled(format!("● {} pending", c.pending), t.text())];
+    for (n, kind) in [
+        (c.revalidation, Kind::Revalidation),
+        (c.renewal, Kind::Renewal),
+    ] {
+        if n > 0 {
+            out.push(Span::raw("  "));
+            out.push(Span::styled(
+                format!("{} {n} {}", kind.glyph(), kind.as_str()),
+                t.warn(),
+            ));
+        }
+    }
+    out.extend([
+        Span::raw("  "),
+        Span::styled(format!("▲ {} at risk", c.at_risk), t.warn()),
+        Span::raw("  "),
+        Span::styled(format!("✖ {} breached", c.breached), t.bad()),
+    ]);
+    out
+}
+
+/// Line 1 of every screen: counts, identity, registry, activity, badges.
 fn header(app: &App, buf: &mut Buffer, area: Rect) {
     let t = &app.theme;
-    let (pending, at_risk, breached) = app.queue.counts;
-    let mut spans = vec![
-        Span::styled("registry ", t.dim()),
-        Span::styled(clean::ellipsize(&clean::line(&app.registry), 48), t.bold()),
-    ];
+    let mut spans = counts(app);
+    // Who you are before the registry's name (a path can be long), and
+    // that name without a label, so that both fit 120 columns more often.
     spans.extend(who(app));
     spans.extend([
-        Span::raw("   "),
-        Span::styled(format!("● {pending} pending"), t.text()),
         Span::raw("  "),
-        Span::styled(format!("▲ {at_risk} at risk"), t.warn()),
-        Span::raw("  "),
-        Span::styled(format!("✖ {breached} breached"), t.bad()),
+        Span::styled(clean::ellipsize(&clean::line(&app.registry), 48), t.bold()),
     ]);
     if app.busy() {
         spans.push(Span::raw("   "));
@@ -137,14 +161,15 @@ fn who(app: &App) -> Vec<Span<'static>> {
             Span::styled(roles, t.text()),
         ];
     }
-    vec![
-        Span::styled("  identity ", t.dim()),
-        Span::raw(match &app.identity_label {
-            Some(id) => clean::ellipsize(&clean::line(id), 32),
-            None => "none".into(),
-        }),
-        Span::styled(roles, t.text()),
-    ]
+    // `as ID` like a persona: short enough to stay after the counts.
+    match &app.identity_label {
+        Some(id) => vec![
+            Span::styled("  as ", t.dim()),
+            Span::raw(clean::ellipsize(&clean::line(id), 32)),
+            Span::styled(roles, t.text()),
+        ],
+        None => vec![Span::styled("  identity none", t.dim())],
+    }
 }
 
 fn status(app: &App, buf: &mut Buffer, area: Rect) {
@@ -172,6 +197,7 @@ fn hint_commands(ctx: Context) -> &'static [Command] {
             Command::Filter,
             Command::Sort,
             Command::Risk,
+            Command::Kind,
             Command::State,
             Command::Mine,
             Command::Help,
@@ -185,6 +211,7 @@ fn hint_commands(ctx: Context) -> &'static [Command] {
             Command::Reject,
             Command::RequestChanges,
             Command::Comment,
+            Command::Reopen,
             Command::Back,
             Command::Help,
             Command::Palette,
@@ -204,6 +231,7 @@ fn hint_commands(ctx: Context) -> &'static [Command] {
             Command::Down,
             Command::Rollback,
             Command::Ratify,
+            Command::Reopen,
             Command::Reload,
             Command::Back,
             Command::Help,

@@ -30,6 +30,7 @@ pub enum Col {
     Version,
     Submitter,
     Age,
+    Kind,
     State,
     Approvals,
     Gates,
@@ -45,6 +46,7 @@ impl Col {
             Col::Version => "VER",
             Col::Submitter => "SUBMITTER",
             Col::Age => "AGE",
+            Col::Kind => "KIND",
             Col::State => "STATE",
             Col::Approvals => "APPR",
             Col::Gates => "GATES",
@@ -57,26 +59,45 @@ impl Col {
 const MARK: u16 = 2;
 
 /// The columns that fit `width`, widest terminals getting every one.
-pub fn columns(width: u16) -> Vec<Column> {
+/// `state`: the STATE column is shown (every state is loaded); in the open
+/// queue a row's kind already says its state (a review is pending, a
+/// revalidation in revalidation, a renewal approved).
+/// `kind`: the KIND column's width, as the rows loaded want it.
+pub fn columns(width: u16, state: bool, kind: u16) -> Vec<Column> {
     let c = |id, width| Column { id, width };
+    let wide = width >= 100;
+    // `○ unscheduled` is the widest SLA cell.
     let mut cols = vec![
-        c(Col::Sla, 10),
-        c(Col::Risk, 9),
+        c(Col::Sla, 13),
+        c(Col::Risk, 8),
         c(Col::Model, 0),
-        c(Col::Version, 5),
+        c(Col::Version, if wide { 5 } else { 4 }),
     ];
-    if width >= 100 {
+    if width >= 110 {
         cols.push(c(Col::Submitter, 0));
     }
-    if width >= 90 {
+    if wide {
         cols.push(c(Col::Age, 5));
     }
-    cols.push(c(Col::State, 10));
-    cols.push(c(Col::Approvals, 7));
-    if width >= 80 {
-        cols.push(c(Col::Gates, 8));
+    // `↻ revalidation` and a trigger with `+N`; only the kind where the
+    // state takes the room on a narrow terminal.
+    let kind = kind.min(list::KIND_MAX as u16);
+    cols.push(c(
+        Col::Kind,
+        if state && width < 120 {
+            kind.min(14)
+        } else {
+            kind
+        },
+    ));
+    if state {
+        cols.push(c(Col::State, 10));
     }
-    cols.push(c(Col::Problems, 3));
+    cols.push(c(Col::Approvals, if wide { 7 } else { 6 }));
+    if width >= 90 {
+        cols.push(c(Col::Gates, 7));
+        cols.push(c(Col::Problems, 3));
+    }
     let gaps = cols.len() as u16 - 1;
     let fixed: u16 = cols.iter().map(|c| c.width).sum::<u16>() + gaps + MARK;
     let flex: Vec<usize> = cols
@@ -97,17 +118,25 @@ pub fn columns(width: u16) -> Vec<Column> {
     cols
 }
 
-fn cell_text(app: &App, row: &list::Row, col: Col) -> (String, Style) {
+fn cell_text(app: &App, row: &list::Row, col: Column) -> (String, Style) {
     let t = &app.theme;
     let it = &row.item;
-    match col {
+    match col.id {
         Col::Sla => {
             let (state, secs) = row.live_sla(app.now_ms);
-            (
-                format!("{} {}", state.glyph(), list::countdown(secs)),
-                t.sla(state),
-            )
+            let when = match state {
+                crate::review::sla::SlaState::Unscheduled => "unscheduled".to_owned(),
+                _ => list::countdown(secs),
+            };
+            (format!("{} {when}", state.glyph()), t.sla(state))
         }
+        Col::Kind => (
+            list::kind_text(it, col.width as usize),
+            match it.kind {
+                crate::review::queue::Kind::Review => t.text(),
+                _ => t.warn(),
+            },
+        ),
         Col::Risk => (
             it.risk.as_str().to_owned(),
             if it.risk >= crate::review::risk::Risk::High {
@@ -175,6 +204,10 @@ fn summary(app: &App) -> Line<'static> {
             "risk",
             q.risk.map_or("all".to_owned(), |r| r.as_str().to_owned()),
         ),
+        (
+            "kind",
+            q.kind.map_or("all".to_owned(), |k| k.as_str().to_owned()),
+        ),
         ("state", q.state.label().to_owned()),
         ("mine", if q.mine { "on" } else { "off" }.to_owned()),
     ];
@@ -203,7 +236,7 @@ pub fn empty_reason(app: &App) -> String {
         return "Loading the queue from the registry…".into();
     }
     if q.rows.is_empty() {
-        return "No reviews are waiting. A version enters the queue when its tag modelgate.review is \"pending\".".into();
+        return "No reviews are waiting. A version enters the queue when it is submitted, reopened (revalidation) or its approval's renewal window begins.".into();
     }
     let mut why = Vec::new();
     if !q.filter.text.is_empty() {
@@ -212,18 +245,28 @@ pub fn empty_reason(app: &App) -> String {
     if let Some(r) = q.risk {
         why.push(format!("risk {}", r.as_str()));
     }
-    if q.state != StateFilter::Pending {
+    if let Some(k) = q.kind {
+        why.push(format!("kind {}", k.as_str()));
+    }
+    if q.state != StateFilter::Open {
         why.push(format!("state {}", q.state.label()));
     }
     if q.mine {
         why.push("mine (reviews that need a role you hold and that you did not author)".into());
     }
     if why.is_empty() {
-        return "No pending reviews. Press t to see reviews in other states.".into();
+        return format!(
+            "Nothing open. Press {} to see reviews in other states.",
+            app.keymap.label(Command::State)
+        );
     }
     format!(
-        "No review matches {}. esc clears the filter; r, t and m change the toggles.",
-        why.join(", ")
+        "No review matches {}. esc clears the filter; {}, {}, {} and {} change the toggles.",
+        why.join(", "),
+        app.keymap.label(Command::Risk),
+        app.keymap.label(Command::Kind),
+        app.keymap.label(Command::State),
+        app.keymap.label(Command::Mine)
     )
 }
 
@@ -236,7 +279,11 @@ pub fn render(app: &App, buf: &mut Buffer, area: Rect) {
     if a.body.height == 0 {
         return;
     }
-    let cols = columns(a.body.width);
+    let cols = columns(
+        a.body.width,
+        app.queue.state != StateFilter::Open,
+        app.queue.kind_width as u16,
+    );
     // Column titles.
     let mut spans = vec![Span::raw(" ".repeat(MARK as usize))];
     for (i, c) in cols.iter().enumerate() {
@@ -292,7 +339,7 @@ pub fn render(app: &App, buf: &mut Buffer, area: Rect) {
             if i > 0 {
                 spans.push(Span::raw(" "));
             }
-            let (text, style) = cell_text(app, row, c.id);
+            let (text, style) = cell_text(app, row, *c);
             spans.push(Span::styled(pad(&text, c.width as usize), style));
         }
         let line = Line::from(spans);
@@ -319,14 +366,36 @@ mod tests {
 
     #[test]
     fn columns_fill_the_width_and_drop_the_least_needed() {
-        for w in [80u16, 100, 120, 200] {
-            let cols = columns(w);
-            let used: u16 =
-                cols.iter().map(|c| c.width).sum::<u16>() + cols.len() as u16 - 1 + MARK;
-            assert!(used <= w, "{w}: {used}");
-            assert!(used + 2 >= w, "{w}: {used} leaves room unused");
+        for w in [80u16, 90, 100, 120, 200] {
+            for state in [false, true] {
+                let cols = columns(w, state, 24);
+                let used: u16 =
+                    cols.iter().map(|c| c.width).sum::<u16>() + cols.len() as u16 - 1 + MARK;
+                assert!(used <= w, "{w}: {used}");
+                assert!(used + 2 >= w, "{w}: {used} leaves room unused");
+                let model = cols.iter().find(|c| c.id == Col::Model).unwrap();
+                assert!(model.width >= 12, "{w} {state}: model {}", model.width);
+                assert!(cols.iter().any(|c| c.id == Col::Kind));
+                assert_eq!(cols.iter().any(|c| c.id == Col::State), state);
+            }
         }
-        assert!(!columns(80).iter().any(|c| c.id == Col::Submitter));
-        assert!(columns(120).iter().any(|c| c.id == Col::Submitter));
+        assert!(!columns(80, false, 8).iter().any(|c| c.id == Col::Submitter));
+        assert!(
+            columns(120, false, 8)
+                .iter()
+                .any(|c| c.id == Col::Submitter)
+        );
+        let kind = |k| {
+            columns(120, false, k)
+                .iter()
+                .find(|c| c.id == Col::Kind)
+                .unwrap()
+                .width
+        };
+        assert_eq!(
+            (kind(8), kind(40)),
+            (8, 24),
+            "as wide as the rows want, at most 24"
+        );
     }
 }

@@ -92,25 +92,25 @@ pub fn render(app: &App, buf: &mut Buffer, area: Rect) {
     if tabs.height == 0 {
         return;
     }
-    for (tab, x0, _) in tab_layout(tabs) {
+    for (tab, name, x0, x1) in tab_layout(tabs) {
         if x0 >= tabs.x + tabs.width {
             break;
         }
         let selected = tab == r.tab;
         let label = if selected {
-            format!("▶{} ", tab.title())
+            format!("▶{name} ")
         } else {
-            format!(" {} ", tab.title())
+            format!(" {name} ")
         };
         let style = if selected { t.selected() } else { t.dim() };
         buf.set_stringn(
             x0,
             tabs.y,
             label,
-            (tabs.x + tabs.width - x0) as usize,
+            (x1.min(tabs.x + tabs.width) - x0) as usize,
             style,
         );
-        let sep = x0 + tab.title().chars().count() as u16 + 2;
+        let sep = x1;
         if sep < tabs.x + tabs.width {
             buf.set_string(sep, tabs.y, "│", t.dim());
         }

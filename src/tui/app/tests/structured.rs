@@ -32,7 +32,7 @@ fn checklists() -> Checklists {
     .unwrap()
 }
 
-fn dialog(a: &App) -> &SignDialog {
+pub(super) fn dialog(a: &App) -> &SignDialog {
     match &a.overlay {
         Some(Overlay::Sign(d)) => d,
         other => panic!("no dialog: {other:?}"),
@@ -40,7 +40,7 @@ fn dialog(a: &App) -> &SignDialog {
 }
 
 /// Tab until `f` has the focus.
-fn focus_on(a: &mut App, f: Field) {
+pub(super) fn focus_on(a: &mut App, f: Field) {
     for _ in 0..20 {
         if dialog(a).focus() == f {
             return;

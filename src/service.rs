@@ -129,7 +129,10 @@ impl ReviewService {
                 .await?;
             if *st == ReviewState::Approved && !all {
                 out.extend(found.into_iter().filter(|v| {
-                    let tags = models.get(&v.name).map(|m| m.tags.clone()).unwrap_or_default();
+                    let tags = models
+                        .get(&v.name)
+                        .map(|m| m.tags.clone())
+                        .unwrap_or_default();
                     crate::trust::summary::renewal_possible(
                         &v.tags,
                         &self.config.lifetimes,

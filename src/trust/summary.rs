@@ -77,36 +77,6 @@ pub fn renewal_possible(
     earliest.is_some_and(|at| at + shortest - lifetimes.window_secs() <= now)
 }
 
-#[cfg(test)]
-mod renewal_tests {
-    use super::*;
-    use crate::review::risk::Risk;
-    use crate::trust::lifetime::{DAY, Lifetimes};
-
-    fn tags(records: &[&str]) -> crate::registry::Tags {
-        records
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (format!("{}{i:064}", super::super::record::TAG_PREFIX), r.to_string()))
-            .collect()
-    }
-
-    #[test]
-    fn only_versions_whose_approvals_may_be_due_are_checked() {
-        let l = Lifetimes::default();
-        let t0 = 1_767_225_600; // 2026-01-01
-        let approve = r#"{"action":"approve","at":"2026-01-01T00:00:00Z","reason":"\"at\":\"1999-01-01T00:00:00Z\"","risk":"medium"}"#;
-        let medium = tags(&[approve]);
-        assert!(!renewal_possible(&medium, &l, Risk::Low, t0 + 300 * DAY));
-        assert!(renewal_possible(&medium, &l, Risk::Low, t0 + 351 * DAY));
-        // A critical model's lifetime is critical's; low risk never expires.
-        assert!(renewal_possible(&medium, &l, Risk::Critical, t0 + 80 * DAY));
-        let low = tags(&[&approve.replace("medium", "low")]);
-        assert!(!renewal_possible(&low, &l, Risk::Low, t0 + 9000 * DAY));
-        assert!(!renewal_possible(&tags(&[]), &l, Risk::Critical, t0 + 9000 * DAY));
-    }
-}
-
 /// The queue's and the review's view of what the records decided.
 pub fn trust_of(d: &Derived, verified: bool) -> Trust {
     // Two approvals by one person (signed at the same moment by two
@@ -242,4 +212,44 @@ pub fn author_tag_findings(
     out.sort();
     out.dedup();
     out
+}
+
+#[cfg(test)]
+mod renewal_tests {
+    use super::*;
+    use crate::review::risk::Risk;
+    use crate::trust::lifetime::{DAY, Lifetimes};
+
+    fn tags(records: &[&str]) -> crate::registry::Tags {
+        records
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                (
+                    format!("{}{i:064}", super::super::record::TAG_PREFIX),
+                    r.to_string(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn only_versions_whose_approvals_may_be_due_are_checked() {
+        let l = Lifetimes::default();
+        let t0 = 1_767_225_600; // 2026-01-01
+        let approve = r#"{"action":"approve","at":"2026-01-01T00:00:00Z","reason":"\"at\":\"1999-01-01T00:00:00Z\"","risk":"medium"}"#;
+        let medium = tags(&[approve]);
+        assert!(!renewal_possible(&medium, &l, Risk::Low, t0 + 300 * DAY));
+        assert!(renewal_possible(&medium, &l, Risk::Low, t0 + 351 * DAY));
+        // A critical model's lifetime is critical's; low risk never expires.
+        assert!(renewal_possible(&medium, &l, Risk::Critical, t0 + 80 * DAY));
+        let low = tags(&[&approve.replace("medium", "low")]);
+        assert!(!renewal_possible(&low, &l, Risk::Low, t0 + 9000 * DAY));
+        assert!(!renewal_possible(
+            &tags(&[]),
+            &l,
+            Risk::Critical,
+            t0 + 9000 * DAY
+        ));
+    }
 }

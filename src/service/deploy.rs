@@ -316,7 +316,12 @@ impl ReviewService {
                 now_ms,
             ));
         }
-        let flags = flags_of(&out);
+        let mut flags = flags_of(&out);
+        flags.revalidation = out
+            .iter()
+            .filter(|m| m.holder_state == Some(ReviewState::Revalidation))
+            .count();
+        flags.renewal = holders.values().filter(|h| h.renewal_due).count();
         Ok(Deployments {
             status: DeploymentStatus { models: out, flags },
             holders,

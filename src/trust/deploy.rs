@@ -79,11 +79,15 @@ pub struct DeployFlags {
     pub overdue: usize,
     pub break_glass: usize,
     pub unexplained: usize,
+    /// Production aliases on versions in revalidation, and on versions whose
+    /// renewal is due (PROTOCOL 11, 15).
+    pub revalidation: usize,
+    pub renewal: usize,
 }
 
 impl DeployFlags {
     pub fn total(&self) -> usize {
-        self.unratified + self.break_glass + self.unexplained
+        self.unratified + self.break_glass + self.unexplained + self.revalidation + self.renewal
     }
 
     /// `1 unratified, 2 unexplained alias`: the queue header's words, `None`
@@ -94,6 +98,8 @@ impl DeployFlags {
             (self.overdue, "overdue"),
             (self.break_glass, "break-glass"),
             (self.unexplained, "unexplained alias"),
+            (self.revalidation, "in revalidation"),
+            (self.renewal, "renewal due"),
         ]
         .iter()
         .filter(|(n, _)| *n > 0)
@@ -273,10 +279,12 @@ mod tests {
             overdue: 1,
             break_glass: 0,
             unexplained: 1,
+            revalidation: 1,
+            renewal: 2,
         };
         assert_eq!(
             f.summary().as_deref(),
-            Some("2 unratified, 1 overdue, 1 unexplained alias")
+            Some("2 unratified, 1 overdue, 1 unexplained alias, 1 in revalidation, 2 renewal due")
         );
     }
 

@@ -927,6 +927,113 @@ async fn search_by_tag_finds_matching_versions_of_all_models() {
     );
 }
 
+#[tokio::test]
+async fn approved_by_search_keeps_versions_with_an_approve_signed_by_the_cutoff() {
+    let (_dir, registry) = new_registry();
+    let run = model_with_version(&registry, "alpha").await;
+    let source = format!("runs:/{run}/model");
+    let approve = |at: &str| format!(r#"{{"action":"approve","actor":"a@x","at":"{at}"}}"#);
+    let comment = r#"{"action":"comment","at":"2026-01-01T00:00:00Z"}"#.to_owned();
+    // (tags on version 2.., what the search must say at the cutoff)
+    let cases: Vec<(Vec<(String, String)>, bool)> = vec![
+        (
+            vec![(
+                "modelgate.record.a1".into(),
+                approve("2026-01-01T00:00:00Z"),
+            )],
+            true,
+        ),
+        (
+            vec![(
+                "modelgate.record.a1".into(),
+                approve("2026-01-01T00:00:01.5+00:00"),
+            )],
+            false,
+        ),
+        (
+            vec![("modelgate.record.a1".into(), approve("not a time"))],
+            true,
+        ),
+        (
+            vec![(
+                "modelgate.record.a1".into(),
+                "{\"action\":\"approve\", not json".into(),
+            )],
+            true,
+        ),
+        (vec![("modelgate.record.c1".into(), comment)], false),
+        (
+            vec![("modelgate.recordx".into(), approve("2025-01-01T00:00:00Z"))],
+            false,
+        ),
+        (
+            vec![("other".into(), approve("2025-01-01T00:00:00Z"))],
+            false,
+        ),
+        (
+            vec![
+                (
+                    "modelgate.record.a1".into(),
+                    approve("2026-06-01T00:00:00Z"),
+                ),
+                (
+                    "modelgate.record.a2".into(),
+                    approve("2025-12-31T23:00:00+02:00"),
+                ),
+            ],
+            true,
+        ),
+    ];
+    for (extra, _) in &cases {
+        let mut t = tags(&[("modelgate.review", "approved")]);
+        t.extend(extra.iter().cloned());
+        registry
+            .create_model_version("alpha", &source, &run, None, &t)
+            .await
+            .unwrap();
+    }
+    // An approve on a version that is not approved is no match either.
+    let mut t = tags(&[("modelgate.review", "pending")]);
+    t.insert(
+        "modelgate.record.a1".into(),
+        approve("2020-01-01T00:00:00Z"),
+    );
+    registry
+        .create_model_version("alpha", &source, &run, None, &t)
+        .await
+        .unwrap();
+    let cutoff = 1_767_225_600; // 2026-01-01T00:00:00Z
+    let found: Vec<String> = registry
+        .search_versions_approved_by("modelgate.review", "approved", "modelgate.record.", cutoff)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|v| v.version)
+        .collect();
+    let want: Vec<String> = cases
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, hit))| *hit)
+        .map(|(i, _)| (i + 2).to_string())
+        .collect();
+    assert_eq!(found, want);
+    let all = registry
+        .search_versions_approved_by(
+            "modelgate.review",
+            "approved",
+            "modelgate.record.",
+            4_000_000_000,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        all.len(),
+        5,
+        "every version with an approve record, {all:?}"
+    );
+    assert_eq!(all[0].tags.len(), 2, "every tag of a match is loaded");
+}
+
 // ---------------------------------------------------------------------------
 // Concurrency and speed
 // ---------------------------------------------------------------------------

@@ -28,8 +28,10 @@ const LAYERS: &[(&str, Layer)] = &[
     ("policy", Rank(2)),
     ("trust", Rank(2)),
     ("config", Rank(3)),
+    ("stats", Rank(3)),
     ("service", Rank(4)),
     ("demo", Rank(5)),
+    ("serve", Rank(5)),
     ("tui", Rank(6)),
     ("cli", Rank(7)),
 ];

@@ -68,6 +68,7 @@ pub mod registry;
 pub mod review;
 pub mod secrets;
 pub mod service;
+pub mod stats;
 pub mod text;
 pub mod trust;
 pub mod tui;

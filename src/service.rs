@@ -10,6 +10,7 @@ pub mod history;
 pub mod records;
 pub mod revalidate;
 pub mod show;
+pub mod stats;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, OnceLock};

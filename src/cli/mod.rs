@@ -17,6 +17,7 @@ mod register;
 mod reopen;
 mod revalidate;
 mod show;
+mod stats;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -152,6 +153,10 @@ pub enum Command {
     Ratify(deploy::RatifyArgs),
     /// Judge a monitoring job's drift report: exit 0 no drift, 1 drift, 2 no verdict (--apply reopens).
     Drift(drift::DriftArgs),
+    /// The approval process in numbers: latency, gates, categories, rollbacks, audit, coverage, SLA.
+    Stats(stats::StatsArgs),
+    /// The figures in Prometheus's text format (--out FILE writes atomically).
+    Metrics(stats::MetricsArgs),
 }
 
 impl GlobalArgs {
@@ -258,6 +263,7 @@ async fn run(cli: Cli, out: &mut Out) -> Result<ExitCode> {
     let kind = match &cli.command {
         Some(Command::Queue(_) | Command::Show(_) | Command::Gate(_))
         | Some(Command::Audit(_) | Command::Check(_)) => Some(Kind::Read),
+        Some(Command::Stats(_) | Command::Metrics(_)) => Some(Kind::Read),
         Some(Command::Drift(a)) if !a.apply => Some(Kind::Read),
         Some(
             Command::Submit(_)
@@ -325,6 +331,8 @@ async fn dispatch(cli: Cli, config: Config, out: &mut Out) -> Result<ExitCode> {
         Some(Command::Rollback(a)) => deploy::rollback(a, &config, out).await,
         Some(Command::Ratify(a)) => deploy::ratify(a, &config, out).await,
         Some(Command::Drift(a)) => drift::run(a, &config, out).await,
+        Some(Command::Stats(a)) => stats::run(a, &config, out).await,
+        Some(Command::Metrics(a)) => stats::metrics(a, &config, out).await,
         // The console on a terminal; the queue as text for scripts and pipes.
         None => console::open(&config, out).await,
     }

@@ -186,7 +186,7 @@ fn baseline_tag_problem(v: &ModelVersion) -> Option<String> {
 }
 
 /// When the review was submitted, with a problem when the tag cannot be read.
-fn submitted_ms(v: &ModelVersion, problems: &mut Vec<String>) -> i64 {
+pub fn submitted_ms(v: &ModelVersion, problems: &mut Vec<String>) -> i64 {
     match v.tags.get(TAG_SUBMITTED_AT) {
         None => v.creation_timestamp,
         Some(raw) => parse_time_ms(raw).unwrap_or_else(|| {
@@ -210,8 +210,7 @@ pub fn build_item(input: &ReviewInput<'_>, settings: &QueueSettings<'_>, now_ms:
         Some(ms) => ms,
         None => submitted_ms(v, &mut problems),
     };
-    let kind = kind_of(t);
-    let s = clock(t, kind, submitted, eff.sla_hours, now_ms);
+    let (kind, s) = entry_clock(t, submitted, eff.sla_hours, now_ms);
     let metrics = match input.run {
         Some(run) => metrics::diff(
             &run.metrics,
@@ -272,6 +271,13 @@ pub fn build_item(input: &ReviewInput<'_>, settings: &QueueSettings<'_>, now_ms:
         sla_hours: eff.sla_hours,
         run_user: input.run.and_then(|r| r.user().map(str::to_owned)),
     }
+}
+
+/// What kind of entry a version with this trust view makes, and its SLA
+/// clock (PROTOCOL 10); `submitted_ms` and `sla_hours` as the queue has them.
+pub fn entry_clock(t: &Trust, submitted_ms: i64, sla_hours: f64, now_ms: i64) -> (Kind, sla::Sla) {
+    let kind = kind_of(t);
+    (kind, clock(t, kind, submitted_ms, sla_hours, now_ms))
 }
 
 fn kind_of(t: &Trust) -> Kind {

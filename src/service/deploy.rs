@@ -245,8 +245,17 @@ impl ReviewService {
 
     /// `deployment_status`, with each holder's approval (triggers, renewal).
     pub async fn deployments(&self, now_ms: i64) -> crate::registry::Result<Deployments> {
-        let mut holders = std::collections::BTreeMap::new();
         let scanned = self.scan(None).await?;
+        self.deployments_of(&scanned, now_ms).await
+    }
+
+    /// [`Self::deployments`] of versions already scanned.
+    pub(crate) async fn deployments_of(
+        &self,
+        scanned: &super::audit::Scanned,
+        now_ms: i64,
+    ) -> crate::registry::Result<Deployments> {
+        let mut holders = std::collections::BTreeMap::new();
         let alias = self.config.production_alias.clone();
         let cp = self
             .checkpoint_path()

@@ -442,8 +442,24 @@ impl ReviewService {
         checked: &[Checked],
         now_ms: i64,
     ) -> Trust {
+        match self.queue_derived_with(v, model, run, checked, now_ms) {
+            Some(d) => trust_of(&d, false),
+            None => Trust::default(),
+        }
+    }
+
+    /// The derived state behind [`Self::queue_trust_with`]: evidence assumed,
+    /// no gates; `None` for a version without records.
+    pub(crate) fn queue_derived_with(
+        &self,
+        v: &ModelVersion,
+        model: Option<&RegisteredModel>,
+        run: Option<&Run>,
+        checked: &[Checked],
+        now_ms: i64,
+    ) -> Option<Derived> {
         if checked.is_empty() {
-            return Trust::default();
+            return None;
         }
         let tags = model.map(|m| m.tags.clone()).unwrap_or_default();
         let eff = self.config.risk.effective(&v.name, &tags);
@@ -464,7 +480,7 @@ impl ReviewService {
             lifetimes: &self.config.lifetimes,
             now: now_ms.div_euclid(1000),
         };
-        trust_of(&self.derive_effective(checked, &ctx), false)
+        Some(self.derive_effective(checked, &ctx))
     }
 
     /// The full trust view of a review: records checked against the current

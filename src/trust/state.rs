@@ -56,7 +56,7 @@ impl<'a> Rec<'a> {
         })
     }
 
-    fn str(&self, k: &str) -> Option<&'a str> {
+    pub fn str(&self, k: &str) -> Option<&'a str> {
         self.fields.get(k).and_then(Value::as_str)
     }
 
@@ -194,6 +194,10 @@ pub struct Derived {
     /// `at` of the record that decided the state, when it is not pending
     /// (for `approved`: the approval that completed the quorum or renewal).
     pub decided_at: Option<String>,
+    /// `at` of the approval that completed each quorum of the round, in
+    /// order: the first is the round's approval, later ones follow reopens,
+    /// renewals or new evidence.
+    pub quorums: Vec<String>,
     /// Why the version is in revalidation; reopens on a version never
     /// approved in the round are listed too, though it stays pending.
     pub triggers: Vec<TriggerFound>,
@@ -435,14 +439,18 @@ pub fn derive(records: &[Rec<'_>], ctx: &Context<'_>) -> Derived {
         })
         .collect();
 
-    let past = past_quorums(
+    let mut quorums = past_quorums(
         &round_all,
         &required,
         &is_author,
         &held_back_then,
         risk >= Risk::High && submit.is_none(),
-    )
-    .pop();
+    );
+    let quorum_times: Vec<String> = quorums
+        .iter()
+        .filter_map(|q| round_all.get(q.done).map(|r| r.at.to_owned()))
+        .collect();
+    let past = quorums.pop();
     // Reopens in the round: each after the latest past quorum is a trigger;
     // on a version never approved they are shown, and it stays pending.
     let reopens: Vec<TriggerFound> = round_all
@@ -476,6 +484,7 @@ pub fn derive(records: &[Rec<'_>], ctx: &Context<'_>) -> Derived {
         missing_roles: Vec::new(),
         waived: Vec::new(),
         decided_at: None,
+        quorums: quorum_times,
         triggers: reopens.clone(),
         lifetime: None,
         findings: Vec::new(),

@@ -115,29 +115,20 @@ impl ReviewService {
                 ReviewState::Approved,
             ]
         };
-        let lifetimes = &self.config.lifetimes;
-        let shortest = crate::review::risk::Risk::ALL
+        let expires = crate::review::risk::Risk::ALL
             .into_iter()
-            .filter_map(|r| lifetimes.valid_secs(r))
-            .min();
-        let now = now_ms.div_euclid(1000);
+            .any(|r| self.config.lifetimes.valid_secs(r).is_some());
         let mut out = Vec::new();
         for st in states {
+            // Approvals that never expire are never due: no need to read them.
+            if *st == ReviewState::Approved && !all && !expires {
+                continue;
+            }
+            let found = self
+                .registry
+                .search_versions_by_tag(TAG_REVIEW, st.as_str())
+                .await?;
             if *st == ReviewState::Approved && !all {
-                // Approvals that never expire are never due: no need to read them.
-                let Some(shortest) = shortest else { continue };
-                // Only an approve signed before this can be due for renewal
-                // under the shortest lifetime of any tier.
-                let cutoff = now.saturating_sub(shortest) + lifetimes.window_secs();
-                let found = self
-                    .registry
-                    .search_versions_approved_by(
-                        TAG_REVIEW,
-                        st.as_str(),
-                        crate::trust::record::TAG_PREFIX,
-                        cutoff,
-                    )
-                    .await?;
                 out.extend(found.into_iter().filter(|v| {
                     let tags = models
                         .get(&v.name)
@@ -145,16 +136,12 @@ impl ReviewService {
                         .unwrap_or_default();
                     crate::trust::summary::renewal_possible(
                         &v.tags,
-                        lifetimes,
+                        &self.config.lifetimes,
                         self.config.risk.effective(&v.name, &tags).risk,
-                        now,
+                        now_ms.div_euclid(1000),
                     )
                 }));
             } else {
-                let found = self
-                    .registry
-                    .search_versions_by_tag(TAG_REVIEW, st.as_str())
-                    .await?;
                 out.extend(found);
             }
         }

@@ -162,21 +162,6 @@ pub trait Registry: Send + Sync {
     async fn list_versions(&self, name: &str) -> Result<Vec<ModelVersion>>;
     /// Every version (of any model) whose tag `key` equals `value`.
     async fn search_versions_by_tag(&self, key: &str, value: &str) -> Result<Vec<ModelVersion>>;
-    /// The versions [`Registry::search_versions_by_tag`] finds that hold a
-    /// record (a tag whose key starts with `records`, PROTOCOL 6) approving
-    /// them signed at or before `cutoff` (Unix seconds): the
-    /// approvals that may be due for renewal (PROTOCOL 15). A narrowing only,
-    /// never a check: a registry that cannot search record contents returns
-    /// every tagged version, and callers judge the records themselves.
-    async fn search_versions_approved_by(
-        &self,
-        key: &str,
-        value: &str,
-        _records: &str,
-        _cutoff: i64,
-    ) -> Result<Vec<ModelVersion>> {
-        self.search_versions_by_tag(key, value).await
-    }
     async fn get_version(&self, name: &str, version: &str) -> Result<ModelVersion>;
     /// Many runs at once; ids that do not exist are simply absent from the result.
     async fn get_runs(&self, run_ids: &[String]) -> Result<Vec<Run>>;

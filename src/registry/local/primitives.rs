@@ -19,18 +19,6 @@ use crate::registry::{
     FileInfo, Metric, ModelVersion, RegisteredModel, Registry, Result, Run, check_dir_path,
 };
 
-/// The filter on versions whose tag `?1` holds `?2` (`value`).
-fn tagged(value: &str) -> String {
-    // The partial index serves only queries that repeat its condition.
-    let indexed = match value.chars().count() <= SEARCH_INDEX_MAX_CHARS {
-        true => format!("AND length(value) <= {SEARCH_INDEX_MAX_CHARS}"),
-        false => String::new(),
-    };
-    format!(
-        "v.version_id IN (SELECT version_id FROM version_tags WHERE key = ?1 AND value = ?2 {indexed})"
-    )
-}
-
 #[async_trait]
 impl Registry for LocalRegistry {
     fn registry_id(&self) -> &str {
@@ -66,38 +54,16 @@ impl Registry for LocalRegistry {
 
     async fn search_versions_by_tag(&self, key: &str, value: &str) -> Result<Vec<ModelVersion>> {
         let (key, value) = (key.to_owned(), value.to_owned());
-        let filter = tagged(&value);
-        self.read(move |c| load_versions(c, &filter, &[&key, &value]))
-            .await
-    }
-
-    async fn search_versions_approved_by(
-        &self,
-        key: &str,
-        value: &str,
-        records: &str,
-        cutoff: i64,
-    ) -> Result<Vec<ModelVersion>> {
-        let (key, value) = (key.to_owned(), value.to_owned());
-        // Keys that start with `records` sort from it up to, not including,
-        // `records` with its last character one higher.
-        let mut end = records.to_owned();
-        let Some(last) = end.pop() else {
-            return self.search_versions_by_tag(&key, &value).await;
+        // The partial index serves only queries that repeat its condition.
+        let indexed = match value.chars().count() <= SEARCH_INDEX_MAX_CHARS {
+            true => format!("AND length(value) <= {SEARCH_INDEX_MAX_CHARS}"),
+            false => String::new(),
         };
-        end.push(char::from_u32(u32::from(last) + 1).unwrap_or(char::MAX));
-        let (from, end) = (records.to_owned(), end);
-        // A record whose `at` SQLite cannot read is kept: the caller judges it.
-        // The extra second covers julianday's millisecond rounding.
         let filter = format!(
-            "{} AND EXISTS (SELECT 1 FROM version_tags r WHERE r.version_id = v.version_id \
-             AND r.key >= ?4 AND r.key < ?5 \
-             AND instr(r.value, '\"action\":\"approve\"') > 0 \
-             AND coalesce(julianday(CASE WHEN json_valid(r.value) \
-             THEN json_extract(r.value, '$.at') END) <= julianday(?3 + 1, 'unixepoch'), 1))",
-            tagged(&value)
+            "v.version_id IN (SELECT version_id FROM version_tags \
+             WHERE key = ?1 AND value = ?2 {indexed})"
         );
-        self.read(move |c| load_versions(c, &filter, &[&key, &value, &cutoff, &from, &end]))
+        self.read(move |c| load_versions(c, &filter, &[&key, &value]))
             .await
     }
 

@@ -31,5 +31,6 @@ mod races;
 mod revalidation;
 mod samples;
 mod ssh_keygen;
+mod stats;
 mod structured;
 mod tamper;

@@ -67,6 +67,7 @@ pub mod policy;
 pub mod registry;
 pub mod review;
 pub mod secrets;
+pub mod serve;
 pub mod service;
 pub mod stats;
 pub mod text;

@@ -16,6 +16,7 @@ mod queue;
 mod register;
 mod reopen;
 mod revalidate;
+mod serve;
 mod show;
 mod stats;
 
@@ -157,6 +158,8 @@ pub enum Command {
     Stats(stats::StatsArgs),
     /// The figures in Prometheus's text format (--out FILE writes atomically).
     Metrics(stats::MetricsArgs),
+    /// Serve the metrics over HTTP for Prometheus (/metrics, /healthz), refreshed in the background.
+    Serve(serve::ServeArgs),
 }
 
 impl GlobalArgs {
@@ -333,6 +336,8 @@ async fn dispatch(cli: Cli, config: Config, out: &mut Out) -> Result<ExitCode> {
         Some(Command::Drift(a)) => drift::run(a, &config, out).await,
         Some(Command::Stats(a)) => stats::run(a, &config, out).await,
         Some(Command::Metrics(a)) => stats::metrics(a, &config, out).await,
+        // No command deadline: it runs until stopped; each refresh keeps a read's.
+        Some(Command::Serve(a)) => serve::run(a, &config).await,
         // The console on a terminal; the queue as text for scripts and pipes.
         None => console::open(&config, out).await,
     }

@@ -62,11 +62,15 @@ impl ReviewService {
         if let (Some(name), true) = (model, chosen.is_empty()) {
             return Err(RegistryError::not_found(format!("model {name}")));
         }
+        // The futures are built first, so the stream holds no closure: the
+        // whole future stays `Send` for any lifetime (`modelgate serve`
+        // refreshes on a spawned task).
+        let futures: Vec<_> = chosen
+            .iter()
+            .map(|m| self.registry.list_versions(&m.name))
+            .collect();
         let lists: Vec<Result<Vec<ModelVersion>>> =
-            stream::iter(chosen.iter().map(|m| self.registry.list_versions(&m.name)))
-                .buffered(CONCURRENCY)
-                .collect()
-                .await;
+            stream::iter(futures).buffered(CONCURRENCY).collect().await;
         let mut all = Vec::new();
         for l in lists {
             all.extend(l?);

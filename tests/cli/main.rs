@@ -30,6 +30,7 @@ mod policy;
 mod races;
 mod revalidation;
 mod samples;
+mod serve;
 mod ssh_keygen;
 mod stats;
 mod structured;

@@ -272,10 +272,15 @@ impl ReviewService {
             ids.dedup();
             ids
         };
-        let runs = if run_ids.is_empty() {
-            Vec::new()
+        let runs: std::collections::HashMap<String, crate::registry::Run> = if run_ids.is_empty() {
+            Default::default()
         } else {
-            self.registry.get_runs(&run_ids).await?
+            self.registry
+                .get_runs(&run_ids)
+                .await?
+                .into_iter()
+                .map(|r| (r.run_id.clone(), r))
+                .collect()
         };
         let models = self.registry.list_registered_models().await?;
         let mut out = Vec::new();
@@ -295,10 +300,7 @@ impl ReviewService {
             let states: Vec<(String, ReviewState)> = mine
                 .iter()
                 .map(|(v, checked)| {
-                    let run = v
-                        .run_id
-                        .as_ref()
-                        .and_then(|id| runs.iter().find(|r| &r.run_id == id));
+                    let run = v.run_id.as_ref().and_then(|id| runs.get(id));
                     let trust = self.queue_trust_with(v, model, run, checked, now_ms);
                     if holder == Some(v.version.as_str()) {
                         holders.insert(

@@ -188,7 +188,11 @@ impl ReviewService {
         let expired = derived
             .and_then(|d| d.lifetime.as_ref())
             .is_some_and(|l| l.expired);
-        match self.show(&v.name, &v.version, now_ms).await {
+        // The reports only: no gates, no evidence digest.
+        match self
+            .detail(&v.name, &v.version, now_ms, super::show::Evidence::Skip)
+            .await
+        {
             Ok(d) => Production {
                 explainability: matches!(d.explainability, Report::Present(_)),
                 fairness: matches!(d.fairness, Report::Present(_)),

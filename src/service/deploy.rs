@@ -261,27 +261,7 @@ impl ReviewService {
             .checkpoint_path()
             .and_then(|p| crate::trust::checkpoint::Checkpoint::load(&p).ok())
             .unwrap_or_default();
-        let run_ids: Vec<String> = {
-            let mut ids: Vec<String> = scanned
-                .versions
-                .iter()
-                .filter(|(_, c)| !c.is_empty())
-                .filter_map(|(v, _)| v.run_id.clone())
-                .collect();
-            ids.sort();
-            ids.dedup();
-            ids
-        };
-        let runs: std::collections::HashMap<String, crate::registry::Run> = if run_ids.is_empty() {
-            Default::default()
-        } else {
-            self.registry
-                .get_runs(&run_ids)
-                .await?
-                .into_iter()
-                .map(|r| (r.run_id.clone(), r))
-                .collect()
-        };
+        let runs = self.runs_of_signed(scanned, |_| true).await?;
         let models = self.registry.list_registered_models().await?;
         let mut out = Vec::new();
         for (name, aliases) in &scanned.aliases {

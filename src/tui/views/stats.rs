@@ -176,18 +176,6 @@ fn percent(r: &Rate) -> String {
     }
 }
 
-/// `45m`, `3h12m`, `4.5d`: a duration in the lines.
-fn human(secs: i64) -> String {
-    let m = secs.max(0) / 60;
-    if m < 60 {
-        format!("{m}m")
-    } else if m < 48 * 60 {
-        format!("{}h{:02}m", m / 60, m % 60)
-    } else {
-        format!("{:.1}d", secs as f64 / 86_400.0)
-    }
-}
-
 /// `45m`, `3h`, `12d`: a duration under a bar, in at most 4 cells.
 fn short(secs: i64) -> String {
     let m = secs.max(0) / 60;
@@ -561,9 +549,9 @@ fn durations(d: &Durations) -> Vec<String> {
     match (d.p50_seconds, d.p90_seconds, d.max_seconds) {
         (Some(p50), Some(p90), Some(max)) => vec![
             format!("n={}", d.count),
-            format!("p50 {}", human(p50)),
-            format!("p90 {}", human(p90)),
-            format!("max {}", human(max)),
+            format!("p50 {}", crate::stats::human_duration(p50)),
+            format!("p90 {}", crate::stats::human_duration(p90)),
+            format!("max {}", crate::stats::human_duration(max)),
         ],
         _ => vec!["n=0".to_owned()],
     }
@@ -612,7 +600,8 @@ fn facts(t: &Theme, s: &Stats) -> Vec<Fact> {
             format!("unratified {}, overdue {}", rb.unratified, rb.overdue),
             format!(
                 "median ratify {}",
-                rb.median_ratify_seconds.map_or("none".into(), human)
+                rb.median_ratify_seconds
+                    .map_or("none".into(), crate::stats::human_duration)
             ),
         ],
         t.bold(),

@@ -7,7 +7,8 @@
 //! signed `submit` by a demo owner and a signed `approve` by a demo validator
 //! on its real evidence and gate results (read with `show`, as a decision
 //! reads them), signed `DAYS_AGO` days before now (default 0: now), and the tag
-//! `modelgate.review = approved`. Records are signed through the library
+//! `modelgate.review = approved`; with `MODELGATE_BENCH_COMMENTS=N`, N signed
+//! comments follow each approve. Records are signed through the library
 //! rather than `decide`, which would cost a full review per record. Pending
 //! versions carry tags only, as in `populate`. The demo roster goes to
 //! `<DB dir>/roster/`.
@@ -42,6 +43,11 @@ async fn main() -> Result<()> {
     let approved: usize = approved.parse().context("APPROVED_PER_MODEL")?;
     let pending: usize = pending.parse().context("PENDING_PER_MODEL")?;
     let days_ago: i64 = days_ago.parse().context("DAYS_AGO")?;
+    // Signed comments after each approve, for benchmarks that want more records.
+    let comments: usize = match std::env::var("MODELGATE_BENCH_COMMENTS") {
+        Ok(n) => n.parse().context("MODELGATE_BENCH_COMMENTS")?,
+        Err(_) => 0,
+    };
     let db = PathBuf::from(db);
     let reg = Arc::new(LocalRegistry::create(&db)?);
     let now = chrono::Utc::now().timestamp_millis();
@@ -132,13 +138,23 @@ async fn main() -> Result<()> {
             let mut approve = base("approve", VALIDATOR, "validator", &validator_key);
             approve["parents"] = json!([submit.id]);
             let approve = sign(object(approve), &validator_key).map_err(anyhow::Error::msg)?;
-            for s in [&submit, &approve] {
+            let mut signed = vec![submit, approve];
+            for c in 0..comments {
+                let mut comment = base("comment", VALIDATOR, "validator", &validator_key);
+                for k in ["evidence", "gates", "risk", "required_roles"] {
+                    comment.as_object_mut().map(|o| o.remove(k));
+                }
+                comment["reason"] = json!(format!("note {c}"));
+                comment["parents"] = json!([signed.last().map(|r| r.id.clone())]);
+                signed.push(sign(object(comment), &validator_key).map_err(anyhow::Error::msg)?);
+            }
+            for s in &signed {
                 reg.set_version_tag(&name, &version, &s.tag_key, &s.tag_value)
                     .await?;
             }
             reg.set_version_tag(&name, &version, "modelgate.review", "approved")
                 .await?;
-            records += 2;
+            records += signed.len();
         }
     }
     println!(

@@ -125,26 +125,14 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// `45m`, `3h12m`, `4.5d`.
-fn human(secs: i64) -> String {
-    let m = secs / 60;
-    if secs < 3600 {
-        format!("{m}m")
-    } else if secs < 48 * 3600 {
-        format!("{}h{:02}m", m / 60, m % 60)
-    } else {
-        format!("{:.1}d", secs as f64 / 86400.0)
-    }
-}
-
 fn durations(d: &Durations) -> String {
     match (d.p50_seconds, d.p90_seconds, d.max_seconds) {
         (Some(p50), Some(p90), Some(max)) => format!(
             "n={} p50 {} p90 {} max {}",
             d.count,
-            human(p50),
-            human(p90),
-            human(max)
+            crate::stats::human_duration(p50),
+            crate::stats::human_duration(p90),
+            crate::stats::human_duration(max)
         ),
         _ => "n=0".into(),
     }
@@ -210,7 +198,7 @@ fn print(s: &Stats, registry: &str, out: &mut Out) -> Result<()> {
         rb.break_glass,
         rb.unratified,
         rb.overdue,
-        rb.median_ratify_seconds.map_or("none".into(), human)
+        rb.median_ratify_seconds.map_or("none".into(), crate::stats::human_duration)
     ))?;
     out.line(&format!(
         "audit completeness: {} of approved versions",

@@ -52,6 +52,33 @@ pub const DELETION_NOTE: &str = "Deleting the newest records of a version is det
 (the local one, --checkpoint FILE, or a signed checkpoint record).";
 
 impl ReviewService {
+    /// The runs of the scanned versions that have records, in models
+    /// `chosen` accepts, by run id, in one call.
+    pub(crate) async fn runs_of_signed(
+        &self,
+        scanned: &Scanned,
+        chosen: impl Fn(&str) -> bool,
+    ) -> Result<std::collections::HashMap<String, crate::registry::Run>> {
+        let mut ids: Vec<String> = scanned
+            .versions
+            .iter()
+            .filter(|(v, c)| !c.is_empty() && chosen(&v.name))
+            .filter_map(|(v, _)| v.run_id.clone())
+            .collect();
+        ids.sort();
+        ids.dedup();
+        if ids.is_empty() {
+            return Ok(Default::default());
+        }
+        Ok(self
+            .registry
+            .get_runs(&ids)
+            .await?
+            .into_iter()
+            .map(|r| (r.run_id.clone(), r))
+            .collect())
+    }
+
     /// Reads every version (not only tagged ones) of every model, or of one.
     pub async fn scan(&self, model: Option<&str>) -> Result<Scanned> {
         let models = self.registry.list_registered_models().await?;

@@ -261,22 +261,7 @@ impl ReviewService {
             .checkpoint_path()
             .and_then(|p| crate::trust::checkpoint::Checkpoint::load(&p).ok())
             .unwrap_or_default();
-        let run_ids: Vec<String> = {
-            let mut ids: Vec<String> = scanned
-                .versions
-                .iter()
-                .filter(|(_, c)| !c.is_empty())
-                .filter_map(|(v, _)| v.run_id.clone())
-                .collect();
-            ids.sort();
-            ids.dedup();
-            ids
-        };
-        let runs = if run_ids.is_empty() {
-            Vec::new()
-        } else {
-            self.registry.get_runs(&run_ids).await?
-        };
+        let runs = self.runs_of_signed(scanned, |_| true).await?;
         let models = self.registry.list_registered_models().await?;
         let mut out = Vec::new();
         for (name, aliases) in &scanned.aliases {
@@ -295,10 +280,7 @@ impl ReviewService {
             let states: Vec<(String, ReviewState)> = mine
                 .iter()
                 .map(|(v, checked)| {
-                    let run = v
-                        .run_id
-                        .as_ref()
-                        .and_then(|id| runs.iter().find(|r| &r.run_id == id));
+                    let run = v.run_id.as_ref().and_then(|id| runs.get(id));
                     let trust = self.queue_trust_with(v, model, run, checked, now_ms);
                     if holder == Some(v.version.as_str()) {
                         holders.insert(

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use super::ReviewService;
 use super::decide::EVIDENCE_TAG_PREFIX;
-use crate::registry::{RegisteredModel, RegistryError, Result, Run};
+use crate::registry::{RegisteredModel, RegistryError, Result};
 use crate::review::queue::{self, Kind, Trust};
 use crate::review::reports::Report;
 use crate::review::reports::ScanVerdict;
@@ -41,24 +41,7 @@ impl ReviewService {
             .into_iter()
             .map(|m| (m.name.clone(), m))
             .collect();
-        let mut run_ids: Vec<String> = scanned
-            .versions
-            .iter()
-            .filter(|(v, c)| !c.is_empty() && chosen(&v.name))
-            .filter_map(|(v, _)| v.run_id.clone())
-            .collect();
-        run_ids.sort();
-        run_ids.dedup();
-        let runs: HashMap<String, Run> = if run_ids.is_empty() {
-            HashMap::new()
-        } else {
-            self.registry
-                .get_runs(&run_ids)
-                .await?
-                .into_iter()
-                .map(|r| (r.run_id.clone(), r))
-                .collect()
-        };
+        let runs = self.runs_of_signed(&scanned, chosen).await?;
         let deployments = self.deployments_of(&scanned, now_ms).await?;
         let alias = &self.config.production_alias;
         let mut problems = Vec::new();
@@ -188,7 +171,11 @@ impl ReviewService {
         let expired = derived
             .and_then(|d| d.lifetime.as_ref())
             .is_some_and(|l| l.expired);
-        match self.show(&v.name, &v.version, now_ms).await {
+        // The reports only: no gates, no evidence digest.
+        match self
+            .detail(&v.name, &v.version, now_ms, super::show::Evidence::Skip)
+            .await
+        {
             Ok(d) => Production {
                 explainability: matches!(d.explainability, Report::Present(_)),
                 fairness: matches!(d.fairness, Report::Present(_)),

@@ -86,6 +86,18 @@ pub struct DeployFacts {
     pub unexplained: Vec<String>,
 }
 
+/// A duration as people read it: `45m`, `3h12m`, `4.5d`.
+pub fn human_duration(secs: i64) -> String {
+    let m = secs.max(0) / 60;
+    if m < 60 {
+        format!("{m}m")
+    } else if m < 48 * 60 {
+        format!("{}h{:02}m", m / 60, m % 60)
+    } else {
+        format!("{:.1}d", secs as f64 / 86_400.0)
+    }
+}
+
 /// A share: `part` of `whole`, `share` null when `whole` is 0.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct Rate {

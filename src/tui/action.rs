@@ -16,6 +16,7 @@ use crate::service::decide::{Outcome, Refused};
 use crate::service::deploy::{Deployed, Deployments};
 use crate::service::history::MetricHistory;
 use crate::service::records::RecordView;
+use crate::stats::{Stats, StatsFilter};
 
 /// A review's identity: model and version.
 pub type ReviewKey = crate::registry::VersionKey;
@@ -82,6 +83,65 @@ pub enum Action {
     Verified(Result<Arc<VerifyReport>, String>),
     Exported(Result<Exported, String>),
     DeployLoaded(Result<Arc<Deployments>, String>),
+    /// The figures of `:stats` for the period they were asked for.
+    StatsLoaded {
+        period: StatsPeriod,
+        result: Result<Arc<Stats>, String>,
+    },
+}
+
+/// The periods `[` and `]` cycle through: all time, then the last 7, 30
+/// and 90 days (since now less that many days).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum StatsPeriod {
+    #[default]
+    All,
+    Days7,
+    Days30,
+    Days90,
+}
+
+impl StatsPeriod {
+    pub const ALL: [StatsPeriod; 4] = [
+        StatsPeriod::All,
+        StatsPeriod::Days7,
+        StatsPeriod::Days30,
+        StatsPeriod::Days90,
+    ];
+
+    pub fn days(self) -> Option<u32> {
+        match self {
+            StatsPeriod::All => None,
+            StatsPeriod::Days7 => Some(7),
+            StatsPeriod::Days30 => Some(30),
+            StatsPeriod::Days90 => Some(90),
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            StatsPeriod::All => "all time",
+            StatsPeriod::Days7 => "last 7 days",
+            StatsPeriod::Days30 => "last 30 days",
+            StatsPeriod::Days90 => "last 90 days",
+        }
+    }
+
+    /// The next period (`by` 1) or the previous one (`by` -1), wrapping.
+    pub fn step(self, by: isize) -> StatsPeriod {
+        let n = Self::ALL.len() as isize;
+        let i = Self::ALL.iter().position(|p| *p == self).unwrap_or(0) as isize;
+        Self::ALL[(i + by).rem_euclid(n) as usize]
+    }
+
+    /// What the service is asked for: `since` an age the service reads
+    /// against its clock (`30d` is now less 30 days), nothing else narrowed.
+    pub fn filter(self) -> StatsFilter {
+        StatsFilter {
+            since: self.days().map(|d| format!("{d}d")),
+            ..StatsFilter::default()
+        }
+    }
 }
 
 /// What signing stored.
@@ -178,6 +238,10 @@ pub enum Effect {
         path: std::path::PathBuf,
     },
     LoadDeploy,
+    /// Every figure of `:stats` for one period (`ReviewService::stats`).
+    LoadStats {
+        period: StatsPeriod,
+    },
     Quit,
 }
 
@@ -194,6 +258,7 @@ pub enum Kind {
     Verify,
     Export,
     Deploy,
+    Stats,
 }
 
 /// How the runner treats an effect while another is running.
@@ -218,6 +283,7 @@ impl Effect {
             Effect::Verify => Kind::Verify,
             Effect::ExportAudit { .. } => Kind::Export,
             Effect::LoadDeploy => Kind::Deploy,
+            Effect::LoadStats { .. } => Kind::Stats,
             Effect::Sign { .. } | Effect::Deploy { .. } | Effect::Quit => {
                 return Lifetime::ToCompletion;
             }

@@ -30,6 +30,7 @@ pub use super::screens::dialog::{Asks, Field, SignDialog, Signing};
 pub use super::screens::palette::{PALETTE, Palette};
 pub use super::screens::queue::QueueView;
 pub use super::screens::review::{ReviewView, Tab};
+pub use super::screens::stats::{StatsPeriod, StatsView};
 pub use super::screens::{Level, Status};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +41,8 @@ pub enum Screen {
     Deploy,
     /// The demo's persona picker.
     Personas,
+    /// `:stats`: the approval process in numbers.
+    Stats,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -72,6 +75,7 @@ pub struct App {
     pub sign_busy: bool,
     pub audit: AuditView,
     pub deploy: DeployView,
+    pub stats: StatsView,
     /// Deployment flags for the queue header, once loaded.
     pub deploy_flags: Option<DeployFlags>,
     /// The demo's personas: `None` on any other registry.
@@ -132,6 +136,7 @@ impl App {
             sign_busy: false,
             audit: AuditView::default(),
             deploy: DeployView::default(),
+            stats: StatsView::default(),
             deploy_flags: None,
             personas,
             spinner: 0,
@@ -164,6 +169,7 @@ impl App {
             Screen::Audit => Context::Audit,
             Screen::Deploy => Context::Deploy,
             Screen::Personas => Context::Personas,
+            Screen::Stats => Context::Stats,
         }
     }
 
@@ -175,6 +181,7 @@ impl App {
             || self.sign_busy
             || self.audit.busy()
             || self.deploy.busy()
+            || self.stats.busy()
             || self.review.as_ref().is_some_and(ReviewView::busy)
     }
 
@@ -243,6 +250,8 @@ impl App {
                     p.step(by);
                 }
             }
+            // The figures fit the screen: nothing to move.
+            Screen::Stats => {}
             _ => {
                 let page = self.queue_page();
                 self.queue.step(by, page);
@@ -328,6 +337,7 @@ impl App {
             }
             Screen::Audit => self.audit.reload(),
             Screen::Deploy => self.deploy.reload(),
+            Screen::Stats => self.stats.reload(),
             _ => self.queue.reload(),
         }
     }
@@ -444,7 +454,11 @@ impl App {
                     self.status = Some(s);
                 }
             }
-            Command::Reload => return self.reload(),
+            Command::Reload | Command::Refresh => return self.reload(),
+            Command::PrevPeriod | Command::NextPeriod => {
+                let by = if cmd == Command::NextPeriod { 1 } else { -1 };
+                return self.stats.step(by);
+            }
             Command::Pick => return self.pick_selected(),
             Command::NextTab | Command::PrevTab => {
                 if let Some(r) = &mut self.review {
@@ -505,6 +519,12 @@ impl App {
                     Some(Load::Ready(_)) | Some(Load::Loading)
                 ) {
                     return self.deploy.reload();
+                }
+            }
+            "stats" => {
+                self.stack = vec![Screen::Queue, Screen::Stats];
+                if !matches!(self.stats.data, Some(Load::Ready(_)) | Some(Load::Loading)) {
+                    return self.stats.reload();
                 }
             }
             "quit" => return vec![Effect::Quit],
@@ -650,6 +670,10 @@ impl App {
         if self.audit.data.is_some() {
             effects.extend(self.audit.reload());
         }
+        // A new record moves the figures once they are shown.
+        if self.stats.data.is_some() {
+            effects.extend(self.stats.reload());
+        }
         effects
     }
 }
@@ -781,6 +805,16 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 app.error(format!("✖ The deployments could not be loaded: {e}"));
             }
             app.deploy.loaded(result);
+            vec![]
+        }
+        Action::StatsLoaded { period, result } => {
+            if let Err(e) = &result
+                && period == app.stats.period
+                && app.screen() == Screen::Stats
+            {
+                app.error(format!("✖ The figures could not be counted: {e}"));
+            }
+            app.stats.loaded(period, result);
             vec![]
         }
         Action::GatesEvaluated { result } => {

@@ -237,7 +237,8 @@ pub async fn perform_at(
         | Effect::LoadAudit
         | Effect::Verify
         | Effect::ExportAudit { .. }
-        | Effect::LoadDeploy => {
+        | Effect::LoadDeploy
+        | Effect::LoadStats { .. } => {
             // Reached only through `perform_scan` (see `Runner::spawn`).
         }
         Effect::Quit => {}
@@ -253,6 +254,7 @@ pub fn is_scan(effect: &Effect) -> bool {
             | Effect::Verify
             | Effect::ExportAudit { .. }
             | Effect::LoadDeploy
+            | Effect::LoadStats { .. }
             | Effect::Sign { .. }
             | Effect::Deploy { .. }
     )
@@ -329,6 +331,14 @@ pub async fn perform_scan(
                 .map(Arc::new)
                 .map_err(|e| e.to_string()),
         )),
+        Effect::LoadStats { period } => send(Action::StatsLoaded {
+            period,
+            result: service
+                .stats(&period.filter(), now)
+                .await
+                .map(Arc::new)
+                .map_err(|e| e.to_string()),
+        }),
         _ => {}
     }
 }

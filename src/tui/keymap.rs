@@ -18,15 +18,18 @@ pub enum Context {
     Deploy,
     /// The demo's persona picker.
     Personas,
+    /// `:stats`: the approval process in numbers.
+    Stats,
 }
 
 impl Context {
-    pub const ALL: [Context; 5] = [
+    pub const ALL: [Context; 6] = [
         Context::Queue,
         Context::Review,
         Context::Audit,
         Context::Deploy,
         Context::Personas,
+        Context::Stats,
     ];
 }
 
@@ -69,10 +72,15 @@ pub enum Command {
     Rollback,
     Ratify,
     Pick,
+    /// `:stats`: the previous and next period (all time, 7, 30, 90 days).
+    PrevPeriod,
+    NextPeriod,
+    /// `:stats`: count again, as `reload` does, on a key of its own there.
+    Refresh,
 }
 
 impl Command {
-    pub const ALL: [Command; 34] = [
+    pub const ALL: [Command; 37] = [
         Command::Up,
         Command::Down,
         Command::PageUp,
@@ -103,6 +111,9 @@ impl Command {
         Command::Rollback,
         Command::Ratify,
         Command::Pick,
+        Command::PrevPeriod,
+        Command::NextPeriod,
+        Command::Refresh,
         Command::Palette,
         Command::Help,
         Command::Back,
@@ -145,6 +156,9 @@ impl Command {
             Command::Rollback => "rollback",
             Command::Ratify => "ratify",
             Command::Pick => "pick",
+            Command::PrevPeriod => "prev_period",
+            Command::NextPeriod => "next_period",
+            Command::Refresh => "refresh",
         }
     }
 
@@ -157,7 +171,9 @@ impl Command {
             Command::Quit => "quit",
             Command::Back => "back / close / clear the filter",
             Command::Help => "this help",
-            Command::Palette => "command palette (:queue :audit :deploy :quit; :as in the demo)",
+            Command::Palette => {
+                "command palette (:queue :audit :deploy :stats :quit; :as in the demo)"
+            }
             Command::Up => "up",
             Command::Down => "down",
             Command::PageUp => "page up",
@@ -188,6 +204,9 @@ impl Command {
             Command::Rollback => "roll the selected model back (sre; dialog)",
             Command::Ratify => "ratify the selected model's waiting rollback (dialog)",
             Command::Pick => "act as the selected persona (signs with its demo key)",
+            Command::PrevPeriod => "previous period: all time, last 7, 30, 90 days",
+            Command::NextPeriod => "next period: all time, last 7, 30, 90 days",
+            Command::Refresh => "count again from the registry",
         }
     }
 
@@ -222,6 +241,7 @@ impl Command {
             Command::Rollback | Command::Ratify => ctx == Context::Deploy,
             Command::Reopen => matches!(ctx, Context::Review | Context::Deploy),
             Command::Pick => ctx == Context::Personas,
+            Command::PrevPeriod | Command::NextPeriod | Command::Refresh => ctx == Context::Stats,
         }
     }
 
@@ -412,6 +432,9 @@ fn defaults(c: Command) -> &'static [&'static str] {
         Command::Rollback => &["b"],
         Command::Ratify => &["a"],
         Command::Pick => &["enter"],
+        Command::PrevPeriod => &["["],
+        Command::NextPeriod => &["]"],
+        Command::Refresh => &["r"],
     }
 }
 

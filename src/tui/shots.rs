@@ -347,6 +347,13 @@ pub async fn all(width: u16, height: u16) -> anyhow::Result<Vec<Shot>> {
         "audit",
         ":audit: every signed record, verification and its findings",
     );
+    let effects = palette(&mut app, "stats");
+    settle(&mut app, &service, effects).await;
+    snap(
+        &app,
+        "stats",
+        ":stats: the approval process in numbers, every chart with its figures; [ and ] change the period",
+    );
     let effects = palette(&mut app, "deploy");
     settle(&mut app, &service, effects).await;
     snap(

@@ -9,8 +9,8 @@ use modelgate::registry::memory::MemoryRegistry;
 use modelgate::registry::{Metric, RegistryWriter, Tags};
 use modelgate::review::sla::SlaState;
 use modelgate::service::ReviewService;
-use modelgate::tui::action::Action;
-use modelgate::tui::app::{App, Tab, update};
+use modelgate::tui::action::{Action, Effect};
+use modelgate::tui::app::{App, StatsPeriod, Tab, update};
 use modelgate::tui::fixture::FIXED_NOW_MS;
 use modelgate::tui::keymap::Command;
 use modelgate::tui::shots::{self, act, draw, text};
@@ -25,7 +25,7 @@ const H: u16 = 36;
 async fn every_screen_and_tab() {
     let shots = shots::all(W, H).await.unwrap();
     let names: Vec<&str> = shots.iter().map(|s| s.name.as_str()).collect();
-    assert_eq!(names.len(), 13 + Tab::ALL.len(), "{names:?}");
+    assert_eq!(names.len(), 14 + Tab::ALL.len(), "{names:?}");
     // The snapshots keep the names and place they had when this file was a
     // test binary of its own: `tests/snapshots/tui_snapshots__<name>.snap`.
     let mut settings = insta::Settings::clone_current();
@@ -333,4 +333,141 @@ async fn hostile_registry_text_cannot_corrupt_the_screen() {
         "every changed column of 10,000 is listed: {}",
         schema.len()
     );
+}
+
+/// The console on `:stats`, loaded, as the palette opens it.
+async fn on_stats(w: u16, h: u16) -> (App, Arc<ReviewService>) {
+    let (mut app, service) = shots::loaded(w, h, Theme::default()).await.unwrap();
+    let effects = app.run_palette("stats");
+    assert_eq!(
+        effects,
+        vec![Effect::LoadStats {
+            period: StatsPeriod::All
+        }]
+    );
+    shots::settle(&mut app, &service, effects).await;
+    assert!(app.stats.ready().is_some(), "the figures are loaded");
+    (app, service)
+}
+
+fn snapshot(name: &str, frame: String) {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| insta::assert_snapshot!(format!("tui_snapshots__{name}"), frame));
+}
+
+#[tokio::test]
+async fn stats_at_80x24_and_160x48() {
+    let (mut app, _) = on_stats(80, 24).await;
+    let small = draw(&app);
+    let t = text(&small);
+    for want in [
+        "modelgate · stats · all time",
+        "left out of every figure",
+        "SLA on time",
+        "reviewer load",
+    ] {
+        assert!(t.contains(want), "{want:?} in\n{t}");
+    }
+    assert_clean(&small, "stats 80x24");
+    snapshot("stats-80x24", t);
+    update(&mut app, Action::Resize(160, 48));
+    let big = draw(&app);
+    assert_clean(&big, "stats 160x48");
+    snapshot("stats-160x48", text(&big));
+}
+
+/// `[` and `]` cycle all time, 7, 30, 90 days; each asks the service again
+/// with `since` that many days before now, and the header names the period.
+#[tokio::test]
+async fn stats_periods_ask_the_service_with_their_since() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let (mut app, service) = on_stats(100, 30).await;
+    assert_eq!(app.stats.ready().unwrap().period.since, None);
+    let key = |c| Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+    let day = 86_400_000;
+    let since = |days: i64| {
+        chrono::DateTime::from_timestamp_millis(FIXED_NOW_MS - days * day)
+            .unwrap()
+            .format("%Y-%m-%dT%H:%M:%SZ")
+            .to_string()
+    };
+    for (k, period, days, label) in [
+        (']', StatsPeriod::Days7, Some(7), "last 7 days"),
+        (']', StatsPeriod::Days30, Some(30), "last 30 days"),
+        (']', StatsPeriod::Days90, Some(90), "last 90 days"),
+        (']', StatsPeriod::All, None, "all time"),
+        ('[', StatsPeriod::Days90, Some(90), "last 90 days"),
+    ] {
+        let effects = update(&mut app, key(k));
+        assert_eq!(effects, vec![Effect::LoadStats { period }], "{k}");
+        assert!(app.busy(), "the spinner turns while counting");
+        shots::settle(&mut app, &service, effects).await;
+        let s = app.stats.ready().unwrap();
+        assert_eq!(s.period.since, days.map(since), "{label}");
+        let frame = text(&draw(&app));
+        assert!(
+            frame
+                .lines()
+                .next()
+                .unwrap()
+                .contains(&format!("stats · {label}")),
+            "{frame}"
+        );
+        assert!(frame.contains(&format!("◂ {label} ▸")), "{frame}");
+    }
+    // `r` and the usual reload key count the same period again.
+    assert_eq!(
+        update(&mut app, key('r')),
+        vec![Effect::LoadStats {
+            period: StatsPeriod::Days90
+        }]
+    );
+    let f5 = Action::Key(KeyEvent::new(KeyCode::F(5), KeyModifiers::NONE));
+    assert_eq!(
+        update(&mut app, f5),
+        vec![Effect::LoadStats {
+            period: StatsPeriod::Days90
+        }]
+    );
+    // An answer for a period no longer chosen is not shown.
+    let stale = Arc::new(modelgate::stats::Stats::default());
+    update(
+        &mut app,
+        Action::StatsLoaded {
+            period: StatsPeriod::Days7,
+            result: Ok(stale),
+        },
+    );
+    assert!(app.stats.busy());
+}
+
+#[tokio::test]
+async fn stats_survive_tiny_terminals() {
+    let (mut app, _) = on_stats(80, 24).await;
+    for (w, h) in [
+        (20, 5),
+        (1, 1),
+        (0, 0),
+        (40, 10),
+        (41, 11),
+        (45, 12),
+        (60, 15),
+        (79, 20),
+    ] {
+        update(&mut app, Action::Resize(w, h));
+        let buf = draw(&app);
+        assert_eq!(buf.area.width, w);
+    }
+    // The figures alone into every small area, the screen's gate aside.
+    let s = app.stats.ready().unwrap().clone();
+    let theme = Theme::default();
+    for w in 0..=50u16 {
+        for h in 0..=16u16 {
+            let area = ratatui::layout::Rect::new(0, 0, w, h);
+            let mut buf = Buffer::empty(area);
+            modelgate::tui::views::stats::figures(&theme, StatsPeriod::All, &s, &mut buf, area);
+        }
+    }
 }

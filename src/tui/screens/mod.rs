@@ -10,6 +10,7 @@ pub mod palette;
 pub mod personas;
 pub mod queue;
 pub mod review;
+pub mod stats;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {

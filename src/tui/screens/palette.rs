@@ -5,10 +5,11 @@ use crossterm::event::{KeyCode, KeyEvent};
 use crate::tui::widgets::input::{self, Edit};
 
 /// The commands of the `:` palette; `as` is listed in the demo only.
-pub const PALETTE: [(&str, &str); 5] = [
+pub const PALETTE: [(&str, &str); 6] = [
     ("queue", "the review queue"),
     ("audit", "every signed record, verification, export"),
     ("deploy", "production aliases, rollbacks, ratification"),
+    ("stats", "the approval process in numbers, by period"),
     (
         "as",
         "act as a demo persona: :as NAME (:as alone lists them)",

@@ -66,6 +66,13 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
             " The demo's people and their public demo keys: pick one to sign as them.",
             " esc browses read-only. :as NAME switches at any time (the demo only).",
         ],
+        Context::Stats => &[
+            " Figures from valid records only: invalid records are left out of every",
+            " one (the records line counts them). Every chart carries its numbers;",
+            " gauges read part/whole (NN%), \"none to count\" when there is no whole.",
+            " Latency is submission to quorum, p50 then p90 per ISO week of approval.",
+            " `modelgate stats` prints the same figures, --json for scripts.",
+        ],
     };
     out.extend(extra.iter().map(|l| Line::from(Span::styled(*l, t.dim()))));
     if app.readonly {
@@ -88,6 +95,7 @@ pub fn render(app: &App, f: &mut Frame<'_>, area: Rect) {
         Context::Audit => " Keys · audit ",
         Context::Deploy => " Keys · deploy ",
         Context::Personas => " Keys · demo personas ",
+        Context::Stats => " Keys · stats ",
     };
     f.render_widget(Clear, rect);
     f.render_widget(

@@ -10,6 +10,7 @@ pub mod palette;
 pub mod personas;
 pub mod queue;
 pub mod review;
+pub mod stats;
 
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
@@ -50,11 +51,12 @@ pub fn view(app: &App, f: &mut Frame<'_>) {
         return;
     }
     let title = match app.screen() {
-        Screen::Queue => " modelgate · queue ",
-        Screen::Review => " modelgate · review ",
-        Screen::Audit => " modelgate · audit ",
-        Screen::Deploy => " modelgate · deploy ",
-        Screen::Personas => " modelgate · demo personas ",
+        Screen::Queue => " modelgate · queue ".to_owned(),
+        Screen::Review => " modelgate · review ".to_owned(),
+        Screen::Audit => " modelgate · audit ".to_owned(),
+        Screen::Deploy => " modelgate · deploy ".to_owned(),
+        Screen::Personas => " modelgate · demo personas ".to_owned(),
+        Screen::Stats => format!(" modelgate · stats · {} ", app.stats.period.label()),
     };
     let mut block = Block::default()
         .borders(Borders::ALL)
@@ -72,6 +74,7 @@ pub fn view(app: &App, f: &mut Frame<'_>) {
         Screen::Audit => audit::render(app, f.buffer_mut(), area),
         Screen::Deploy => deploy::render(app, f.buffer_mut(), area),
         Screen::Personas => personas::render(app, f.buffer_mut(), area),
+        Screen::Stats => stats::render(app, f.buffer_mut(), area),
     }
     status(app, f.buffer_mut(), a.status);
     hints(app, f.buffer_mut(), a.hints);
@@ -245,6 +248,15 @@ fn hint_commands(ctx: Context) -> &'static [Command] {
             Command::Help,
             Command::Quit,
         ],
+        Context::Stats => &[
+            Command::PrevPeriod,
+            Command::NextPeriod,
+            Command::Refresh,
+            Command::Back,
+            Command::Help,
+            Command::Palette,
+            Command::Quit,
+        ],
     }
 }
 
@@ -265,6 +277,9 @@ fn hint_word(c: Command) -> &'static str {
         Command::NextTab => "tabs",
         Command::RequestChanges => "changes",
         Command::Pick => "pick",
+        Command::PrevPeriod => "prev period",
+        Command::NextPeriod => "next period",
+        Command::Refresh => "refresh",
         _ => c.name(),
     }
 }

@@ -8,26 +8,10 @@
 # `REFRESHES=N` changes the count.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PROFILE=release; FLAGS=(--release)
-[ "${DEBUG:-}" = 1 ] && { PROFILE=debug; FLAGS=(); }
 N=${REFRESHES:-1000}
-cargo build "${FLAGS[@]}" --quiet --bin modelgate
-TARGET=${CARGO_TARGET_DIR:-target}
-MG="$TARGET/$PROFILE/modelgate"
-T=$(mktemp -d)
-PID=
-cleanup() { [ -n "$PID" ] && kill -TERM "$PID" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$T"; }
-trap cleanup EXIT
-export HOME="$T" XDG_CONFIG_HOME="$T/config" XDG_STATE_HOME="$T/state" XDG_DATA_HOME="$T/data"
+source bench/serve_lib.sh
 "$MG" --db "$T/demo.db" demo --no-open >/dev/null 2>&1
-"$MG" --db "$T/demo.db" --roster "$T/demo-roster/roster.toml" serve --listen 127.0.0.1:0 --interval-ms 20 2>"$T/serve.log" &
-PID=$!
-for _ in $(seq 600); do
-  ADDR=$(grep -o 'listening on http://[^/]*' "$T/serve.log" | sed 's|.*http://||' || true)
-  [ -n "$ADDR" ] && break
-  sleep 0.1
-done
-[ -n "$ADDR" ] || { cat "$T/serve.log" >&2; exit 1; }
+start_serve "$T/demo.db" "$T/demo-roster/roster.toml" --interval-ms 20
 python3 - "$ADDR" "$PID" "$N" "$PROFILE" <<'PY'
 import http.client, sys, time
 addr, pid, n, profile = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]

@@ -9,29 +9,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { echo "bench/serve_metrics.sh: wrk is missing (apt-get install -y wrk)" >&2; exit 1; }
-PROFILE=release; FLAGS=(--release)
-[ "${DEBUG:-}" = 1 ] && { PROFILE=debug; FLAGS=(); }
-cargo build "${FLAGS[@]}" --quiet --bin modelgate --example populate_approved
-TARGET=${CARGO_TARGET_DIR:-target}
-MG="$TARGET/$PROFILE/modelgate"
-T=$(mktemp -d)
-PID=
-cleanup() { [ -n "$PID" ] && kill -TERM "$PID" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$T"; }
-trap cleanup EXIT
-export HOME="$T" XDG_CONFIG_HOME="$T/config" XDG_STATE_HOME="$T/state" XDG_DATA_HOME="$T/data"
+BUILD="--example populate_approved" source bench/serve_lib.sh
 "$TARGET/$PROFILE/examples/populate_approved" "$T/r.db" 10 100 0 >/dev/null
-# start_serve ARGS...: sets ADDR and PID once the first refresh is good.
-start_serve() {
-  "$MG" --db "$T/r.db" --roster "$T/roster/roster.toml" serve --listen 127.0.0.1:0 "$@" 2>"$T/serve.log" &
-  PID=$!
-  ADDR=
-  for _ in $(seq 600); do
-    ADDR=$(grep -o 'listening on http://[^/]*' "$T/serve.log" | sed 's|.*http://||' || true)
-    [ -n "$ADDR" ] && curl -fs "http://$ADDR/metrics" | grep -q '^modelgate_up 1$' && return 0
-    sleep 0.1
-  done
-  cat "$T/serve.log" >&2; echo "no good refresh" >&2; exit 1
-}
 # scrape WHAT: wrk against the running exporter, then stop it.
 scrape() {
   local bytes took
@@ -43,8 +22,8 @@ scrape() {
   kill -0 "$PID" || { echo "modelgate serve died under load" >&2; exit 1; }
   kill -TERM "$PID"; wait "$PID"; PID=
 }
-start_serve
+start_serve "$T/r.db" "$T/roster/roster.toml"
 scrape "cache idle (--interval 60)"
 # Refreshing all the time: a refresh of 1,000 versions runs beside the scrapes.
-start_serve --interval 1
+start_serve "$T/r.db" "$T/roster/roster.toml" --interval 1
 scrape "refreshing throughout (--interval 1)"

@@ -122,7 +122,7 @@ where
 async fn refresh_loop<R, F>(tx: watch::Sender<Arc<Snapshot>>, options: Options, mut refresh: R)
 where
     R: FnMut() -> F,
-    F: Future<Output = Result<String, String>>,
+    F: Future<Output = Result<String, String>> + Send + 'static,
 {
     let mut ticks = tokio::time::interval(options.interval);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -131,12 +131,20 @@ where
     loop {
         ticks.tick().await;
         let started = Instant::now();
-        let outcome = match tokio::time::timeout(options.timeout, refresh()).await {
-            Ok(r) => r,
-            Err(_) => Err(format!(
-                "the refresh took longer than {} s",
-                options.timeout.as_secs_f64()
-            )),
+        // On a task of its own: a refresh that panics fails like any other
+        // instead of freezing the cache with its last `up`.
+        let task = tokio::spawn(refresh());
+        let abort = task.abort_handle();
+        let outcome = match tokio::time::timeout(options.timeout, task).await {
+            Ok(Ok(r)) => r,
+            Ok(Err(e)) => Err(format!("the refresh stopped: {e}")),
+            Err(_) => {
+                abort.abort();
+                Err(format!(
+                    "the refresh took longer than {} s",
+                    options.timeout.as_secs_f64()
+                ))
+            }
         };
         let duration = started.elapsed().as_secs_f64();
         let previous = tx.borrow().clone();

@@ -220,3 +220,37 @@ async fn a_refresh_past_its_timeout_counts_as_failed() {
     stop.notify_one();
     task.await.unwrap().unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_that_panics_counts_as_failed_and_the_next_one_runs() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = calls.clone();
+    // Good, then a panic, then good again.
+    let refresh = move || {
+        let n = c.fetch_add(1, Ordering::SeqCst);
+        async move {
+            if n == 1 {
+                panic!("a bug in the refresh");
+            }
+            Ok(FAMILIES.to_owned())
+        }
+    };
+    let options = Options {
+        interval: Duration::from_millis(10),
+        timeout: Duration::from_secs(5),
+    };
+    let stop = Arc::new(tokio::sync::Notify::new());
+    let s = stop.clone();
+    let task = tokio::spawn(run(listener, options, refresh, async move {
+        s.notified().await
+    }));
+    while calls.load(Ordering::SeqCst) < 4 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let (_, _, body) = get(addr, "/metrics").await;
+    assert_eq!(value(&body, "modelgate_up"), Some(1.0), "{body}");
+    stop.notify_one();
+    task.await.unwrap().unwrap();
+}

@@ -30,6 +30,30 @@ async fn get(addr: std::net::SocketAddr, path: &str) -> (String, String, String)
     )
 }
 
+/// The server on a loopback port with `refresh`; stopped by notifying the
+/// returned `Notify`.
+async fn spawn<R, F>(
+    refresh: R,
+    options: Options,
+) -> (
+    std::net::SocketAddr,
+    Arc<tokio::sync::Notify>,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+)
+where
+    R: FnMut() -> F + Send + 'static,
+    F: std::future::Future<Output = Result<String, String>> + Send + 'static,
+{
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let stop = Arc::new(tokio::sync::Notify::new());
+    let s = stop.clone();
+    let task = tokio::spawn(run(listener, options, refresh, async move {
+        s.notified().await
+    }));
+    (addr, stop, task)
+}
+
 /// The server on a loopback port with a refresh that fails while `failing`
 /// is set; it stops when `stop` is notified.
 struct Running {
@@ -41,12 +65,9 @@ struct Running {
 }
 
 async fn start(failing: bool, interval: Duration) -> Running {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
     let failing = Arc::new(AtomicBool::new(failing));
     let calls = Arc::new(AtomicUsize::new(0));
-    let stop = Arc::new(tokio::sync::Notify::new());
-    let (f, c, s) = (failing.clone(), calls.clone(), stop.clone());
+    let (f, c) = (failing.clone(), calls.clone());
     let refresh = move || {
         let (f, c) = (f.clone(), c.clone());
         async move {
@@ -62,9 +83,7 @@ async fn start(failing: bool, interval: Duration) -> Running {
         interval,
         timeout: Duration::from_secs(5),
     };
-    let task = tokio::spawn(run(listener, options, refresh, async move {
-        s.notified().await
-    }));
+    let (addr, stop, task) = spawn(refresh, options).await;
     Running {
         addr,
         failing,
@@ -154,8 +173,6 @@ async fn a_failed_refresh_keeps_the_last_good_figures_and_their_time() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_scrape_does_not_wait_for_a_slow_refresh() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
     let calls = Arc::new(AtomicUsize::new(0));
     let c = calls.clone();
     // The first refresh answers at once, every later one hangs.
@@ -172,11 +189,7 @@ async fn a_scrape_does_not_wait_for_a_slow_refresh() {
         interval: Duration::from_millis(10),
         timeout: Duration::from_secs(600),
     };
-    let stop = Arc::new(tokio::sync::Notify::new());
-    let s = stop.clone();
-    let task = tokio::spawn(run(listener, options, refresh, async move {
-        s.notified().await
-    }));
+    let (addr, stop, task) = spawn(refresh, options).await;
     while calls.load(Ordering::SeqCst) < 2 {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
@@ -190,8 +203,6 @@ async fn a_scrape_does_not_wait_for_a_slow_refresh() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refresh_past_its_timeout_counts_as_failed() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
     let refresh = || async {
         std::future::pending::<()>().await;
         Ok(String::new())
@@ -200,11 +211,7 @@ async fn a_refresh_past_its_timeout_counts_as_failed() {
         interval: Duration::from_millis(10),
         timeout: Duration::from_millis(20),
     };
-    let stop = Arc::new(tokio::sync::Notify::new());
-    let s = stop.clone();
-    let task = tokio::spawn(run(listener, options, refresh, async move {
-        s.notified().await
-    }));
+    let (addr, stop, task) = spawn(refresh, options).await;
     let mut body = String::new();
     for _ in 0..200 {
         body = get(addr, "/metrics").await.2;
@@ -223,8 +230,6 @@ async fn a_refresh_past_its_timeout_counts_as_failed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refresh_that_panics_counts_as_failed_and_the_next_one_runs() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
     let calls = Arc::new(AtomicUsize::new(0));
     let c = calls.clone();
     // Good, then a panic, then good again.
@@ -241,11 +246,7 @@ async fn a_refresh_that_panics_counts_as_failed_and_the_next_one_runs() {
         interval: Duration::from_millis(10),
         timeout: Duration::from_secs(5),
     };
-    let stop = Arc::new(tokio::sync::Notify::new());
-    let s = stop.clone();
-    let task = tokio::spawn(run(listener, options, refresh, async move {
-        s.notified().await
-    }));
+    let (addr, stop, task) = spawn(refresh, options).await;
     while calls.load(Ordering::SeqCst) < 4 {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }

@@ -16,6 +16,6 @@ T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 export HOME="$T" XDG_CONFIG_HOME="$T/config" XDG_STATE_HOME="$T/state" XDG_DATA_HOME="$T/data"
 MODELGATE_BENCH_COMMENTS=3 "$TARGET/$PROFILE/examples/populate_approved" "$T/a.db" 100 100 0 0
 R="--roster $T/roster/roster.toml"
-hyperfine --warmup 1 --runs 10 -N \
+hyperfine --warmup 1 --runs ${RUNS:-10} -N \
   -n "stats --json, 10k versions, 50k records" "$MG --db $T/a.db $R stats --json" \
   -n "metrics, 10k versions, 50k records" "$MG --db $T/a.db $R metrics"

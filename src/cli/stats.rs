@@ -66,6 +66,17 @@ pub async fn run(args: StatsArgs, config: &Config, out: &mut Out) -> Result<Exit
 }
 
 pub async fn metrics(args: MetricsArgs, config: &Config, out: &mut Out) -> Result<ExitCode> {
+    // A place that cannot take the file is said before the registry is read.
+    if let Some(path) = &args.out {
+        let dir = out_dir(path);
+        if !dir.is_dir() {
+            anyhow::bail!(
+                "cannot write {}: the directory {} does not exist",
+                path.display(),
+                dir.display()
+            );
+        }
+    }
     let service = super::open_service(config).await?;
     let started = std::time::Instant::now();
     let now = super::now_ms();
@@ -93,11 +104,15 @@ pub async fn metrics(args: MetricsArgs, config: &Config, out: &mut Out) -> Resul
 
 /// Writes `bytes` to a temporary file beside `path`, then renames it over
 /// `path`: a reader sees the old file or the new one, never half of one.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = match path.parent() {
+fn out_dir(path: &Path) -> PathBuf {
+    match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
-    };
+    }
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = out_dir(path);
     let name = path
         .file_name()
         .with_context(|| format!("--out {}: name a file, not a directory", path.display()))?;

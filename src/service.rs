@@ -95,6 +95,17 @@ impl ReviewService {
         }
     }
 
+    /// Every registered model by name, in one call.
+    pub(crate) async fn models_by_name(&self) -> Result<HashMap<String, RegisteredModel>> {
+        Ok(self
+            .registry
+            .list_registered_models()
+            .await?
+            .into_iter()
+            .map(|m| (m.name.clone(), m))
+            .collect())
+    }
+
     /// The versions under review: `pending` ones, or with `all` every version
     /// whose `modelgate.review` tag holds any state.
     /// Without `all`, also `revalidation` ones and the `approved` ones whose
@@ -248,13 +259,7 @@ impl ReviewService {
         all: bool,
         now_ms: i64,
     ) -> Result<(Vec<ModelVersion>, Loaded, Vec<QueueItem>)> {
-        let models: HashMap<String, RegisteredModel> = self
-            .registry
-            .list_registered_models()
-            .await?
-            .into_iter()
-            .map(|m| (m.name.clone(), m))
-            .collect();
+        let models = self.models_by_name().await?;
         let versions = self.review_versions(all, &models, now_ms).await?;
         let loaded = self.load(&versions, models).await?;
         let inputs: Vec<ReviewInput<'_>> = versions

@@ -2,11 +2,9 @@
 //! every model read once, its records checked once, the production holders'
 //! reports read; the figures themselves are `crate::stats`.
 
-use std::collections::HashMap;
-
 use super::ReviewService;
 use super::decide::EVIDENCE_TAG_PREFIX;
-use crate::registry::{RegisteredModel, RegistryError, Result};
+use crate::registry::{RegistryError, Result};
 use crate::review::queue::{self, Kind, Trust};
 use crate::review::reports::Report;
 use crate::review::reports::ScanVerdict;
@@ -34,13 +32,7 @@ impl ReviewService {
         };
         let chosen = |model: &str| glob.as_ref().is_none_or(|g| g.matches(model));
         let scanned = self.scan(None).await?;
-        let models: HashMap<String, RegisteredModel> = self
-            .registry
-            .list_registered_models()
-            .await?
-            .into_iter()
-            .map(|m| (m.name.clone(), m))
-            .collect();
+        let models = self.models_by_name().await?;
         let runs = self.runs_of_signed(&scanned, chosen).await?;
         let deployments = self.deployments_of(&scanned, now_ms).await?;
         let alias = &self.config.production_alias;
@@ -107,7 +99,7 @@ impl ReviewService {
                     let counted: Vec<&str> = d
                         .approvals
                         .iter()
-                        .filter(|a| !a.revoked && !a.stale && !a.by_author && !a.before_reopen)
+                        .filter(|a| a.counted())
                         .map(|a| a.id.as_str())
                         .collect();
                     checked

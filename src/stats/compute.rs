@@ -242,7 +242,7 @@ pub fn compute(
                 let counted: Vec<&str> = d
                     .approvals
                     .iter()
-                    .filter(|a| !a.revoked && !a.stale && !a.by_author && !a.before_reopen)
+                    .filter(|a| a.counted())
                     .map(|a| a.id.as_str())
                     .collect();
                 let unstored = recs.iter().any(|(r, _)| {

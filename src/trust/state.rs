@@ -171,6 +171,14 @@ pub struct ApprovalView {
     pub held_back: Option<String>,
 }
 
+impl ApprovalView {
+    /// Counts now: current evidence, not revoked, not an author's, in the
+    /// current approval cycle.
+    pub fn counted(&self) -> bool {
+        !self.revoked && !self.stale && !self.by_author && !self.before_reopen
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Derived {
     pub state: ReviewState,

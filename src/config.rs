@@ -54,6 +54,9 @@ pub struct FileSettings {
     pub approval_valid_days_by_risk: Option<BTreeMap<String, f64>>,
     /// Days before expiry from which a renewal is due.
     pub renewal_window_days: Option<f64>,
+    /// Keep the records whose signatures verified in the user's cache, so
+    /// that the next command skips their cryptography (default true).
+    pub verification_cache: Option<bool>,
 }
 
 /// `[theme]`: `mode` is "dark" or "light"; `accent` a colour name or `#rrggbb`;
@@ -144,6 +147,9 @@ pub struct Config {
     /// Where client state (the local checkpoint) is kept; `None` keeps none,
     /// as in the in-memory fixtures of pictures and benches.
     pub state_dir: Option<PathBuf>,
+    /// The file of records whose cryptography passed (`trust::verified`);
+    /// `None` with `verification_cache = false` or no home directory.
+    pub verification_cache: Option<PathBuf>,
     /// Resolved from the built-in demo profile (`resolve_demo`): the registry
     /// must be one the demo created, and demo personas may sign on it.
     pub demo: bool,
@@ -173,6 +179,12 @@ pub fn state_dir() -> Option<PathBuf> {
             .unwrap_or_else(|| dirs.data_dir())
             .to_path_buf(),
     )
+}
+
+/// `$XDG_CACHE_HOME/modelgate/verified-records`.
+pub fn verification_cache_path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "modelgate")
+        .map(|d| d.cache_dir().join("verified-records"))
 }
 
 pub fn default_db() -> Result<PathBuf> {
@@ -251,7 +263,8 @@ fn merge(base: &mut FileSettings, over: &FileSettings) {
         checklist,
         automation_risks,
         approval_valid_days_by_risk,
-        renewal_window_days
+        renewal_window_days,
+        verification_cache
     );
     if let Some(m) = &over.mlflow {
         base.mlflow.get_or_insert_with(Default::default).merge(m);
@@ -521,6 +534,10 @@ impl Config {
                 .collect(),
             mlflow: s.mlflow.clone().unwrap_or_default().checked()?,
             state_dir: state_dir(),
+            verification_cache: match s.verification_cache {
+                Some(false) => None,
+                _ => verification_cache_path(),
+            },
             demo,
         })
     }

@@ -20,7 +20,9 @@ use Layer::{Leaf, Rank};
 
 /// The rule table; docs/architecture.md holds the same rows.
 const LAYERS: &[(&str, Layer)] = &[
+    ("files", Leaf),
     ("num", Leaf),
+    ("par", Leaf),
     ("secrets", Leaf),
     ("text", Leaf),
     ("registry", Rank(0)),

@@ -60,9 +60,11 @@
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod files;
 #[cfg(test)]
 mod layers;
 pub mod num;
+pub mod par;
 pub mod policy;
 pub mod registry;
 pub mod review;

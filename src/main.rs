@@ -1,3 +1,9 @@
+// Records are checked on every core, each parse a few dozen small
+// allocations: glibc's per-thread arenas grew by a page at a time (an
+// mprotect each) and cost a fifth of `stats` on a large registry.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     // regorus's Rego parser backtracks through `anyhow` errors, and with
     // RUST_BACKTRACE=1 in the environment every one of them captures a stack

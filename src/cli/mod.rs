@@ -257,6 +257,30 @@ async fn run(cli: Cli, out: &mut Out) -> Result<ExitCode> {
     let over = cli.global.overrides();
     console::set_exit_after_first_frame(cli.global.exit_after_first_frame);
     let config = configure(&cli, &over)?;
+    // `audit` is the integrity check: it verifies every signature itself.
+    let from_scratch = matches!(&cli.command, Some(Command::Audit(_)));
+    if let (Some(path), false) = (&config.verification_cache, from_scratch)
+        && let Err(e) = crate::trust::verified::load(path)
+    {
+        eprintln!("modelgate: {e}; records are verified in full");
+    }
+    let cache = config.verification_cache.clone();
+    let code = run_command(cli, config, out).await;
+    if let Some(path) = &cache {
+        save_verified(path);
+    }
+    code
+}
+
+/// Keeps what this process verified for the next one; a cache that cannot
+/// be written costs time only, and says so.
+pub(crate) fn save_verified(path: &std::path::Path) {
+    if let Err(e) = crate::trust::verified::save(path) {
+        eprintln!("modelgate: the verification cache was not kept: {e}");
+    }
+}
+
+async fn run_command(cli: Cli, config: Config, out: &mut Out) -> Result<ExitCode> {
     use crate::registry::mlflow::client::{Kind, command};
     // A command's MLflow requests share one deadline ([mlflow]
     // read_deadline_seconds, or write_deadline_seconds for commands that

@@ -72,9 +72,18 @@ pub async fn run(args: ServeArgs, config: &Config) -> Result<ExitCode> {
         interval.as_secs_f64(),
         sanitize(&service.describe_registry())
     );
+    let cache = config.verification_cache.clone();
     let refresh = move || {
         let service = service.clone();
-        async move { serve::families(&service, deadline).await }
+        let cache = cache.clone();
+        async move {
+            let families = serve::families(&service, deadline).await;
+            // A restarted exporter then skips the signatures it verified.
+            if let Some(path) = &cache {
+                super::save_verified(path);
+            }
+            families
+        }
     };
     serve::run(listener, options, refresh, shutdown)
         .await

@@ -3,7 +3,6 @@
 //! Prometheus's text format.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -68,7 +67,7 @@ pub async fn run(args: StatsArgs, config: &Config, out: &mut Out) -> Result<Exit
 pub async fn metrics(args: MetricsArgs, config: &Config, out: &mut Out) -> Result<ExitCode> {
     // A place that cannot take the file is said before the registry is read.
     if let Some(path) = &args.out {
-        let dir = out_dir(path);
+        let dir = crate::files::dir_of(path);
         if !dir.is_dir() {
             anyhow::bail!(
                 "cannot write {}: the directory {} does not exist",
@@ -102,42 +101,18 @@ pub async fn metrics(args: MetricsArgs, config: &Config, out: &mut Out) -> Resul
     Ok(ExitCode::SUCCESS)
 }
 
-/// Writes `bytes` to a temporary file beside `path`, then renames it over
-/// `path`: a reader sees the old file or the new one, never half of one.
-fn out_dir(path: &Path) -> PathBuf {
-    match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    }
-}
-
+/// `--out`: written atomically, for collectors that read it at any moment.
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = out_dir(path);
-    let name = path
-        .file_name()
-        .with_context(|| format!("--out {}: name a file, not a directory", path.display()))?;
-    let tmp = dir.join(format!(
-        ".{}.{}.tmp",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let result = (|| -> std::io::Result<()> {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e).with_context(|| {
-            format!(
-                "cannot write {}: check that {} exists and is writable",
-                path.display(),
-                dir.display()
-            )
-        });
+    if path.file_name().is_none() {
+        anyhow::bail!("--out {}: name a file, not a directory", path.display());
     }
-    Ok(())
+    crate::files::write_atomically(path, bytes).with_context(|| {
+        format!(
+            "cannot write {}: check that {} exists and is writable",
+            path.display(),
+            crate::files::dir_of(path).display()
+        )
+    })
 }
 
 fn durations(d: &Durations) -> String {

@@ -255,33 +255,55 @@ impl ReviewService {
         scanned: &super::audit::Scanned,
         now_ms: i64,
     ) -> crate::registry::Result<Deployments> {
+        let runs = self.runs_of_signed(scanned, |_| true).await?;
+        let models = self.models_by_name().await?;
+        let trust = |i: usize| {
+            let (v, checked) = &scanned.versions[i];
+            let run = v.run_id.as_ref().and_then(|id| runs.get(id));
+            self.queue_trust_with(v, models.get(&v.name), run, checked, now_ms)
+        };
+        Ok(self.deployments_with(scanned, trust, now_ms))
+    }
+
+    /// [`Self::deployments_of`] with each version's trust view given by its
+    /// index in `scanned.versions` (asked only for models with an alias or
+    /// an alias history), for callers that derived it already.
+    pub(crate) fn deployments_with(
+        &self,
+        scanned: &super::audit::Scanned,
+        trust: impl Fn(usize) -> crate::review::queue::Trust,
+        now_ms: i64,
+    ) -> Deployments {
         let mut holders = std::collections::BTreeMap::new();
         let alias = self.config.production_alias.clone();
         let cp = self
             .checkpoint_path()
             .and_then(|p| crate::trust::checkpoint::Checkpoint::load(&p).ok())
             .unwrap_or_default();
-        let runs = self.runs_of_signed(scanned, |_| true).await?;
-        let models = self.registry.list_registered_models().await?;
+        let mut of_model: std::collections::HashMap<&str, Vec<usize>> = Default::default();
+        for (i, (v, _)) in scanned.versions.iter().enumerate() {
+            of_model.entry(v.name.as_str()).or_default().push(i);
+        }
         let mut out = Vec::new();
         for (name, aliases) in &scanned.aliases {
-            let mine: Vec<_> = scanned
-                .versions
+            let mine = of_model.get(name.as_str()).map_or(&[][..], Vec::as_slice);
+            let pairs: Vec<_> = mine
                 .iter()
-                .filter(|(v, _)| &v.name == name)
+                .map(|&i| {
+                    let (v, c) = &scanned.versions[i];
+                    (v, c.as_slice())
+                })
                 .collect();
-            let pairs: Vec<_> = mine.iter().map(|(v, c)| (v, c.as_slice())).collect();
             let history = alias_moves(&pairs, &alias);
             let holder = aliases.get(&alias).map(String::as_str);
             if holder.is_none() && history.is_empty() {
                 continue;
             }
-            let model = models.iter().find(|m| &m.name == name);
             let states: Vec<(String, ReviewState)> = mine
                 .iter()
-                .map(|(v, checked)| {
-                    let run = v.run_id.as_ref().and_then(|id| runs.get(id));
-                    let trust = self.queue_trust_with(v, model, run, checked, now_ms);
+                .map(|&i| {
+                    let v = &scanned.versions[i].0;
+                    let trust = trust(i);
                     if holder == Some(v.version.as_str()) {
                         holders.insert(
                             name.clone(),
@@ -313,9 +335,9 @@ impl ReviewService {
             .filter(|m| m.holder_state == Some(ReviewState::Revalidation))
             .count();
         flags.renewal = holders.values().filter(|h| h.renewal_due).count();
-        Ok(Deployments {
+        Deployments {
             status: DeploymentStatus { models: out, flags },
             holders,
-        })
+        }
     }
 }

@@ -405,8 +405,8 @@ impl ReviewService {
     }
 }
 
-fn unverified(f: &Found, why: &str) -> Checked {
-    let fields = serde_json::from_str::<Value>(&f.value)
+fn unverified(f: &Found<'_>, why: &str) -> Checked {
+    let fields = serde_json::from_str::<Value>(f.value)
         .ok()
         .and_then(|v| v.as_object().cloned());
     Checked {
@@ -461,8 +461,11 @@ impl ReviewService {
         if checked.is_empty() {
             return None;
         }
-        let tags = model.map(|m| m.tags.clone()).unwrap_or_default();
-        let eff = self.config.risk.effective(&v.name, &tags);
+        let no_tags = crate::registry::Tags::default();
+        let eff = self
+            .config
+            .risk
+            .effective(&v.name, model.map_or(&no_tags, |m| &m.tags));
         let cps = self.sighting_checkpoints();
         let seen: Vec<&Checkpoint> = cps.iter().map(Arc::as_ref).collect();
         let authors = self.authors(&v.name, &v.version, run.and_then(Run::user), checked, &seen);

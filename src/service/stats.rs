@@ -4,6 +4,7 @@
 
 use super::ReviewService;
 use super::decide::EVIDENCE_TAG_PREFIX;
+use crate::registry::ModelVersion;
 use crate::registry::{RegistryError, Result};
 use crate::review::queue::{self, Kind, Trust};
 use crate::review::reports::Report;
@@ -13,8 +14,10 @@ use crate::review::state::{ReviewState, TAG_REVIEW};
 use crate::stats::{
     self, DeployFacts, OpenEntry, Period, Production, Stats, StatsFilter, VersionFacts,
 };
-use crate::trust::state::Rec;
+use crate::trust::record::Checked;
+use crate::trust::state::{Derived, Rec};
 use crate::trust::summary::trust_of;
+use futures_util::{StreamExt, stream};
 
 impl ReviewService {
     /// Every figure of `modelgate stats` for the versions `filter` chooses.
@@ -34,20 +37,35 @@ impl ReviewService {
         let scanned = self.scan(None).await?;
         let models = self.models_by_name().await?;
         let runs = self.runs_of_signed(&scanned, chosen).await?;
-        let deployments = self.deployments_of(&scanned, now_ms).await?;
+        // Each version's state derived once, on every core, for the figures
+        // and the deployments.
+        let derive = |(v, checked): &(ModelVersion, Vec<Checked>)| {
+            let run = v.run_id.as_ref().and_then(|id| runs.get(id));
+            let d = self.queue_derived_with(v, models.get(&v.name), run, checked, now_ms);
+            let trust = d.as_ref().map(|d| trust_of(d, false));
+            (d, trust)
+        };
+        let (derived, trusts): (Vec<Option<Derived>>, Vec<Option<Trust>>) =
+            crate::par::map(&scanned.versions, crate::par::cores(), 256, derive, |_| {
+                (None, None)
+            })
+            .into_iter()
+            .unzip();
+        let deployments =
+            self.deployments_with(&scanned, |i| trusts[i].clone().unwrap_or_default(), now_ms);
         let alias = &self.config.production_alias;
-        let mut problems = Vec::new();
 
         let mut gathered = Vec::new();
-        for (v, checked) in &scanned.versions {
+        for (((v, checked), derived), trust) in scanned.versions.iter().zip(&derived).zip(&trusts) {
             if !chosen(&v.name) {
                 continue;
             }
             let model = models.get(&v.name);
-            let run = v.run_id.as_ref().and_then(|id| runs.get(id));
-            let tags = model.map(|m| m.tags.clone()).unwrap_or_default();
-            let eff = self.config.risk.effective(&v.name, &tags);
-            let derived = self.queue_derived_with(v, model, run, checked, now_ms);
+            let no_tags = crate::registry::Tags::default();
+            let eff = self
+                .config
+                .risk
+                .effective(&v.name, model.map_or(&no_tags, |m| &m.tags));
             let risk = derived.as_ref().map_or(eff.risk, |d| d.risk);
             if filter.risk.is_some_and(|r| r != risk) {
                 continue;
@@ -57,15 +75,28 @@ impl ReviewService {
                 .get(&v.name)
                 .and_then(|a| a.get(alias))
                 .is_some_and(|h| h == &v.version);
-            gathered.push((v, checked, model, eff, derived, risk, holder));
+            gathered.push((v, checked, eff, derived, trust, risk, holder));
         }
 
+        // The production holders' reports, read side by side.
+        let reads: Vec<_> = gathered
+            .iter()
+            .filter(|g| g.6)
+            .map(|(v, _, _, derived, ..)| self.production_reports(v, derived.as_ref(), now_ms))
+            .collect();
+        let read: Vec<(Production, Option<String>)> = stream::iter(reads)
+            .buffered(super::CONCURRENCY)
+            .collect()
+            .await;
+        let (got, why): (Vec<_>, Vec<_>) = read.into_iter().unzip();
+        let problems: Vec<String> = why.into_iter().flatten().collect();
+        let mut reports = got.into_iter();
         let mut facts_of = Vec::new();
-        for (v, checked, _model, eff, derived, risk, holder) in &gathered {
+        for (v, checked, eff, derived, trust, risk, holder) in &gathered {
             let mut ignored = Vec::new();
             let submitted_ms = queue::submitted_ms(v, &mut ignored);
-            let trust = match derived {
-                Some(d) => trust_of(d, false),
+            let trust = match trust {
+                Some(t) => t.clone(),
                 // A review asked for by tag alone, with no record yet.
                 None if v.tags.get(TAG_REVIEW).map(String::as_str) == Some("pending") => {
                     Trust::default()
@@ -112,14 +143,7 @@ impl ReviewService {
                         .collect()
                 })
                 .unwrap_or_default();
-            let production = if *holder {
-                Some(
-                    self.production_reports(v, derived.as_ref(), now_ms, &mut problems)
-                        .await,
-                )
-            } else {
-                None
-            };
+            let production = if *holder { reports.next() } else { None };
             facts_of.push(VersionFacts {
                 model: &v.name,
                 version: &v.version,
@@ -148,6 +172,9 @@ impl ReviewService {
         };
         let mut s = stats::compute(&facts_of, &deploy, period, now_ms);
         s.problems = problems;
+        drop(facts_of);
+        drop(gathered);
+        free_elsewhere((scanned, derived, trusts));
         Ok(s)
     }
 
@@ -155,11 +182,10 @@ impl ReviewService {
     /// that cannot be read counts as covering nothing, and says why.
     async fn production_reports(
         &self,
-        v: &crate::registry::ModelVersion,
-        derived: Option<&crate::trust::state::Derived>,
+        v: &ModelVersion,
+        derived: Option<&Derived>,
         now_ms: i64,
-        problems: &mut Vec<String>,
-    ) -> Production {
+    ) -> (Production, Option<String>) {
         let expired = derived
             .and_then(|d| d.lifetime.as_ref())
             .is_some_and(|l| l.expired);
@@ -168,23 +194,35 @@ impl ReviewService {
             .detail(&v.name, &v.version, now_ms, super::show::Evidence::Skip)
             .await
         {
-            Ok(d) => Production {
-                explainability: matches!(d.explainability, Report::Present(_)),
-                fairness: matches!(d.fairness, Report::Present(_)),
-                model_card: matches!(d.model_card, Report::Present(_)),
-                security_scan_clean: matches!(&d.security, Report::Present(s) if s.scan == ScanVerdict::Clean),
-                expired,
-            },
-            Err(e) => {
-                problems.push(format!(
-                    "model {} version {} (production): its reports cannot be read: {e}",
-                    v.name, v.version
-                ));
+            Ok(d) => (
+                Production {
+                    explainability: matches!(d.explainability, Report::Present(_)),
+                    fairness: matches!(d.fairness, Report::Present(_)),
+                    model_card: matches!(d.model_card, Report::Present(_)),
+                    security_scan_clean: matches!(&d.security, Report::Present(s) if s.scan == ScanVerdict::Clean),
+                    expired,
+                },
+                None,
+            ),
+            Err(e) => (
                 Production {
                     expired,
                     ..Production::default()
-                }
-            }
+                },
+                Some(format!(
+                    "model {} version {} (production): its reports cannot be read: {e}",
+                    v.name, v.version
+                )),
+            ),
         }
+    }
+}
+
+/// Drops `t` on a thread of its own: freeing every record of a large
+/// registry takes a tenth of a second that the figures need not wait for.
+fn free_elsewhere<T: Send + 'static>(t: T) {
+    if let Err(e) = std::thread::Builder::new().spawn(move || drop(t)) {
+        // No thread to be had: the caller pays the time instead.
+        drop(e);
     }
 }

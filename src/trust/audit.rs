@@ -42,78 +42,57 @@ pub struct Finding {
     pub message: String,
 }
 
-/// A record tag to check, with where it was found.
-#[derive(Debug, Clone)]
-pub struct Found {
-    pub model: String,
-    pub version: String,
-    pub key: String,
-    pub value: String,
+/// A record tag to check, with where it was found (borrowed from the
+/// versions read: a large registry's records are not copied to be checked).
+#[derive(Debug, Clone, Copy)]
+pub struct Found<'a> {
+    pub model: &'a str,
+    pub version: &'a str,
+    pub key: &'a str,
+    pub value: &'a str,
 }
 
 /// The record tags of one version's tag map.
-pub fn record_tags(model: &str, version: &str, tags: &Tags) -> Vec<Found> {
+pub fn record_tags<'a>(model: &'a str, version: &'a str, tags: &'a Tags) -> Vec<Found<'a>> {
     tags.iter()
         .filter(|(k, _)| k.starts_with(TAG_PREFIX))
         .map(|(k, v)| Found {
-            model: model.into(),
-            version: version.into(),
-            key: k.clone(),
-            value: v.clone(),
+            model,
+            version,
+            key: k,
+            value: v,
         })
         .collect()
 }
 
 /// Checks many records, on every core: signature verification dominates.
-pub fn check_all(found: &[Found], registry: &str, roster: &Roster) -> Vec<Checked> {
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1);
-    check_all_on(found, registry, roster, threads)
+pub fn check_all(found: &[Found<'_>], registry: &str, roster: &Roster) -> Vec<Checked> {
+    check_all_on(found, registry, roster, crate::par::cores())
 }
 
 /// [`check_all`] on at most `threads` threads (the bench compares one core).
 pub fn check_all_on(
-    found: &[Found],
+    found: &[Found<'_>],
     registry: &str,
     roster: &Roster,
     threads: usize,
 ) -> Vec<Checked> {
-    let one = |f: &Found| {
+    let one = |f: &Found<'_>| {
         let at = Location {
             registry,
-            model: &f.model,
-            version: &f.version,
+            model: f.model,
+            version: f.version,
         };
-        record::check(&f.key, &f.value, at, roster)
+        record::check(f.key, f.value, at, roster)
     };
-    if threads <= 1 || found.len() < 64 {
-        return found.iter().map(one).collect();
-    }
-    let chunk = found.len().div_ceil(threads);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = found
-            .chunks(chunk)
-            .map(|c| s.spawn(move || c.iter().map(one).collect::<Vec<_>>()))
-            .collect();
-        // A panicking checker thread is a bug; its records are then reported, not lost.
-        handles
-            .into_iter()
-            .zip(found.chunks(chunk))
-            .flat_map(|(h, c)| {
-                h.join().unwrap_or_else(|_| {
-                    c.iter()
-                        .map(|f| Checked {
-                            id: f.key.trim_start_matches(TAG_PREFIX).to_owned(),
-                            fields: None,
-                            findings: vec!["the checker failed on this record".into()],
-                            lapsed: None,
-                        })
-                        .collect()
-                })
-            })
-            .collect()
-    })
+    // A panicking checker thread is a bug; its records are then reported, not lost.
+    let failed = |f: &Found<'_>| Checked {
+        id: f.key.trim_start_matches(TAG_PREFIX).to_owned(),
+        fields: None,
+        findings: vec!["the checker failed on this record".into()],
+        lapsed: None,
+    };
+    crate::par::map(found, threads, 64, one, failed)
 }
 
 /// Records more than this far in the future are not trusted for time.
@@ -360,13 +339,13 @@ mod tests {
         record::sign(v.as_object().unwrap().clone(), &key()).unwrap()
     }
 
-    fn found(s: &[&record::Signed]) -> Vec<Found> {
+    fn found<'a>(s: &[&'a record::Signed]) -> Vec<Found<'a>> {
         s.iter()
             .map(|r| Found {
-                model: "m".into(),
-                version: "1".into(),
-                key: r.tag_key.clone(),
-                value: r.tag_value.clone(),
+                model: "m",
+                version: "1",
+                key: &r.tag_key,
+                value: &r.tag_value,
             })
             .collect()
     }
@@ -448,7 +427,8 @@ mod tests {
         );
         assert!(f[0].message.contains("first seen"), "{f:?}");
         let mut bad = found(&[&old]);
-        bad[0].value = bad[0].value.replace("comment", "approve");
+        let edited = bad[0].value.replace("comment", "approve");
+        bad[0].value = &edited;
         let f = version_findings("m", "1", &check_all(&bad, "r", &roster()), None, NOW);
         assert_eq!(exit_code(&f, false), 2);
         assert!(f[0].message.starts_with("invalid record"));

@@ -16,3 +16,4 @@ pub mod record;
 pub mod roster;
 pub mod state;
 pub mod summary;
+pub mod verified;

@@ -542,26 +542,37 @@ pub fn check(tag_key: &str, tag_value: &str, at: Location<'_>, roster: &Roster) 
             return c;
         }
     };
-    match super::jcs::object_without(&fields, None) {
-        Ok(canon) if canon == tag_value => {}
-        Ok(_) => c.findings.push(
-            "value is not in canonical form (RFC 8785): it was edited or written by hand".into(),
-        ),
-        Err(e) => c
-            .findings
-            .push(format!("value cannot be canonicalised: {e}")),
-    }
-    let signed = match signed_bytes(&fields) {
-        Ok(b) => b,
-        Err(e) => {
-            c.findings.push(e);
-            c.fields = Some(fields);
-            return c;
+    // What the canonical form, the content hash and the signature come to
+    // depends on nothing else: a triple that passed once passes again.
+    let fingerprint = fields.get("key").and_then(Value::as_str).unwrap_or("");
+    let memo = super::verified::entry(tag_key, tag_value, fingerprint);
+    let signed = if super::verified::known(&memo) {
+        None
+    } else {
+        match super::jcs::object_without(&fields, None) {
+            Ok(canon) if canon == tag_value => {}
+            Ok(_) => c.findings.push(
+                "value is not in canonical form (RFC 8785): it was edited or written by hand"
+                    .into(),
+            ),
+            Err(e) => c
+                .findings
+                .push(format!("value cannot be canonicalised: {e}")),
         }
+        let signed = match signed_bytes(&fields) {
+            Ok(b) => b,
+            Err(e) => {
+                c.findings.push(e);
+                c.fields = Some(fields);
+                return c;
+            }
+        };
+        if hex_sha256(&signed) != key_id {
+            c.findings.push("tag key does not match the record's content: it was edited or copied under another key".into());
+        }
+        Some(signed)
     };
-    if hex_sha256(&signed) != key_id {
-        c.findings.push("tag key does not match the record's content: it was edited or copied under another key".into());
-    }
+    let sound_so_far = c.findings.is_empty();
     check_fields(&fields, &mut c.findings);
     let s = |k: &str| fields.get(k).and_then(Value::as_str).unwrap_or("");
     for (field, want) in [
@@ -576,7 +587,10 @@ pub fn check(tag_key: &str, tag_value: &str, at: Location<'_>, roster: &Roster) 
             ));
         }
     }
-    let role_gone = check_signer(&fields, &signed, roster, &mut c.findings);
+    let (role_gone, verified) = check_signer(&fields, signed.as_deref(), roster, &mut c.findings);
+    if verified && sound_so_far && signed.is_some() {
+        super::verified::remember(memo);
+    }
     match role_gone {
         Some(why) if c.findings.is_empty() => c.lapsed = Some(why),
         Some(why) => c.findings.push(why),
@@ -588,24 +602,25 @@ pub fn check(tag_key: &str, tag_value: &str, at: Location<'_>, roster: &Roster) 
 
 /// Pushes every problem with the signer but one: a role the roster does not
 /// (or no longer) give the actor comes back, so that a record sound in every
-/// other way can be told apart as lapsed.
+/// other way can be told apart as lapsed. With `signed`, the signature is
+/// verified over it (the second value says it did); without, it passed before.
 fn check_signer(
     f: &Fields,
-    signed: &[u8],
+    signed: Option<&[u8]>,
     roster: &Roster,
     findings: &mut Vec<String>,
-) -> Option<String> {
+) -> (Option<String>, bool) {
     let s = |k: &str| f.get(k).and_then(Value::as_str).unwrap_or("");
     let (actor, role, action, fingerprint) = (s("actor"), s("role"), s("action"), s("key"));
     let Some(reviewer) = roster.get(actor) else {
         findings.push(format!("actor {actor:?} is not in the roster"));
-        return None;
+        return (None, false);
     };
     let Some(key) = reviewer.keys.iter().find(|k| k.fingerprint == fingerprint) else {
         findings.push(format!(
             "key {fingerprint} is not a key of {actor} in the roster"
         ));
-        return None;
+        return (None, false);
     };
     if let Some(at) = parse_at(s("at"))
         && !key.valid_at(at)
@@ -620,15 +635,14 @@ fn check_signer(
     if let Some(Err(why)) = Action::parse(action).map(|a| a.signable_as(role)) {
         findings.push(why);
     }
-    let memo = verified_memo(fingerprint, signed, s("sig"));
-    if VERIFIED.lock().is_ok_and(|m| m.contains(&memo)) {
-        return role_gone;
-    }
+    let Some(signed) = signed else {
+        return (role_gone, false);
+    };
     let sig = match SshSig::from_pem(s("sig")) {
         Ok(sig) => sig,
         Err(e) => {
             findings.push(format!("signature does not parse: {e}"));
-            return role_gone;
+            return (role_gone, false);
         }
     };
     let sha512 = sig.hash_alg() == HashAlg::Sha512;
@@ -636,33 +650,12 @@ fn check_signer(
         findings.push("signature does not use sha512".into());
     }
     match key.public.verify(NAMESPACE, signed, &sig) {
-        Err(e) => findings.push(format!("signature does not verify with {actor}'s key: {e}")),
-        Ok(()) if sha512 => {
-            if let Ok(mut m) = VERIFIED.lock() {
-                m.insert(memo);
-            }
+        Err(e) => {
+            findings.push(format!("signature does not verify with {actor}'s key: {e}"));
+            (role_gone, false)
         }
-        Ok(()) => {}
+        Ok(()) => (role_gone, sha512),
     }
-    role_gone
-}
-
-/// Signatures verified in this process, each as the SHA-256 of the key's
-/// fingerprint, the signed bytes and the armored signature: the same three
-/// verify the same way every time, so reading the same records again (the
-/// exporter refreshes every minute) skips the curve arithmetic. Bounded by
-/// the records read; the key must still be the actor's in the roster and
-/// valid at `at`, which is checked every time.
-static VERIFIED: std::sync::LazyLock<std::sync::Mutex<std::collections::HashSet<[u8; 32]>>> =
-    std::sync::LazyLock::new(Default::default);
-
-fn verified_memo(fingerprint: &str, signed: &[u8], sig: &str) -> [u8; 32] {
-    let mut h = Sha256::new();
-    for part in [fingerprint.as_bytes(), signed, sig.as_bytes()] {
-        h.update((part.len() as u64).to_le_bytes());
-        h.update(part);
-    }
-    h.finalize().into()
 }
 
 #[cfg(test)]
@@ -739,6 +732,32 @@ mod tests {
         );
         // And the first still verifies from the memo.
         assert!(check(&s.tag_key, &s.tag_value, HERE, &roster()).valid());
+    }
+
+    #[test]
+    fn a_remembered_record_still_answers_to_the_roster_and_its_place() {
+        let s = sign(approve("val", 1), &key(1)).unwrap();
+        assert!(check(&s.tag_key, &s.tag_value, HERE, &roster()).valid());
+        assert!(super::super::verified::known(
+            &super::super::verified::entry(
+                &s.tag_key,
+                &s.tag_value,
+                s.fields["key"].as_str().unwrap()
+            )
+        ));
+        // Remembered, yet a roster without the actor, or another place, refuses it.
+        let nobody = Roster::parse("empty", b"").unwrap();
+        let c = check(&s.tag_key, &s.tag_value, HERE, &nobody);
+        assert!(
+            c.findings.iter().any(|f| f.contains("not in the roster")),
+            "{:?}",
+            c.findings
+        );
+        let elsewhere = Location {
+            version: "8",
+            ..HERE
+        };
+        assert!(findings(&s.tag_key, &s.tag_value, elsewhere).contains("copied from elsewhere"));
     }
 
     #[test]

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use modelgate::trust::keys::load_key_file;
 use modelgate::trust::record::sign;
+use modelgate::trust::verified;
 use serde_json::{Map, Value};
 
 use crate::on_both;
@@ -76,6 +77,7 @@ fn approve_findings(show: &Value) -> String {
 
 on_both!(
     a_forged_signature_is_invalid,
+    the_verification_cache_vouches_for_no_audit,
     a_key_the_roster_does_not_list_signs_nothing_that_counts,
     a_key_outside_its_window_or_a_role_not_held_does_not_count,
     a_record_copied_to_another_version_or_registry_is_invalid,
@@ -109,6 +111,44 @@ fn a_forged_signature_is_invalid(b: Backend) {
     assert!(approve_findings(&show).contains("signature does not verify"));
     let (code, found) = d.verify(&m);
     assert_eq!(code, 2, "{found}");
+}
+
+/// The cache of verified records (in the user's cache directory) is as
+/// trusted as the roster beside it: a forged entry there makes the console's
+/// commands count a forged record, and `audit verify`, which checks every
+/// signature itself, still finds it.
+fn the_verification_cache_vouches_for_no_audit(b: Backend) {
+    let (d, m) = approved(b);
+    let cache = d.home.join("cache/modelgate/verified-records");
+    assert!(
+        cache.is_file(),
+        "the commands so far kept what they verified"
+    );
+    let (key, value) = d.record_with(&m, "7", "\"action\":\"approve\"");
+    let mut f = fields(&value);
+    f.remove("sig");
+    let ben = f["key"].as_str().unwrap().to_owned();
+    let chloe = load_key_file(&d.key("chloe.validator")).unwrap();
+    let forged = sign(f, &chloe).unwrap();
+    d.set_tag(&m, "7", &key, &forged.tag_value);
+    assert_eq!(d.show(&m, "7")["state"], "pending", "checked in full");
+    let lie = verified::entry(&key, &forged.tag_value, &ben);
+    std::fs::write(&cache, verified::file_of([lie].iter())).unwrap();
+    assert_eq!(d.show(&m, "7")["state"], "approved", "the cache vouched");
+    let (code, found) = d.verify(&m);
+    assert_eq!(code, 2, "{found}");
+    assert!(found.contains("signature does not verify"), "{found}");
+    // A damaged cache is said, and the records are verified in full.
+    std::fs::write(&cache, "not a cache").unwrap();
+    let out = d
+        .cmd(None)
+        .args(["show", &m, "7", "--json"])
+        .output()
+        .unwrap();
+    succeeded(&out, "show with a damaged cache");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a verification cache"));
+    let show: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(show["state"], "pending");
 }
 
 fn a_key_the_roster_does_not_list_signs_nothing_that_counts(b: Backend) {

@@ -169,5 +169,9 @@ fn connect(path: &Path, flags: OpenFlags) -> rusqlite::Result<Connection> {
     // The queue reads most of the file; with the default 2 MiB cache every later
     // load would fetch its pages from the kernel again. Memory is taken on use.
     conn.execute_batch("PRAGMA cache_size = -65536")?;
+    // Reads straight from the kernel's page cache (SQLite maps the file
+    // read-only) rather than copying each page into freshly zeroed memory:
+    // statistics over a large registry spent a fifth of their time there.
+    conn.execute_batch("PRAGMA mmap_size = 1073741824")?;
     Ok(conn)
 }

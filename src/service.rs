@@ -106,6 +106,20 @@ impl ReviewService {
             .collect())
     }
 
+    /// The risk settings that apply to `model` (configuration and the
+    /// model's tags; a model not listed has no tags).
+    pub(crate) fn effective_risk(
+        &self,
+        model: &str,
+        listed: Option<&RegisteredModel>,
+    ) -> crate::review::risk::Effective {
+        static NO_TAGS: std::sync::LazyLock<crate::registry::Tags> =
+            std::sync::LazyLock::new(Default::default);
+        self.config
+            .risk
+            .effective(model, listed.map_or(&*NO_TAGS, |m| &m.tags))
+    }
+
     /// The versions under review: `pending` ones, or with `all` every version
     /// whose `modelgate.review` tag holds any state.
     /// Without `all`, also `revalidation` ones and the `approved` ones whose
@@ -141,14 +155,10 @@ impl ReviewService {
                 .await?;
             if *st == ReviewState::Approved && !all {
                 out.extend(found.into_iter().filter(|v| {
-                    let tags = models
-                        .get(&v.name)
-                        .map(|m| m.tags.clone())
-                        .unwrap_or_default();
                     crate::trust::summary::renewal_possible(
                         &v.tags,
                         &self.config.lifetimes,
-                        self.config.risk.effective(&v.name, &tags).risk,
+                        self.effective_risk(&v.name, models.get(&v.name)).risk,
                         now_ms.div_euclid(1000),
                     )
                 }));

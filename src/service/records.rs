@@ -461,11 +461,7 @@ impl ReviewService {
         if checked.is_empty() {
             return None;
         }
-        let no_tags = crate::registry::Tags::default();
-        let eff = self
-            .config
-            .risk
-            .effective(&v.name, model.map_or(&no_tags, |m| &m.tags));
+        let eff = self.effective_risk(&v.name, model);
         let cps = self.sighting_checkpoints();
         let seen: Vec<&Checkpoint> = cps.iter().map(Arc::as_ref).collect();
         let authors = self.authors(&v.name, &v.version, run.and_then(Run::user), checked, &seen);

@@ -61,11 +61,7 @@ impl ReviewService {
                 continue;
             }
             let model = models.get(&v.name);
-            let no_tags = crate::registry::Tags::default();
-            let eff = self
-                .config
-                .risk
-                .effective(&v.name, model.map_or(&no_tags, |m| &m.tags));
+            let eff = self.effective_risk(&v.name, model);
             let risk = derived.as_ref().map_or(eff.risk, |d| d.risk);
             if filter.risk.is_some_and(|r| r != risk) {
                 continue;
